@@ -1,0 +1,226 @@
+"""Typed records passed between the stages of the indexing library.
+
+Every stage boundary has a named, frozen type:
+
+* ``parse()`` returns a :class:`Document` made of ordered :class:`Block` objects;
+* ``chunk_document()`` returns :class:`Chunk` objects whose :class:`Segment` list maps every character
+  of the chunk text back to a block, so any quote can be located in the source (page, block, offset);
+* ``HybridSearcher.search()`` returns :class:`Hit` objects carrying chunk provenance and both scores.
+
+Example:
+    >>> b = Block(id="b0001", kind=BlockKind.PARAGRAPH, text="生师比为17.5:1。", page=3)
+    >>> b.page
+    3
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class BlockKind(StrEnum):
+    """What a block is in the document structure."""
+
+    HEADING = "heading"
+    PARAGRAPH = "paragraph"
+    TABLE = "table"
+    LIST_ITEM = "list_item"
+
+
+class TextSource(StrEnum):
+    """Where the text of a block came from."""
+
+    TEXT_LAYER = "text_layer"
+    OCR = "ocr"
+
+
+class MediaType(StrEnum):
+    """File types the parser accepts, decided by content."""
+
+    PDF = "application/pdf"
+    DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+    TEXT = "text/plain"
+    MARKDOWN = "text/markdown"
+
+
+@dataclass(frozen=True)
+class Block:
+    """One structural unit of a parsed document.
+
+    Args:
+        id: stable id within the document (``b0001`` …), in reading order.
+        kind: heading, paragraph, table or list item.
+        text: the block's text; for tables, rows rendered as ``cell | cell`` lines.
+        page: 1-based page number; ``None`` where the format has no pages (DOCX estimates it).
+        heading_level: 1 = top level, for headings only.
+        heading_path: titles of the enclosing headings, outermost first (a heading includes itself).
+        rows: table cells, row by row, for tables only.
+        source: text layer or OCR.
+        ocr_confidence: mean recogniser confidence in [0, 1] for OCR'd blocks.
+    """
+
+    id: str
+    kind: BlockKind
+    text: str
+    page: int | None = None
+    heading_level: int | None = None
+    heading_path: tuple[str, ...] = ()
+    rows: tuple[tuple[str, ...], ...] | None = None
+    source: TextSource = TextSource.TEXT_LAYER
+    ocr_confidence: float | None = None
+
+
+@dataclass(frozen=True)
+class PageStats:
+    """What the parser found on one page, for diagnostics and parse statistics."""
+
+    page: int
+    chars: int
+    source: TextSource
+    ocr_confidence: float | None = None
+
+
+@dataclass(frozen=True)
+class Document:
+    """A parsed file: ordered blocks plus what is known about the file.
+
+    Args:
+        id: sha256 of the file bytes (content address).
+        name: a display name (never used as a path).
+        media_type: the type detected from content.
+        blocks: blocks in reading order.
+        page_count: number of pages, ``None`` for formats without pages.
+        pages: per-page statistics (PDF only).
+        warnings: problems that did not stop parsing (e.g. OCR disabled on a scanned page).
+    """
+
+    id: str
+    name: str
+    media_type: MediaType
+    blocks: tuple[Block, ...]
+    page_count: int | None = None
+    pages: tuple[PageStats, ...] = ()
+    warnings: tuple[str, ...] = ()
+
+    def block(self, block_id: str) -> Block:
+        """Return the block with this id.
+
+        Raises:
+            KeyError: no block has this id.
+        """
+        for b in self.blocks:
+            if b.id == block_id:
+                return b
+        raise KeyError(block_id)
+
+
+@dataclass(frozen=True)
+class Segment:
+    """A run of chunk text copied verbatim from one block.
+
+    ``chunk.text[chunk_start:chunk_start + length] == block.text[block_start:block_start + length]``.
+    """
+
+    block_id: str
+    block_start: int
+    chunk_start: int
+    length: int
+    page: int | None = None
+
+
+@dataclass(frozen=True)
+class SourceSpan:
+    """Where a piece of chunk text lies in the source document."""
+
+    block_id: str
+    start: int
+    end: int
+    page: int | None
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A retrieval unit: section-aware text with full provenance.
+
+    Args:
+        id: deterministic id (hash of document id, position and text).
+        document_id: id of the document it came from.
+        ordinal: position of the chunk in the document.
+        text: the text that is embedded and indexed (without the heading path prefix).
+        heading_path: section titles enclosing the chunk.
+        page_start: first page, or ``None``.
+        page_end: last page, or ``None``.
+        segments: verbatim mapping of chunk text to block text.
+        is_table: the chunk holds table rows (header repeated).
+    """
+
+    id: str
+    document_id: str
+    ordinal: int
+    text: str
+    heading_path: tuple[str, ...]
+    page_start: int | None
+    page_end: int | None
+    segments: tuple[Segment, ...] = ()
+    is_table: bool = False
+
+    @property
+    def block_ids(self) -> tuple[str, ...]:
+        """Ids of the blocks this chunk draws on, in order, without repeats."""
+        return tuple(dict.fromkeys(s.block_id for s in self.segments))
+
+    @property
+    def section(self) -> str:
+        """The heading path joined with ' > ' (empty for text before the first heading)."""
+        return " > ".join(self.heading_path)
+
+    def locate(self, start: int, end: int) -> tuple[SourceSpan, ...]:
+        """Map the chunk-text range ``[start, end)`` to block offsets and pages.
+
+        Args:
+            start: offset of the first character in ``text``.
+            end: offset after the last character.
+
+        Returns:
+            One span per block the range touches; separators between segments map to nothing.
+
+        Example:
+            >>> chunk.locate(*chunk.find("生师比"))  # doctest: +SKIP
+        """
+        spans: list[SourceSpan] = []
+        for s in self.segments:
+            lo, hi = max(start, s.chunk_start), min(end, s.chunk_start + s.length)
+            if lo < hi:
+                offset = s.block_start + lo - s.chunk_start
+                spans.append(SourceSpan(s.block_id, offset, offset + hi - lo, s.page))
+        return tuple(spans)
+
+    def find(self, quote: str) -> tuple[int, int] | None:
+        """Return the offsets of ``quote`` in the chunk text, or ``None`` if it is not there verbatim."""
+        i = self.text.find(quote)
+        return None if i < 0 or not quote else (i, i + len(quote))
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One search result with its provenance and the evidence for its rank.
+
+    Args:
+        chunk: the chunk found.
+        fused_score: reciprocal-rank-fusion score.
+        rank: 1-based rank after fusion.
+        dense_score: inner product of normalised vectors, or ``None`` if not in the dense top list.
+        dense_rank: 1-based rank in the dense list, or ``None``.
+        bm25_score: BM25 score, or ``None`` if not in the BM25 top list.
+        bm25_rank: 1-based rank in the BM25 list, or ``None``.
+    """
+
+    chunk: Chunk
+    fused_score: float
+    rank: int
+    dense_score: float | None = None
+    dense_rank: int | None = None
+    bm25_score: float | None = None
+    bm25_rank: int | None = None
+    matched_terms: tuple[str, ...] = field(default=())
