@@ -1,0 +1,248 @@
+"""Section-aware chunking with verbatim provenance.
+
+Chunks never cross a section boundary (a change of heading path). Within a section, blocks are packed
+until the target size is reached; a block longer than ``max_chars`` is split at sentence ends; the next
+chunk of the same section starts with the last sentence(s) of the previous one (overlap). Tables are
+chunked by rows with the header row repeated, never split inside a row.
+
+Every run of chunk text is a verbatim copy of a block range, recorded as a :class:`Segment`, so a quote
+found in a chunk maps back to block, offset and page.
+
+Example:
+    >>> from indexing.models import Block, BlockKind, Document, MediaType
+    >>> doc = Document(id="d", name="x", media_type=MediaType.TEXT,
+    ...                blocks=(Block("b0001", BlockKind.PARAGRAPH, "学校生师比为17.5:1。", page=2),))
+    >>> [c.page_start for c in chunk_document(doc)]
+    [2]
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+from indexing.models import Block, BlockKind, Chunk, Document, Segment
+from indexing.options import ChunkingOptions
+
+_SENTENCE_END = re.compile(r"[。！？!?；;]+[”’」』）)]*")
+SEPARATOR = "\n"
+
+
+@dataclass(frozen=True)
+class _Unit:
+    """A verbatim range of one block's text."""
+
+    block: Block
+    start: int
+    end: int
+
+    @property
+    def text(self) -> str:
+        return self.block.text[self.start : self.end]
+
+    def __len__(self) -> int:
+        return self.end - self.start
+
+
+def sentence_bounds(text: str) -> list[int]:
+    """Return the offsets just after each sentence end in ``text`` (the last is always ``len(text)``).
+
+    Example:
+        >>> sentence_bounds("一。二。三")
+        [2, 4, 5]
+    """
+    bounds = [m.end() for m in _SENTENCE_END.finditer(text)]
+    if not bounds or bounds[-1] != len(text):
+        bounds.append(len(text))
+    return bounds
+
+
+def _split_block(block: Block, max_chars: int) -> list[_Unit]:
+    """Split a long block at sentence ends into units of at most ``max_chars`` (hard cut if none)."""
+    text = block.text
+    if len(text) <= max_chars:
+        return [_Unit(block, 0, len(text))]
+    units: list[_Unit] = []
+    start = 0
+    last_ok = 0
+    for b in sentence_bounds(text):
+        if b - start > max_chars and last_ok > start:
+            units.append(_Unit(block, start, last_ok))
+            start = last_ok
+        while b - start > max_chars:  # one sentence longer than the limit: cut it
+            units.append(_Unit(block, start, start + max_chars))
+            start += max_chars
+        last_ok = b
+    if start < len(text):
+        units.append(_Unit(block, start, len(text)))
+    return units
+
+
+def _overlap(unit: _Unit, overlap_chars: int) -> _Unit | None:
+    """The trailing sentence(s) of ``unit`` within ``overlap_chars``, or ``None``."""
+    if overlap_chars <= 0:
+        return None
+    text = unit.text
+    for b in sentence_bounds(text)[:-1]:
+        if 0 < len(text) - b <= overlap_chars:
+            return _Unit(unit.block, unit.start + b, unit.end)
+    return None
+
+
+def _chunk_id(document_id: str, ordinal: int, text: str) -> str:
+    """Deterministic id: the same file always yields the same chunk ids."""
+    return hashlib.sha256(f"{document_id}\x00{ordinal}\x00{text}".encode()).hexdigest()[:24]
+
+
+def _make_chunk(
+    document_id: str,
+    ordinal: int,
+    heading_path: tuple[str, ...],
+    units: Sequence[_Unit],
+    is_table: bool = False,
+) -> Chunk:
+    parts: list[str] = []
+    segments: list[Segment] = []
+    pos = 0
+    for u in units:
+        if parts:
+            parts.append(SEPARATOR)
+            pos += len(SEPARATOR)
+        segments.append(Segment(u.block.id, u.start, pos, len(u), u.block.page))
+        parts.append(u.text)
+        pos += len(u)
+    text = "".join(parts)
+    pages = [u.block.page for u in units if u.block.page is not None]
+    return Chunk(
+        id=_chunk_id(document_id, ordinal, text),
+        document_id=document_id,
+        ordinal=ordinal,
+        text=text,
+        heading_path=heading_path,
+        page_start=min(pages) if pages else None,
+        page_end=max(pages) if pages else None,
+        segments=tuple(segments),
+        is_table=is_table,
+    )
+
+
+def _table_groups(block: Block, opts: ChunkingOptions) -> Iterator[list[_Unit]]:
+    """Row groups of a table, each starting with the header line; rows are never split."""
+    lines: list[_Unit] = []
+    pos = 0
+    for line in block.text.split("\n"):
+        if line.strip():
+            lines.append(_Unit(block, pos, pos + len(line)))
+        pos += len(line) + 1
+    if len(lines) <= 1:
+        if lines:
+            yield lines
+        return
+    header, rows = lines[0], lines[1:]
+    group: list[_Unit] = [header]
+    size = len(header)
+    for row in rows:
+        if len(group) > 1 and size + len(row) > opts.target_chars:
+            yield group
+            group, size = [header], len(header)
+        group.append(row)
+        size += len(row) + 1
+    yield group
+
+
+def _sections(blocks: Sequence[Block]) -> Iterator[tuple[tuple[str, ...], list[Block]]]:
+    """Consecutive content blocks sharing a heading path; heading blocks only open sections."""
+    current: tuple[str, ...] | None = None
+    run: list[Block] = []
+    for b in blocks:
+        if b.kind is BlockKind.HEADING:
+            continue
+        if b.heading_path != current and run:
+            yield current or (), run
+            run = []
+        current = b.heading_path
+        run.append(b)
+    if run:
+        yield current or (), run
+
+
+def chunk_document(document: Document, options: ChunkingOptions | None = None) -> list[Chunk]:
+    """Cut a parsed document into section-aware chunks.
+
+    Args:
+        document: the parsed document.
+        options: target, maximum, minimum and overlap sizes in characters.
+
+    Returns:
+        Chunks in document order with ordinals 0…n-1 and deterministic ids.
+    """
+    opts = options or ChunkingOptions()
+    groups: list[tuple[tuple[str, ...], list[_Unit], bool]] = []
+    for path, blocks in _sections(document.blocks):
+        packer = _Packer(opts)
+        for block in blocks:
+            if block.kind is BlockKind.TABLE:
+                groups.extend((path, units, False) for units in packer.flush())
+                groups.extend((path, units, True) for units in _table_groups(block, opts))
+                continue
+            for unit in _split_block(block, opts.max_chars):
+                groups.extend((path, units, False) for units in packer.add(unit))
+        tail = packer.remainder()
+        previous = groups[-1] if groups and groups[-1][0] == path and not groups[-1][2] else None
+        if (
+            tail
+            and previous
+            and _size(tail) < opts.min_chars
+            and _size(previous[1]) + _size(tail) <= opts.max_chars
+        ):
+            groups[-1] = (path, [*previous[1], *packer.new_units()], False)
+        elif tail:
+            groups.append((path, tail, False))
+    return [
+        _make_chunk(document.id, i, path, units, is_table) for i, (path, units, is_table) in enumerate(groups)
+    ]
+
+
+class _Packer:
+    """Packs text units of one section into chunks, carrying an overlap tail between them."""
+
+    def __init__(self, opts: ChunkingOptions) -> None:
+        self.opts = opts
+        self.units: list[_Unit] = []
+        self.carried = 0  # leading units that are overlap copied from the previous chunk
+
+    def add(self, unit: _Unit) -> list[list[_Unit]]:
+        """Add a unit; return the chunks it closed."""
+        closed: list[list[_Unit]] = []
+        if self.new_units() and _size(self.units) + len(unit) + len(SEPARATOR) > self.opts.max_chars:
+            closed.append(self._close())
+        self.units.append(unit)
+        if _size(self.units) >= self.opts.target_chars:
+            closed.append(self._close())
+        return closed
+
+    def flush(self) -> list[list[_Unit]]:
+        """Close the open chunk without carrying overlap (e.g. before a table)."""
+        closed = [self.units] if self.new_units() else []
+        self.units, self.carried = [], 0
+        return closed
+
+    def new_units(self) -> list[_Unit]:
+        """Units of the open chunk that are not overlap."""
+        return self.units[self.carried :]
+
+    def remainder(self) -> list[_Unit]:
+        """The open chunk at the end of the section, empty if it holds only overlap."""
+        return self.units if self.new_units() else []
+
+    def _close(self) -> list[_Unit]:
+        closed = self.units
+        tail = _overlap(closed[-1], self.opts.overlap_chars)
+        self.units, self.carried = ([tail], 1) if tail else ([], 0)
+        return closed
+
+
+def _size(units: Sequence[_Unit]) -> int:
+    return sum(len(u) for u in units) + len(SEPARATOR) * max(0, len(units) - 1)
