@@ -124,7 +124,11 @@ class SentenceTransformerEmbedder:
         prompts = dict(getattr(self._model, "prompts", {}) or {})
         self._query_prompt = "query" if "query" in prompts else None
         self._passage_prompt = next((p for p in ("document", "passage") if p in prompts), None)
-        self._dim = int(self._model.get_sentence_embedding_dimension())
+        dimension = (
+            getattr(self._model, "get_embedding_dimension", None)
+            or self._model.get_sentence_embedding_dimension
+        )
+        self._dim = int(dimension())
 
     @property
     def name(self) -> str:

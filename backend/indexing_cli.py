@@ -1,0 +1,153 @@
+"""Terminal presentation of the indexing commands: progress bars per stage, hit tables, block trees."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
+from rich.table import Table
+from rich.tree import Tree
+
+from backend.config import Settings
+from indexing.embedding import CachedEmbedder, Embedder, load_embedder
+from indexing.errors import IndexingError
+from indexing.models import BlockKind, Document
+from indexing.pipeline import STAGE_LABELS_ZH, ProgressCallback, Stage
+
+console = Console()
+
+
+def build_embedder(settings: Settings) -> CachedEmbedder:
+    """The configured embedder behind the persistent embedding cache."""
+    inner: Embedder = load_embedder(settings.embedder, settings.embedder_model, settings.embed_batch_size)
+    return CachedEmbedder(inner, settings.embedding_cache_dir / "cache.sqlite")
+
+
+@contextmanager
+def stage_progress() -> Iterator[ProgressCallback]:
+    """A rich progress display with one bar per indexing stage."""
+    columns = (TextColumn("{task.description:>6}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=console, transient=False) as bar:
+        tasks: dict[Stage, TaskID] = {}
+
+        def update(stage: Stage, done: int, total: int) -> None:
+            if stage not in tasks:
+                tasks[stage] = bar.add_task(STAGE_LABELS_ZH[stage], total=total)
+            bar.update(tasks[stage], completed=done, total=total)
+
+        yield update
+
+
+def _fail(exc: IndexingError) -> typer.Exit:
+    console.print(f"[red]错误：{exc.message_zh}[/red]  ({exc.code.value}: {exc.detail})")
+    return typer.Exit(code=2)
+
+
+def index_files(files: Sequence[Path], out: Path) -> None:
+    """Index files into a collection directory with progress bars, then print a summary."""
+    from indexing.pipeline import index_files as run
+
+    settings = Settings()
+    embedder = build_embedder(settings)
+    try:
+        with stage_progress() as progress:
+            report = run(
+                list(files),
+                out,
+                embedder,
+                parse_options=settings.parse_options(),
+                chunking_options=settings.chunking_options(),
+                batch_size=settings.embed_batch_size,
+                progress=progress,
+            )
+    except IndexingError as exc:
+        raise _fail(exc) from exc
+    table = Table("文件", "页数", "块数", "分块数")
+    for d in report.documents:
+        table.add_row(
+            d.document.name,
+            str(d.document.page_count or "-"),
+            str(len(d.document.blocks)),
+            str(d.chunk_count),
+        )
+    console.print(table)
+    timings = "  ".join(f"{STAGE_LABELS_ZH[s]} {t:.1f}s" for s, t in report.seconds.items())
+    console.print(f"耗时：{timings}；向量缓存命中 {embedder.hits}，新计算 {embedder.misses}")
+    console.print(f"索引已保存到 {out}")
+
+
+def search_index(index_dir: Path, query: str, *, k: int, section: str | None) -> None:
+    """Print a table of hybrid-search hits."""
+    from indexing.search import HybridSearcher
+    from indexing.store import Collection
+
+    settings = Settings()
+    try:
+        collection = Collection.load(index_dir)
+        searcher = HybridSearcher(collection, build_embedder(settings), settings.search_options())
+    except IndexingError as exc:
+        raise _fail(exc) from exc
+    table = Table("#", "页", "章节", "内容", "融合", "向量", "BM25", show_lines=True)
+    for hit in searcher.search(query, k=k, section=section):
+        c = hit.chunk
+        pages = (
+            "-"
+            if c.page_start is None
+            else f"{c.page_start}" + (f"-{c.page_end}" if c.page_end != c.page_start else "")
+        )
+        text = c.text if len(c.text) <= 160 else c.text[:160] + "…"
+        table.add_row(
+            str(hit.rank),
+            pages,
+            c.section,
+            text,
+            f"{hit.fused_score:.4f}",
+            "-" if hit.dense_rank is None else f"#{hit.dense_rank} {hit.dense_score:.3f}",
+            "-" if hit.bm25_rank is None else f"#{hit.bm25_rank} {hit.bm25_score:.2f}",
+        )
+    console.print(table)
+
+
+def block_tree(document: Document) -> Tree:
+    """A rich tree of the document's headings with their content blocks."""
+    root = Tree(
+        f"[bold]{document.name}[/bold] ({document.media_type.value}, {document.page_count or '-'} 页)"
+    )
+    stack: list[tuple[int, Tree]] = [(0, root)]
+    for b in document.blocks:
+        page = f"p{b.page}" if b.page is not None else "p?"
+        if b.kind is BlockKind.HEADING:
+            level = b.heading_level or 1
+            while stack[-1][0] >= level:
+                stack.pop()
+            node = stack[-1][1].add(f"[bold cyan]H{level}[/bold cyan] {b.text} [dim]{page} {b.id}[/dim]")
+            stack.append((level, node))
+            continue
+        ocr = f" OCR {b.ocr_confidence:.2f}" if b.ocr_confidence is not None else ""
+        if b.kind is BlockKind.TABLE and b.rows:
+            label = f"[magenta]表格[/magenta] {len(b.rows)}×{max(len(r) for r in b.rows)} [dim]{page} {b.id}{ocr}[/dim]"
+            node = stack[-1][1].add(label)
+            for row in b.rows[:6]:
+                node.add(" | ".join(row))
+            continue
+        text = b.text if len(b.text) <= 120 else b.text[:120] + "…"
+        kind = "•" if b.kind is BlockKind.LIST_ITEM else "¶"
+        stack[-1][1].add(f"{kind} {text} [dim]{page} {b.id}{ocr}[/dim]")
+    return root
+
+
+def print_block_tree(file: Path) -> None:
+    """Parse one file and print its block tree and warnings."""
+    from indexing.parsing import parse_path
+
+    try:
+        document = parse_path(file, Settings().parse_options())
+    except IndexingError as exc:
+        raise _fail(exc) from exc
+    console.print(block_tree(document))
+    for w in document.warnings:
+        console.print(f"[yellow]警告：{w}[/yellow]")
