@@ -129,7 +129,8 @@ def block_tree(document: Document) -> Tree:
             continue
         ocr = f" OCR {b.ocr_confidence:.2f}" if b.ocr_confidence is not None else ""
         if b.kind is BlockKind.TABLE and b.rows:
-            label = f"[magenta]表格[/magenta] {len(b.rows)}×{max(len(r) for r in b.rows)} [dim]{page} {b.id}{ocr}[/dim]"
+            size = f"{len(b.rows)}×{max(len(r) for r in b.rows)}"
+            label = f"[magenta]表格[/magenta] {size} [dim]{page} {b.id}{ocr}[/dim]"
             node = stack[-1][1].add(label)
             for row in b.rows[:6]:
                 node.add(" | ".join(row))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 from indexing.chunking import chunk_document, sentence_bounds
 from indexing.models import BlockKind
 from indexing.options import ChunkingOptions
@@ -56,7 +58,7 @@ def test_overlap_repeats_the_last_sentence_of_the_previous_chunk():
     opts = ChunkingOptions(target_chars=300, max_chars=500, overlap_chars=60)
     chunks = [c for c in chunk_document(_long_report(), opts) if c.heading_path == ("一、质量保障",)]
     assert len(chunks) >= 3
-    for prev, nxt in zip(chunks, chunks[1:], strict=False):
+    for prev, nxt in itertools.pairwise(chunks):
         last_sentence = prev.text[sentence_bounds(prev.text)[-2] :]
         assert nxt.text.startswith(last_sentence)
 

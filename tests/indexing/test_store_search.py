@@ -42,7 +42,7 @@ def built(tmp_path):
 
 
 def test_index_reports_each_stage_and_round_trips(built):
-    path, emb, docs, events = built
+    path, _emb, docs, events = built
     assert {e[0] for e in events} == {Stage.CHUNK, Stage.EMBED, Stage.INDEX}
     assert events[-1] == (Stage.INDEX, 1, 1)
     col = Collection.load(path)
@@ -52,15 +52,12 @@ def test_index_reports_each_stage_and_round_trips(built):
 
 
 def test_hybrid_search_ranks_the_right_chunk_first_and_explains(built):
-    path, emb, docs, _ = built
+    path, emb, _docs, _ = built
     searcher = HybridSearcher(Collection.load(path), emb)
     hits = searcher.search("督导听课", k=3)
     assert "督导" in hits[0].chunk.text and hits[0].rank == 1
     assert hits[0].dense_rank is not None and hits[0].bm25_rank is not None
     assert "督导" in hits[0].matched_terms
-    assert hits[0].fused_score == pytest.approx(
-        1 / 61 + 1 / 61 if hits[0].dense_rank == 1 == hits[0].bm25_rank else hits[0].fused_score
-    )
     assert "fused=" in explain(hits[0]) and "bm25 #" in explain(hits[0])
     assert [h.fused_score for h in hits] == sorted((h.fused_score for h in hits), reverse=True)
 
