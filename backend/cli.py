@@ -66,6 +66,85 @@ def demo_cmd() -> None:
 
 # --- rubrics commands (owned by the rubrics module) ----------------------------------------------
 
+
+@rubrics_app.command("list")
+def rubrics_list_cmd(
+    all_versions: Annotated[bool, typer.Option("--all-versions", help="include archived versions")] = False,
+) -> None:
+    """List the rubrics in the rubrics directory (CIQA_RUBRICS_DIR)."""
+    from backend.review.rubric_cli import list_rubrics
+
+    list_rubrics(all_versions=all_versions)
+
+
+@rubrics_app.command("show")
+def rubrics_show_cmd(
+    rubric_id: Annotated[str, typer.Argument(metavar="ID")],
+    version: Annotated[str | None, typer.Option(help="version (default: latest)")] = None,
+) -> None:
+    """Print a rubric's indicator tree with counts."""
+    from backend.review.rubric_cli import show_rubric
+
+    show_rubric(rubric_id, version)
+
+
+@rubrics_app.command("validate")
+def rubrics_validate_cmd(file: Annotated[Path | None, typer.Argument()] = None) -> None:
+    """Validate FILE (links checked against the rubrics directory), or every rubric in the directory."""
+    from backend.review.rubric_cli import validate_rubrics
+
+    validate_rubrics(file)
+
+
+@rubrics_app.command("import")
+def rubrics_import_cmd(
+    table: Annotated[Path, typer.Argument(help="XLSX or CSV indicator table")],
+    rubric_id: Annotated[str, typer.Option("--id", help="rubric id, e.g. xx-univ-audit-2025")],
+    name: Annotated[str, typer.Option("--name", help="rubric name")],
+    version: Annotated[str, typer.Option(help="rubric version")] = "1.0",
+    out: Annotated[Path | None, typer.Option(help="output file (default rubrics/<id>.yaml)")] = None,
+    date: Annotated[str | None, typer.Option(help="date of the source document, YYYY-MM-DD")] = None,
+    institution_type: Annotated[
+        list[str] | None, typer.Option("--type", help="研究型 / 应用型 / 高职 (repeatable; default all)")
+    ] = None,
+    kind: Annotated[
+        list[str] | None, typer.Option("--kind", help="self_evaluation / case (repeatable)")
+    ] = None,
+) -> None:
+    """Turn an indicator table (一级指标/二级指标/审核重点/定量指标/权重) into a rubric YAML."""
+    import datetime as dt
+
+    from backend.review.rubric import InstitutionType, SubmissionKind
+    from backend.review.rubric_cli import import_rubric
+
+    try:
+        types = [InstitutionType(t) for t in institution_type or []]
+        kinds = [SubmissionKind(k) for k in kind or []]
+        when = dt.date.fromisoformat(date) if date else None
+    except ValueError as e:
+        raise typer.BadParameter(str(e)) from e
+    import_rubric(
+        table,
+        rubric_id=rubric_id,
+        name=name,
+        version=version,
+        out=out,
+        date=when,
+        institution_types=types,
+        submission_kinds=kinds,
+    )
+
+
+@rubrics_app.command("schema")
+def rubrics_schema_cmd(
+    out: Annotated[Path | None, typer.Option(help="default rubrics/rubric.schema.json")] = None,
+) -> None:
+    """Write the JSON Schema of rubric files."""
+    from backend.review.rubric_cli import write_schema
+
+    write_schema(out)
+
+
 # --- eval and bench commands ---------------------------------------------------------------------
 
 

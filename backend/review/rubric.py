@@ -21,13 +21,13 @@ Example:
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import itertools
 import json
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -96,14 +96,14 @@ class Source(_Strict):
 
     Args:
         document: title of the source document.
-        date: its date of issue.
+        date: its date of issue; ``None`` where unknown (e.g. an imported table).
         issuer: who issued it.
         reference: 文号 or other identifier.
         note: what was reconstructed, and how.
     """
 
     document: Text
-    date: date
+    date: dt.date | None = None
     issuer: Text | None = None
     reference: Text | None = None
     note: Text | None = None
@@ -603,7 +603,8 @@ _Dumper.add_representer(str, _str_representer)
 def rubric_to_yaml(rubric: Rubric) -> str:
     """Readable YAML of a rubric (defaults left out), loadable by :func:`parse_rubric`."""
     data = rubric.model_dump(mode="json", exclude_defaults=True)
-    data["source"]["date"] = rubric.source.date  # written as a YAML date, not a quoted string
+    if rubric.source.date is not None:
+        data["source"]["date"] = rubric.source.date  # written as a YAML date, not a quoted string
     body = yaml.dump(data, Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=100000)
     return f"# yaml-language-server: $schema={SCHEMA_FILE}\n{body}"
 
