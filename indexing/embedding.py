@@ -125,8 +125,7 @@ class SentenceTransformerEmbedder:
         self._query_prompt = "query" if "query" in prompts else None
         self._passage_prompt = next((p for p in ("document", "passage") if p in prompts), None)
         dimension = (
-            getattr(self._model, "get_embedding_dimension", None)
-            or self._model.get_sentence_embedding_dimension
+            getattr(self._model, "get_embedding_dimension", None) or self._model.get_sentence_embedding_dimension
         )
         self._dim = int(dimension())
 
@@ -236,7 +235,24 @@ class CachedEmbedder:
         return np.stack([self._memory[k] for k in keys])
 
     def embed_query(self, text: str) -> np.ndarray:
-        return self.inner.embed_query(text)
+        # Rubric phrasings are the same for every report reviewed, so query vectors are cached too.
+        key = self._key("query\x00" + text)
+        with self._lock:
+            self._lookup([key])
+            cached = self._memory.get(key)
+        if cached is not None:
+            self.hits += 1
+            return cached
+        vector = self.inner.embed_query(text)
+        with self._lock:
+            self.misses += 1
+            self._memory[key] = vector
+            if self._db is not None:
+                self._db.execute(
+                    "INSERT OR IGNORE INTO embedding VALUES (?, ?)", (key, vector.astype(np.float32).tobytes())
+                )
+                self._db.commit()
+        return vector
 
     def close(self) -> None:
         """Close the persistent cache."""
@@ -245,9 +261,7 @@ class CachedEmbedder:
             self._db = None
 
 
-def load_embedder(
-    kind: EmbedderKind | str = EmbedderKind.E5, model: str = "", batch_size: int = 16
-) -> Embedder:
+def load_embedder(kind: EmbedderKind | str = EmbedderKind.E5, model: str = "", batch_size: int = 16) -> Embedder:
     """Build an embedder by kind.
 
     Args:

@@ -66,8 +66,9 @@ class ReportedFigure(_Frozen):
 class PointSignals(_Frozen):
     """The calibrated signals behind a mark (kept so experts and evaluations can see why)."""
 
-    best_fused: float
-    term_coverage: float
+    best_dense: float = Field(description="highest cosine between a query phrasing and an evidence chunk")
+    best_bm25: float = Field(description="highest BM25 score of an evidence chunk")
+    term_coverage: float = Field(description="share of the point's key terms found in the evidence")
     concrete: float = Field(description="share of top evidence with figures, documents or results")
     figure_found: bool | None = None
 

@@ -67,3 +67,19 @@ def test_cache_keys_include_the_model_name(tmp_path):
     other = KeywordEmbedder(name="b")
     CachedEmbedder(other, tmp_path / "c.sqlite").embed_passages(["同一段"])
     assert other.embedded == ["同一段"]
+
+
+def test_query_vectors_are_cached_separately_from_passages(tmp_path):
+    inner = KeywordEmbedder()
+    calls = []
+    original = inner.embed_query
+    inner.embed_query = lambda text: calls.append(text) or original(text)
+    cache = CachedEmbedder(inner, tmp_path / "c.sqlite")
+    first = cache.embed_query("生师比")
+    cache.embed_query("生师比")
+    assert calls == ["生师比"]
+    cache.close()
+    np.testing.assert_array_equal(CachedEmbedder(inner, tmp_path / "c.sqlite").embed_query("生师比"), first)
+    assert calls == ["生师比"]
+    cache.embed_passages(["生师比"])
+    assert inner.embedded == ["生师比"]

@@ -1,0 +1,1 @@
+"""Drafters turn matched evidence into indicator assessments: extractive (default) and LLM."""

@@ -1,0 +1,133 @@
+"""The extractive drafter: deterministic assessments from matched evidence and rubric links, no model."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+
+from backend.review.drafters.base import IndicatorContext, PointMatch
+from backend.review.models import (
+    Advice,
+    DrafterKind,
+    DraftInfo,
+    IndicatorAssessment,
+    Mark,
+    MissingEvidence,
+    PointAssessment,
+)
+from backend.review.rubric import Level, PointKind, ReviewPoint, Rubric
+
+VERSION = "1.0"
+MARK_CREDIT = {Mark.CLEAR: 1.0, Mark.VERIFY_ON_SITE: 0.5, Mark.MORE_MATERIAL: 0.0}
+# Coverage cut points between adjacent levels of a 4-level scale, best first; other scales are spaced evenly.
+FOUR_LEVEL_CUTS = (0.8, 0.5, 0.15)
+
+
+def coverage_score(matches: Sequence[PointMatch]) -> float:
+    """Weighted share of review points with evidence: 句号 counts fully, 问号 half, 破折号 nothing."""
+    total = sum(m.point.weight for m in matches)
+    return sum(m.point.weight * MARK_CREDIT[m.mark] for m in matches) / total if total else 0.0
+
+
+def level_for(scale: Sequence[Level], coverage: float) -> tuple[Level, float]:
+    """The scale level for a coverage score, and a confidence from the distance to the nearest cut."""
+    levels = sorted(scale, key=lambda lv: -lv.score)
+    n = len(levels)
+    cuts = FOUR_LEVEL_CUTS if n == 4 else tuple((n - 1 - i) / n for i in range(n - 1))
+    index = next((i for i, cut in enumerate(cuts) if coverage >= cut), n - 1)
+    distance = min((abs(coverage - c) for c in cuts), default=0.5)
+    return levels[index], round(min(1.0, 0.5 + distance * 2), 3)
+
+
+def _advice_text(point: ReviewPoint, context: IndicatorContext) -> list[Advice]:
+    out = []
+    for link in point.links:
+        rubric_id, _, point_id = link.partition(":")
+        guide: Rubric | None = context.guide if context.guide and context.guide.id == rubric_id else None
+        if guide is None and rubric_id == context.rubric.id:
+            guide = context.rubric
+        if guide is None:
+            continue
+        rec = guide.point(point_id)
+        out.append(Advice(text_zh=f"建议参照《{guide.name}》{rec.id}：{rec.text}", source=link, point_id=point.id))
+    if not out:
+        expected = "；".join(point.evidence) or point.text
+        out.append(
+            Advice(
+                text_zh=f"建议补充并完善：{expected}。",
+                source=f"{context.rubric.id}:{point.id}",
+                point_id=point.id,
+            )
+        )
+    return out
+
+
+def _missing(point: ReviewPoint, match: PointMatch) -> MissingEvidence:
+    if point.kind is PointKind.QUANTITATIVE and point.metric and match.figure is None:
+        unit = f"（{point.metric.unit}）" if point.metric.unit else ""
+        return MissingEvidence(
+            point_id=point.id, expected_zh=f"未报告{point.metric.name}{unit}的数值", metric=point.metric.name
+        )
+    expected = "；".join(point.evidence) or point.text
+    return MissingEvidence(point_id=point.id, expected_zh=f"未找到充分证据，应提供：{expected}")
+
+
+def _point_rationale(match: PointMatch) -> str:
+    s = match.signals
+    if match.mark is Mark.MORE_MATERIAL:
+        if s.figure_found is False:
+            return "报告未给出该定量指标的数值，需补充数据。"
+        found = f"最高相似度 {s.best_dense:.2f}，关键词覆盖 {s.term_coverage:.0%}"
+        return f"未检索到与该审核重点充分对应的内容（{found}）。"
+    page = match.evidence[0].page_start if match.evidence else None
+    where = f"第 {page} 页" if page else "报告中"
+    if match.mark is Mark.VERIFY_ON_SITE:
+        return f"{where}有相关表述，但缺少数据、文件或成效支撑，建议入校核实。"
+    figure = f"，报告值 {match.figure.text}" if match.figure else ""
+    return f"{where}有具体做法和支撑材料{figure}。"
+
+
+class ExtractiveDrafter:
+    """Level from weighted review-point coverage; rationale and gaps from templates; advice from links."""
+
+    kind = DrafterKind.EXTRACTIVE
+    version = VERSION
+
+    def draft(self, context: IndicatorContext) -> IndicatorAssessment:
+        """Assess one indicator deterministically."""
+        started = time.perf_counter()
+        matches = context.matches
+        coverage = coverage_score(matches)
+        level, confidence = level_for(context.rubric.scale, coverage)
+        points = tuple(
+            PointAssessment(
+                point_id=m.point.id,
+                point_text=m.point.text,
+                mark=m.mark,
+                evidence=m.evidence,
+                figure=m.figure,
+                signals=m.signals,
+                rationale_zh=_point_rationale(m),
+            )
+            for m in matches
+        )
+        missing = tuple(_missing(m.point, m) for m in matches if m.mark is Mark.MORE_MATERIAL)
+        advice = tuple(a for m in matches if m.mark is not Mark.CLEAR for a in _advice_text(m.point, context))
+        counts = {mark: sum(m.mark is mark for m in matches) for mark in Mark}
+        rationale = (
+            f"本指标共 {len(matches)} 个审核重点：{counts[Mark.CLEAR]} 个证据充分（句号），"
+            f"{counts[Mark.MORE_MATERIAL]} 个需补充材料（破折号），{counts[Mark.VERIFY_ON_SITE]} 个需入校核实（问号）；"
+            f"加权覆盖率 {coverage:.0%}，建议等级「{level.label}」：{level.evidence}"
+        )
+        return IndicatorAssessment(
+            indicator_id=context.indicator.id,
+            indicator_name=context.indicator.name,
+            level=level.id,
+            level_label=level.label,
+            confidence=confidence,
+            points=points,
+            missing=missing,
+            advice=advice,
+            rationale_zh=rationale,
+            draft=DraftInfo(drafter=self.kind, version=self.version, seconds=round(time.perf_counter() - started, 4)),
+        )

@@ -1,0 +1,187 @@
+"""Review flows: a document version's index and a rubric in, a verified Review out."""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from collections.abc import Callable
+from enum import StrEnum
+from pathlib import Path
+
+from backend.errors import AppError, ErrorCode
+from backend.review.citations import check_assessment
+from backend.review.drafters.base import Drafter, IndicatorContext
+from backend.review.matcher import MatcherConfig, match_point
+from backend.review.models import ChecklistItem, IndicatorAssessment, Mark, Review
+from backend.review.rubric import Indicator, Rubric, RubricRegistry
+from indexing.embedding import Embedder
+from indexing.search import HybridSearcher, SearchMode
+from indexing.store import Collection
+
+GUIDE_RUBRIC_ID = "ciqa-guide-2021"
+
+
+class ReviewStage(StrEnum):
+    """Stages of a one-shot review, in order."""
+
+    PARSE = "parse"
+    INDEX = "index"
+    MATCH = "match"
+    DRAFT = "draft"
+
+
+REVIEW_STAGE_ZH = {
+    ReviewStage.PARSE: "解析",
+    ReviewStage.INDEX: "建立索引",
+    ReviewStage.MATCH: "匹配证据",
+    ReviewStage.DRAFT: "起草评议",
+}
+ReviewProgress = Callable[[ReviewStage, int, int], None]
+
+
+def _quiet(stage: ReviewStage, done: int, total: int) -> None:
+    return None
+
+
+def assessed_indicators(rubric: Rubric) -> list[Indicator]:
+    """Indicators that hold review points directly, in rubric order (the unit of an assessment)."""
+    return [ind for _, ind in rubric.iter_indicators() if ind.review_points]
+
+
+def _site_question(item: IndicatorAssessment, point_id: str) -> str:
+    point = next(p for p in item.points if p.point_id == point_id)
+    quote = point.evidence[0].quote if point.evidence else ""
+    page = point.evidence[0].page_start if point.evidence else None
+    where = f"（报告第 {page} 页）" if page else ""
+    return f"报告称“{quote}”{where}，请现场查阅相关制度文件、过程记录和成效数据，核实其落实情况。"
+
+
+def checklists(
+    assessments: tuple[IndicatorAssessment, ...],
+) -> tuple[tuple[ChecklistItem, ...], tuple[ChecklistItem, ...]]:
+    """The 补充材料清单 (every 破折号 point) and the 入校考察问题清单 (every 问号 point)."""
+    materials, questions = [], []
+    for a in assessments:
+        missing = {m.point_id: m.expected_zh for m in a.missing}
+        for p in a.points:
+            if p.mark is Mark.MORE_MATERIAL:
+                materials.append(
+                    ChecklistItem(
+                        indicator_id=a.indicator_id,
+                        point_id=p.point_id,
+                        text_zh=missing.get(p.point_id, p.point_text),
+                    )
+                )
+            elif p.mark is Mark.VERIFY_ON_SITE:
+                questions.append(
+                    ChecklistItem(
+                        indicator_id=a.indicator_id,
+                        point_id=p.point_id,
+                        text_zh=_site_question(a, p.point_id),
+                    )
+                )
+    return tuple(materials), tuple(questions)
+
+
+def review_collection(
+    collection: Collection,
+    embedder: Embedder,
+    rubric: Rubric,
+    drafter: Drafter,
+    *,
+    registry: RubricRegistry | None = None,
+    config: MatcherConfig | None = None,
+    document_id: str | None = None,
+    progress: ReviewProgress = _quiet,
+) -> Review:
+    """Match every review point of ``rubric`` in the collection, draft each indicator, verify every quote."""
+    started = time.perf_counter()
+    if document_id is None:
+        if len(collection.documents) != 1:
+            raise AppError(
+                ErrorCode.INVALID_INPUT, "请指定要评议的文档。", f"{len(collection.documents)} documents"
+            )
+        document_id = next(iter(collection.documents))
+    searcher = HybridSearcher(collection, embedder)
+    only = frozenset({document_id})
+
+    def search(query: str, k: int, mode: SearchMode):
+        return searcher.search(query, k, document_ids=only, mode=mode)
+
+    guide = (
+        registry.get(GUIDE_RUBRIC_ID)
+        if registry and GUIDE_RUBRIC_ID in {r.id for r in registry.list()}
+        else None
+    )
+    indicators = assessed_indicators(rubric)
+    chunks = {c.id: c for c in collection.chunks if c.document_id == document_id}
+    assessments: list[IndicatorAssessment] = []
+    for n, indicator in enumerate(indicators, start=1):
+        matches = tuple(match_point(search, p, config) for p in indicator.review_points)
+        progress(ReviewStage.MATCH, n, len(indicators))
+        cited = {e.chunk_id: chunks[e.chunk_id] for m in matches for e in m.evidence}
+        context = IndicatorContext(
+            rubric=rubric, indicator=indicator, matches=matches, chunks=cited, guide=guide
+        )
+        assessment = drafter.draft(context)
+        problems = check_assessment(assessment, chunks)
+        if problems:
+            raise AppError(
+                ErrorCode.CONFLICT,
+                "评议草稿引用无法核实，未保存。",
+                f"{indicator.id}: {problems[0].reason} ({len(problems)} problems)",
+            )
+        assessments.append(assessment)
+        progress(ReviewStage.DRAFT, n, len(indicators))
+    materials, questions = checklists(tuple(assessments))
+    ref = rubric.ref()
+    return Review(
+        document_id=document_id,
+        document_name=collection.documents[document_id].name,
+        rubric_id=ref.id,
+        rubric_version=ref.version,
+        rubric_fingerprint=ref.fingerprint,
+        assessments=tuple(assessments),
+        supplementary_materials=materials,
+        site_visit_questions=questions,
+        seconds=round(time.perf_counter() - started, 3),
+    )
+
+
+def review_file(
+    path: Path,
+    rubric: Rubric,
+    drafter: Drafter,
+    embedder: Embedder,
+    *,
+    registry: RubricRegistry | None = None,
+    config: MatcherConfig | None = None,
+    parse_options=None,
+    chunking_options=None,
+    progress: ReviewProgress = _quiet,
+) -> Review:
+    """One-shot review of a file with no server: parse → index (temporary) → match → draft."""
+    from indexing.parsing import parse_path
+    from indexing.pipeline import Stage, index_documents
+
+    progress(ReviewStage.PARSE, 0, 1)
+    document = parse_path(path, parse_options) if parse_options else parse_path(path)
+    progress(ReviewStage.PARSE, 1, 1)
+
+    def on_index(stage: Stage, done: int, total: int) -> None:
+        if stage is Stage.EMBED:
+            progress(ReviewStage.INDEX, done, total)
+
+    with tempfile.TemporaryDirectory(prefix="ciqa-review-") as tmp:
+        index_documents([document], Path(tmp), embedder, chunking_options=chunking_options, progress=on_index)
+        collection = Collection.load(Path(tmp))
+    return review_collection(
+        collection,
+        embedder,
+        rubric,
+        drafter,
+        registry=registry,
+        config=config,
+        document_id=document.id,
+        progress=progress,
+    )
