@@ -64,6 +64,22 @@ def demo_cmd() -> None:
     demo()
 
 
+# --- review commands -----------------------------------------------------------------------------
+
+
+@app.command("review")
+def review_cmd(
+    file: Path,
+    rubric: Annotated[str, typer.Option("--rubric", help="rubric id, e.g. audit-2021-type2")],
+    drafter: Annotated[str, typer.Option("--drafter", help="extractive | llm")] = "extractive",
+    out: Annotated[Path | None, typer.Option("--out", help="review.json | review.md | review.docx")] = None,
+) -> None:
+    """Review one file against a rubric with no server: parse → index → match → draft."""
+    from backend.review_cli import review_file
+
+    review_file(file, rubric_id=rubric, drafter=drafter, out=out)
+
+
 # --- rubrics commands (owned by the rubrics module) ----------------------------------------------
 
 
@@ -107,9 +123,7 @@ def rubrics_import_cmd(
     institution_type: Annotated[
         list[str] | None, typer.Option("--type", help="研究型 / 应用型 / 高职 (repeatable; default all)")
     ] = None,
-    kind: Annotated[
-        list[str] | None, typer.Option("--kind", help="self_evaluation / case (repeatable)")
-    ] = None,
+    kind: Annotated[list[str] | None, typer.Option("--kind", help="self_evaluation / case (repeatable)")] = None,
 ) -> None:
     """Turn an indicator table (一级指标/二级指标/审核重点/定量指标/权重) into a rubric YAML."""
     import datetime as dt

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict, Field, computed_field
+from pydantic import BaseModel, ConfigDict, Field, computed_field, model_validator
 
 
 class Mark(StrEnum):
@@ -83,6 +83,14 @@ class PointAssessment(_Frozen):
     figure: ReportedFigure | None = None
     signals: PointSignals
     rationale_zh: str
+
+    @model_validator(mode="before")
+    @classmethod
+    def _drop_derived(cls, data: object) -> object:
+        """Serialised reviews carry ``mark_zh``; it is derived from ``mark``, so it is not read back."""
+        if isinstance(data, dict) and "mark_zh" in data:
+            return {k: v for k, v in data.items() if k != "mark_zh"}
+        return data
 
     @computed_field
     @property

@@ -1,0 +1,1 @@
+"""Read-only renderings of stored reviews: Markdown, DOCX, JSON."""

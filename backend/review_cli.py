@@ -1,0 +1,80 @@
+"""Terminal presentation of `ciqa review`: stage progress bars, a summary table, the written report."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from backend.config import Settings
+from backend.errors import AppError
+from backend.indexing_cli import build_embedder, console
+from backend.reports.review_report import write_review
+from backend.review.drafters.base import Drafter
+from backend.review.drafters.extractive import ExtractiveDrafter
+from backend.review.flows import REVIEW_STAGE_ZH, ReviewStage
+from backend.review.flows import review_file as run_review
+from backend.review.models import DrafterKind, Mark
+from backend.review.rubric import default_registry
+from indexing.errors import IndexingError
+
+
+def build_drafter(kind: DrafterKind, settings: Settings) -> Drafter:
+    """The requested drafter; the LLM drafter falls back to the extractive one per indicator."""
+    if kind is DrafterKind.EXTRACTIVE:
+        return ExtractiveDrafter()
+    from backend.review.drafters.llm import build_llm_drafter
+
+    return build_llm_drafter(settings, ExtractiveDrafter())
+
+
+def review_file(file: Path, *, rubric_id: str, drafter: str, out: Path | None) -> None:
+    """Run a one-shot review with progress bars and print or write the result."""
+    settings = Settings()
+    try:
+        registry = default_registry(settings.rubrics_dir)
+        rubric = registry.get(rubric_id)
+        chosen = build_drafter(DrafterKind(drafter), settings)
+        columns = (TextColumn("{task.description:>8}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+        with Progress(*columns, console=console) as bar:
+            tasks: dict[ReviewStage, TaskID] = {}
+
+            def progress(stage: ReviewStage, done: int, total: int) -> None:
+                if stage not in tasks:
+                    tasks[stage] = bar.add_task(REVIEW_STAGE_ZH[stage], total=total)
+                bar.update(tasks[stage], completed=done, total=total)
+
+            review = run_review(
+                file,
+                rubric,
+                chosen,
+                build_embedder(settings),
+                registry=registry,
+                parse_options=settings.parse_options(),
+                chunking_options=settings.chunking_options(),
+                progress=progress,
+            )
+    except (AppError, IndexingError) as exc:
+        console.print(f"[red]错误：{exc.message_zh}[/red]  ({exc.code.value}: {exc.detail})")
+        raise typer.Exit(code=2) from exc
+    except ValueError as exc:
+        console.print(f"[red]错误：起草方式须为 extractive 或 llm。[/red] ({exc})")
+        raise typer.Exit(code=2) from exc
+    table = Table(
+        "指标", "名称", "建议等级", "置信度", "句号", "破折号", "问号", title=f"{review.document_name} × {rubric.name}"
+    )
+    for a in review.assessments:
+        counts = [str(sum(p.mark is m for p in a.points)) for m in Mark]
+        table.add_row(a.indicator_id, a.indicator_name, f"{a.level} {a.level_label}", f"{a.confidence:.2f}", *counts)
+    console.print(table)
+    n_materials, n_questions = len(review.supplementary_materials), len(review.site_visit_questions)
+    console.print(f"补充材料清单 {n_materials} 项；入校考察问题清单 {n_questions} 项；评议用时 {review.seconds:.1f}s")
+    if out is not None:
+        try:
+            write_review(review, out)
+        except AppError as exc:
+            console.print(f"[red]错误：{exc.message_zh}[/red]")
+            raise typer.Exit(code=2) from exc
+        console.print(f"已写入 {out}")

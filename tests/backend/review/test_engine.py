@@ -1,0 +1,116 @@
+"""Matcher, extractive drafter, citations and the review flow on a real indexed report."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from backend.errors import AppError
+from backend.reports.review_report import to_markdown, write_review
+from backend.review.citations import check_assessment, check_evidence
+from backend.review.drafters.extractive import ExtractiveDrafter, coverage_score, level_for
+from backend.review.flows import review_collection
+from backend.review.matcher import MatcherConfig, decide_mark
+from backend.review.models import Mark, PointSignals, Review
+
+
+@pytest.fixture(scope="module")
+def review(mini_collection, e5_embedder, small_rubric) -> Review:
+    return review_collection(mini_collection, e5_embedder, small_rubric, ExtractiveDrafter())
+
+
+def _point(review: Review, point_id: str):
+    return next(p for a in review.assessments for p in a.points if p.point_id == point_id)
+
+
+def test_marks_follow_the_evidence(review):
+    assert _point(review, "4.1.1").mark is Mark.CLEAR
+    assert _point(review, "6.1.1").mark is Mark.CLEAR
+    assert _point(review, "6.1.2").mark is Mark.MORE_MATERIAL
+    assert _point(review, "4.1.2").mark is not Mark.CLEAR  # a bare claim is not sufficient evidence
+
+
+def test_quantitative_value_is_extracted_and_compared_with_the_floor(review):
+    p = _point(review, "4.1.1")
+    assert p.figure is not None and p.figure.value == 17.5 and p.figure.meets_floor is True
+    assert p.mark_zh == "句号"
+
+
+def test_every_quote_is_verbatim_at_its_location(review, mini_collection):
+    chunks = {c.id: c for c in mini_collection.chunks}
+    for a in review.assessments:
+        assert check_assessment(a, chunks) == []
+    ev = _point(review, "6.1.1").evidence[0]
+    assert "督导" in ev.quote and ev.page_start == 3
+    assert chunks[ev.chunk_id].text[ev.quote_start : ev.quote_end] == ev.quote
+
+
+def test_a_forged_quote_fails_the_check(review, mini_collection):
+    chunks = {c.id: c for c in mini_collection.chunks}
+    ev = _point(review, "6.1.1").evidence[0]
+    assert check_evidence(ev.model_copy(update={"quote": ev.quote + "并获国家级教学成果奖"}), chunks)
+    assert check_evidence(ev.model_copy(update={"chunk_id": "nope"}), chunks)
+    assert check_evidence(ev.model_copy(update={"page_start": 9, "page_end": 9}), chunks)
+
+
+def test_missing_evidence_advice_and_checklists(review):
+    quality = next(a for a in review.assessments if a.indicator_id == "6.1")
+    assert [m.point_id for m in quality.missing] == ["6.1.2"]
+    assert "毕业生跟踪调查报告" in quality.missing[0].expected_zh
+    assert any(x.point_id == "6.1.2" for x in quality.advice)
+    assert {i.point_id for i in review.supplementary_materials} >= {"6.1.2"}
+    for item in review.site_visit_questions:
+        assert "报告称" in item.text_zh
+
+
+def test_levels_rank_indicators_by_coverage(review):
+    levels = {a.indicator_id: a.level for a in review.assessments}
+    assert levels["6.1"] in {"B", "C"} and levels["4.1"] in {"A", "B"}
+    assert all(0.0 <= a.confidence <= 1.0 for a in review.assessments)
+
+
+def test_review_is_stable_and_serialisable(review, mini_collection, e5_embedder, small_rubric):
+    again = review_collection(mini_collection, e5_embedder, small_rubric, ExtractiveDrafter())
+    strip = lambda r: json.loads(r.model_dump_json(exclude={"seconds"}))  # noqa: E731
+    a, b = strip(review), strip(again)
+    for x in (a, b):
+        for ass in x["assessments"]:
+            ass["draft"]["seconds"] = 0
+    assert a == b
+    assert Review.model_validate_json(review.model_dump_json()) == review
+    assert json.loads(review.model_dump_json())["assessments"][0]["points"][0]["mark_zh"] in {"句号", "破折号", "问号"}
+    assert review.rubric_id == "mini-audit" and review.rubric_fingerprint == small_rubric.fingerprint
+
+
+def test_decide_mark_rules():
+    cfg = MatcherConfig()
+    strong = PointSignals(best_dense=0.95, best_bm25=5, term_coverage=1.0, concrete=1.0)
+    assert decide_mark(strong, cfg) is Mark.CLEAR
+    assert decide_mark(strong.model_copy(update={"concrete": 0.0}), cfg) is Mark.VERIFY_ON_SITE
+    assert decide_mark(strong.model_copy(update={"figure_found": False}), cfg) is Mark.MORE_MATERIAL
+    weak = PointSignals(best_dense=0.5, best_bm25=0, term_coverage=0.0, concrete=0.0)
+    assert decide_mark(weak, cfg) is Mark.MORE_MATERIAL
+
+
+def test_level_mapping_uses_the_scale(small_rubric):
+    assert level_for(small_rubric.scale, 1.0)[0].id == "A"
+    assert level_for(small_rubric.scale, 0.6)[0].id == "B"
+    assert level_for(small_rubric.scale, 0.3)[0].id == "C"
+    assert level_for(small_rubric.scale, 0.0)[0].id == "D"
+    assert coverage_score(()) == 0.0
+
+
+def test_reports_in_three_formats(review, tmp_path):
+    md = to_markdown(review)
+    assert "| 4.1 | 师资结构 |" in md and "补充材料清单" in md and "入校考察问题清单" in md
+    assert "第 3 页" in md
+    for suffix in (".json", ".md", ".docx"):
+        write_review(review, tmp_path / f"r{suffix}")
+    from docx import Document
+
+    text = "\n".join(p.text for p in Document(str(tmp_path / "r.docx")).paragraphs)
+    assert "补充材料清单" in text and "督导" in text
+    assert Review.model_validate_json((tmp_path / "r.json").read_text("utf-8")) == review
+    with pytest.raises(AppError):
+        write_review(review, tmp_path / "r.pdf")
