@@ -265,9 +265,7 @@ class Rubric(_Strict):
     @property
     def fingerprint(self) -> str:
         """SHA-256 of the canonical JSON of the content: formatting and comments do not count."""
-        canonical = json.dumps(
-            self.model_dump(mode="json"), sort_keys=True, ensure_ascii=False, separators=(",", ":")
-        )
+        canonical = json.dumps(self.model_dump(mode="json"), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
         return hashlib.sha256(canonical.encode()).hexdigest()
 
     def ref(self) -> RubricRef:
@@ -379,9 +377,7 @@ def format_loc(loc: Loc) -> str:
 # --- loading -------------------------------------------------------------------------------------
 
 
-def parse_rubric(
-    text: str, *, file: str | None = None, known: Mapping[str, frozenset[str]] | None = None
-) -> Rubric:
+def parse_rubric(text: str, *, file: str | None = None, known: Mapping[str, frozenset[str]] | None = None) -> Rubric:
     """Parse and validate rubric YAML.
 
     Args:
@@ -494,9 +490,7 @@ def _semantic_problems(raw: Any) -> list[tuple[Loc, str]]:
     with the schema's.
     """
     if not isinstance(raw, dict):
-        return [
-            ((), "a rubric is a mapping with id, name, version, source, applicability, scale, indicators")
-        ]
+        return [((), "a rubric is a mapping with id, name, version, source, applicability, scale, indicators")]
     problems: list[tuple[Loc, str]] = []
     own_id = raw.get("id")
 
@@ -573,9 +567,7 @@ def link_problems(rubric: Rubric, known: Mapping[str, frozenset[str]]) -> list[t
                     if target not in known:
                         problems.append((at, f"dangling link '{link}': no rubric '{target}'"))
                     elif point_id not in known[target]:
-                        problems.append(
-                            (at, f"dangling link '{link}': no review point '{point_id}' in '{target}'")
-                        )
+                        problems.append((at, f"dangling link '{link}': no review point '{point_id}' in '{target}'"))
 
     walk(rubric.indicators, ("indicators",))
     return problems
@@ -686,9 +678,14 @@ class RubricRegistry:
             other = self._files.get(key, "an earlier rubric")
             raise RubricError(
                 ErrorCode.RUBRIC_INVALID,
-                f"指标体系 {rubric.id} 的版本 {rubric.version} 有两份不同的内容；"
-                "修改后的指标体系必须使用新版本号。",
-                [Problem("version", f"content differs from {other} under the same version", file=file)],
+                f"指标体系 {rubric.id} 的版本 {rubric.version} 有两份不同的内容；修改后的指标体系必须使用新版本号。",
+                [
+                    Problem(
+                        "version",
+                        f"differs from {other} under the same version; an edit needs a new version",
+                        file=file,
+                    )
+                ],
             )
         self._by_key[key] = rubric
         if file:

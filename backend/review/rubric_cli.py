@@ -70,9 +70,7 @@ def list_rubrics(*, all_versions: bool = False) -> None:
     for rubric in registry.list(all_versions=all_versions):
         counts = rubric.counts()
         applies = (
-            "、".join(rubric.applicability.institution_types)
-            + " / "
-            + "、".join(rubric.applicability.submission_kinds)
+            "、".join(rubric.applicability.institution_types) + " / " + "、".join(rubric.applicability.submission_kinds)
         )
         table.add_row(
             rubric.id,
@@ -97,9 +95,7 @@ def rubric_tree(rubric: Rubric) -> Tree:
 
     def add(branch: Tree, ind: Indicator) -> None:
         flag = f" [{ind.selection}]" if ind.selection else ""
-        node = branch.add(
-            f"[bold]{ind.id} {escape(ind.name)}[/bold]{escape(flag)}  [dim]({points_under(ind)})[/dim]"
-        )
+        node = branch.add(f"[bold]{ind.id} {escape(ind.name)}[/bold]{escape(flag)}  [dim]({points_under(ind)})[/dim]")
         for child in ind.children:
             add(node, child)
         for point in ind.review_points:
@@ -127,9 +123,7 @@ def show_rubric(rubric_id: str, version: str | None = None) -> None:
         raise _fail(e) from e
     console.print(rubric_tree(rubric))
     source = rubric.source
-    console.print(
-        f"[dim]来源：{escape(source.document)} {source.date or ''} {escape(source.reference or '')}[/dim]"
-    )
+    console.print(f"[dim]来源：{escape(source.document)} {source.date or ''} {escape(source.reference or '')}[/dim]")
 
 
 def validate_rubrics(file: Path | None = None) -> None:

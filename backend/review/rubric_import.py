@@ -127,9 +127,7 @@ def read_table(path: Path) -> Table:
         if path.suffix.lower() == ".csv":
             return _read_csv(path)
     except (OSError, ValueError, KeyError) as e:
-        raise RubricError(
-            ErrorCode.BAD_FILE, "无法读取指标表。", [Problem("", str(e), file=str(path))]
-        ) from e
+        raise RubricError(ErrorCode.BAD_FILE, "无法读取指标表。", [Problem("", str(e), file=str(path))]) from e
     raise RubricError(
         ErrorCode.BAD_FILE,
         "指标表须为 XLSX 或 CSV 文件。",
@@ -223,9 +221,7 @@ def rubric_from_rows(
     builder = _Builder(table)
     builder.run()
     if builder.errors:
-        raise RubricError(
-            ErrorCode.IMPORT_FAILED, f"指标表有 {len(builder.errors)} 处问题，未导入。", builder.errors
-        )
+        raise RubricError(ErrorCode.IMPORT_FAILED, f"指标表有 {len(builder.errors)} 处问题，未导入。", builder.errors)
     data = {
         "id": rubric_id,
         "name": name,
@@ -412,7 +408,10 @@ class _Builder:
         return node
 
     def apply_weight(self, row: list[Cell], r: int, l1: _Node | None, l2: _Node | None) -> None:
-        """A weight cell merged over several rows belongs to the indicator whose rows it spans."""
+        """A weight cell merged over several rows belongs to the indicator whose rows it spans.
+
+        Where a 一级指标 has a single 二级指标 spanning the same rows, the 一级指标 gets it.
+        """
         col = self.cols.get("weight")
         if col is None or col >= len(row) or not row[col].text or row[col].is_continuation(r, col):
             return
@@ -420,9 +419,7 @@ class _Builder:
         if span <= 1:
             return  # a point's own weight, read in finish_point
         opened = [
-            (n, self.cell(row, role).row_span)
-            for n, role in ((l2, "level2"), (l1, "level1"))
-            if n and n.row == r
+            (n, self.cell(row, role).row_span) for n, role in ((l1, "level1"), (l2, "level2")) if n and n.row == r
         ]
         target = next((n for n, n_span in opened if n_span == span), None)
         if target is None:
