@@ -1,0 +1,84 @@
+"""Campaign ranking: submissions scored from their reviews, ranked within category, quotas applied."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from pydantic import BaseModel, ConfigDict
+
+from backend.review.models import Mark, Review
+from backend.review.rubric import InstitutionType, Rubric
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+class RankingEntry(_Frozen):
+    """A submission to rank: who submitted it and its review (expert-final where decided)."""
+
+    submission_id: int
+    institution_name: str
+    institution_type: InstitutionType
+    review: Review
+
+
+class RankedSubmission(_Frozen):
+    """A submission's place in its category."""
+
+    submission_id: int
+    institution_name: str
+    institution_type: InstitutionType
+    score: float
+    rank: int
+    shortlisted: bool
+    clear_points: int
+    missing_points: int
+
+
+class CampaignRanking(_Frozen):
+    """Rankings per category (分类评价: institutions are compared only within their type)."""
+
+    by_type: dict[InstitutionType, tuple[RankedSubmission, ...]]
+    quotas: dict[InstitutionType, int]
+
+
+def review_score(review: Review, rubric: Rubric) -> float:
+    """Mean level score of the indicators, normalised to [0, 1] on the rubric's scale."""
+    scores = {lv.id: lv.score for lv in rubric.scale}
+    low, high = min(scores.values()), max(scores.values())
+    if not review.assessments or high == low:
+        return 0.0
+    mean = sum(scores.get(a.level, low) for a in review.assessments) / len(review.assessments)
+    return round((mean - low) / (high - low), 6)
+
+
+def rank_campaign(
+    entries: Sequence[RankingEntry], rubric: Rubric, quotas: Mapping[InstitutionType, int]
+) -> CampaignRanking:
+    """Rank within each institution type by score, then by fewer gaps; shortlist the top ``quota``."""
+    by_type: dict[InstitutionType, list[tuple[tuple[float, int, int], RankingEntry, int, int]]] = {}
+    for e in entries:
+        points = [p for a in e.review.assessments for p in a.points]
+        clear = sum(p.mark is Mark.CLEAR for p in points)
+        missing = sum(p.mark is Mark.MORE_MATERIAL for p in points)
+        key = (-review_score(e.review, rubric), missing, e.submission_id)
+        by_type.setdefault(e.institution_type, []).append((key, e, clear, missing))
+    ranked: dict[InstitutionType, tuple[RankedSubmission, ...]] = {}
+    for kind, rows in by_type.items():
+        rows.sort(key=lambda r: r[0])
+        quota = quotas.get(kind, 0)
+        ranked[kind] = tuple(
+            RankedSubmission(
+                submission_id=e.submission_id,
+                institution_name=e.institution_name,
+                institution_type=kind,
+                score=-key[0],
+                rank=i,
+                shortlisted=i <= quota,
+                clear_points=clear,
+                missing_points=missing,
+            )
+            for i, (key, e, clear, missing) in enumerate(rows, start=1)
+        )
+    return CampaignRanking(by_type=ranked, quotas=dict(quotas))
