@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from indexing.options import ChunkingOptions, ParseOptions, SearchOptions
@@ -28,11 +29,64 @@ class Settings(BaseSettings):
     rrf_k: int = 60
     search_candidates: int = 50
     approximate_above: int = 20000
+    prompts_dir: Path = Path(__file__).resolve().parent.parent / "prompts"
+    llm_base_url: str = ""
+    llm_model: str = ""
+    llm_api_key: SecretStr = SecretStr("")
+    llm_prompt_id: str = "indicator_draft"
+    llm_timeout_s: float = Field(default=120.0, gt=0)
+    llm_max_concurrency: int = Field(default=4, ge=1)
+    # Service: empty URLs mean the embedded default (SQLite database and SQLite broker under data_dir).
+    database_url: str = ""
+    broker_url: str = ""
+    queue_name: str = "ciqa"
+    worker_concurrency: int = 1
+    # A running job whose heartbeat is older than this is presumed dead (worker killed) and re-queued.
+    job_stale_after_s: float = 120.0
+    job_sweep_interval_s: float = 30.0
+    # A queued message older than this is discarded by the worker; the sweeper re-enqueues its job.
+    job_message_expiry_s: int = 6 * 3600
+    # Claims of one job before it is failed as poison (e.g. a file that kills the worker every time).
+    job_max_attempts: int = 5
+    job_max_retries: int = 5
+    job_retry_backoff_s: float = 5.0
+    broker_visibility_timeout_s: int = 3600
+    # Sign-in: Secure cookies need HTTPS, so the embedded default (plain http on localhost) leaves it off.
+    cookie_secure: bool = False
+    session_ttl_s: int = 12 * 3600
+    api_token_ttl_s: int = 90 * 24 * 3600
+    # Failed logins per (username, client address) within the window before further attempts are refused.
+    login_max_failures: int = Field(default=5, ge=1)
+    login_window_s: int = Field(default=15 * 60, ge=1)
+
+    @model_validator(mode="after")
+    def _embedded_defaults(self) -> Settings:
+        data_dir = self.data_dir.resolve()
+        if not self.database_url:
+            self.database_url = f"sqlite:///{data_dir / 'ciqa.sqlite'}"
+        if not self.broker_url:
+            self.broker_url = f"sqla+sqlite:///{data_dir / 'broker.sqlite'}"
+        return self
+
+    @property
+    def files_dir(self) -> Path:
+        """Directory of the content-addressed originals."""
+        return self.data_dir / "files"
+
+    @property
+    def indexes_dir(self) -> Path:
+        """Directory of the per-version search indexes."""
+        return self.data_dir / "indexes"
 
     @property
     def embedding_cache_dir(self) -> Path:
         """Directory of the on-disk embedding cache."""
         return self.data_dir / "embedding-cache"
+
+    @property
+    def llm_cache_dir(self) -> Path:
+        """Directory of the on-disk cache of validated LLM answers."""
+        return self.data_dir / "llm-cache"
 
     def parse_options(self) -> ParseOptions:
         """Parse options built from these settings."""
