@@ -11,9 +11,11 @@ app = typer.Typer(help="ciqa-review 命令行工具", no_args_is_help=True, pret
 rubrics_app = typer.Typer(help="评估指标体系（rubric）管理", no_args_is_help=True)
 eval_app = typer.Typer(help="评测", no_args_is_help=True)
 bench_app = typer.Typer(help="性能基准", no_args_is_help=True)
+corpus_app = typer.Typer(help="合成语料", no_args_is_help=True)
 app.add_typer(rubrics_app, name="rubrics")
 app.add_typer(eval_app, name="eval")
 app.add_typer(bench_app, name="bench")
+app.add_typer(corpus_app, name="corpus")
 
 
 def main() -> None:
@@ -78,6 +80,19 @@ def review_cmd(
     from backend.review_cli import review_file
 
     review_file(file, rubric_id=rubric, drafter=drafter, out=out)
+
+
+@corpus_app.command("generate")
+def corpus_generate_cmd(
+    out: Annotated[Path, typer.Option("--out", help="output directory")],
+    n: Annotated[int, typer.Option("-n", help="number of reports")] = 3,
+    pages: Annotated[int, typer.Option(help="target pages per report")] = 40,
+    seed: Annotated[int, typer.Option(help="seed of the first report")] = 0,
+) -> None:
+    """Generate labelled synthetic self-evaluation reports (PDF, DOCX, labels JSON)."""
+    from backend.indexing_cli import generate_corpus_files
+
+    generate_corpus_files(out, n=n, pages=pages, seed=seed)
 
 
 # --- rubrics commands (owned by the rubrics module) ----------------------------------------------
@@ -181,3 +196,88 @@ def bench_ingest_cmd(
     from eval.bench_ingest import run_cli
 
     run_cli(pages=pages)
+
+
+# --- service commands: serve, worker, db ----------------------------------------------------------
+
+db_app = typer.Typer(help="数据库迁移", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+
+
+@db_app.command("upgrade")
+def db_upgrade_cmd(revision: Annotated[str, typer.Argument(help="target revision")] = "head") -> None:
+    """Migrate the configured database (CIQA_DATABASE_URL) to the latest schema."""
+    from backend.serve import upgrade_database
+
+    upgrade_database(revision)
+
+
+@app.command("worker")
+def worker_cmd(
+    concurrency: Annotated[int | None, typer.Option(help="worker processes (default CIQA_WORKER_CONCURRENCY)")] = None,
+    loglevel: Annotated[str, typer.Option(help="log level")] = "INFO",
+) -> None:
+    """Run a Celery worker on the configured broker (CIQA_BROKER_URL)."""
+    from backend.serve import run_worker
+
+    run_worker(concurrency=concurrency, loglevel=loglevel)
+
+
+@app.command("serve")
+def serve_cmd(
+    host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="port")] = 8000,
+    worker: Annotated[bool, typer.Option("--worker/--no-worker", help="also start a worker process")] = True,
+) -> None:
+    """Migrate the database, start a worker process and serve the API."""
+    from backend.serve import serve
+
+    serve(host=host, port=port, with_worker=worker)
+
+
+if __name__ == "__main__":
+    main()
+
+
+@eval_app.command("omission")
+def eval_omission_cmd(
+    out: Annotated[Path, typer.Option(help="results directory")] = Path("eval/results"),
+    reports: Annotated[int, typer.Option(help="number of synthetic reports")] = 6,
+    pages: Annotated[int, typer.Option(help="pages per report")] = 30,
+) -> None:
+    """Missing-evidence detection: planted omissions and unsupported claims."""
+    from eval.review_cli import omission_cli
+
+    omission_cli(out, reports, pages)
+
+
+@eval_app.command("levels")
+def eval_levels_cmd(
+    out: Annotated[Path, typer.Option(help="results directory")] = Path("eval/results"),
+    reports: Annotated[int, typer.Option(help="number of graded reports")] = 4,
+    pages: Annotated[int, typer.Option(help="pages per report")] = 30,
+) -> None:
+    """Level agreement on graded variants (QWK, exact, adjacent)."""
+    from eval.review_cli import levels_cli
+
+    levels_cli(out, reports, pages)
+
+
+@eval_app.command("calibrate")
+def eval_calibrate_cmd(
+    out: Annotated[Path, typer.Option(help="results directory")] = Path("eval/results"),
+    reports: Annotated[int, typer.Option(help="number of calibration reports")] = 6,
+    pages: Annotated[int, typer.Option(help="pages per report")] = 30,
+) -> None:
+    """Calibrate the matcher thresholds on labelled reports (separate seeds from the evaluation)."""
+    from eval.review_cli import calibrate_cli
+
+    calibrate_cli(out, reports, pages)
+
+
+@bench_app.command("review")
+def bench_review_cmd(pages: Annotated[int, typer.Option(help="pages of the report")] = 100) -> None:
+    """Time an extractive review of an indexed report against the largest rubric."""
+    from eval.review_cli import bench_review_cli
+
+    bench_review_cli(pages)

@@ -114,9 +114,7 @@ def search_index(index_dir: Path, query: str, *, k: int, section: str | None) ->
 
 def block_tree(document: Document) -> Tree:
     """A rich tree of the document's headings with their content blocks."""
-    root = Tree(
-        f"[bold]{document.name}[/bold] ({document.media_type.value}, {document.page_count or '-'} 页)"
-    )
+    root = Tree(f"[bold]{document.name}[/bold] ({document.media_type.value}, {document.page_count or '-'} 页)")
     stack: list[tuple[int, Tree]] = [(0, root)]
     for b in document.blocks:
         page = f"p{b.page}" if b.page is not None else "p?"
@@ -152,3 +150,33 @@ def print_block_tree(file: Path) -> None:
     console.print(block_tree(document))
     for w in document.warnings:
         console.print(f"[yellow]警告：{w}[/yellow]")
+
+
+def generate_corpus_files(out: Path, *, n: int, pages: int, seed: int) -> None:
+    """Generate labelled synthetic reports and list the files."""
+    from corpus.generator import generate_corpus
+
+    with console.status(f"生成 {n} 份合成自评报告…"):
+        written = generate_corpus(out, n=n, pages=pages, seed=seed)
+    table = Table("报告", "学校", "类型", "PDF", "DOCX", "标注")
+    for g in written:
+        table.add_row(
+            g.labels.report_id, g.labels.school, g.labels.institution_type, g.pdf.name, g.docx.name, g.labels_path.name
+        )
+    console.print(table)
+
+
+def demo() -> None:
+    """Generate a sample report, index it with progress bars, and search a few review points."""
+    from corpus.generator import generate_corpus
+
+    settings = Settings()
+    out = settings.data_dir / "demo"
+    with console.status("生成示例自评报告（30 页）…"):
+        sample = generate_corpus(out / "corpus", n=1, pages=30, seed=2026)[0]
+    console.print(f"示例报告：{sample.pdf}（{sample.labels.school}）")
+    index_files([sample.pdf], out / "index")
+    for query in ("生师比", "教学督导听课制度", "毕业生跟踪调查与用人单位满意度"):
+        console.print(f"[bold]检索：{query}[/bold]")
+        search_index(out / "index", query, k=3, section=None)
+    console.print(f"完整评议：ciqa review {sample.pdf} --rubric audit-2021-type2 --out {out / 'review.md'}")

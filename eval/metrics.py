@@ -81,3 +81,50 @@ def percentile(values: Sequence[float], q: float) -> float:
     pos = (len(s) - 1) * q / 100
     lo, hi = math.floor(pos), math.ceil(pos)
     return s[lo] + (s[hi] - s[lo]) * (pos - lo)
+
+
+def quadratic_weighted_kappa(truth: Sequence[int], predicted: Sequence[int], n_levels: int) -> float:
+    """Cohen's kappa with quadratic weights for ordinal labels ``0 … n_levels-1``.
+
+    Args:
+        truth: expected level indices.
+        predicted: suggested level indices.
+        n_levels: number of levels on the scale.
+
+    Returns:
+        1 for perfect agreement, 0 for chance agreement (1 as well when both raters are constant and agree).
+
+    Example:
+        >>> quadratic_weighted_kappa([0, 1, 2, 3], [0, 1, 2, 3], 4)
+        1.0
+    """
+    if len(truth) != len(predicted):
+        raise ValueError("truth and predicted differ in length")
+    n = len(truth)
+    if not n:
+        return float("nan")
+    observed = [[0.0] * n_levels for _ in range(n_levels)]
+    for t, p in zip(truth, predicted, strict=True):
+        observed[t][p] += 1
+    hist_t = [sum(row) for row in observed]
+    hist_p = [sum(observed[i][j] for i in range(n_levels)) for j in range(n_levels)]
+    num = den = 0.0
+    for i in range(n_levels):
+        for j in range(n_levels):
+            w = (i - j) ** 2 / (n_levels - 1) ** 2
+            num += w * observed[i][j]
+            den += w * hist_t[i] * hist_p[j] / n
+    return 1.0 - num / den if den else 1.0
+
+
+def precision_recall_f1(tp: int, fp: int, fn: int) -> tuple[float, float, float]:
+    """Precision, recall and F1 from counts (0 where undefined).
+
+    Example:
+        >>> precision_recall_f1(8, 2, 2)
+        (0.8, 0.8, 0.8)
+    """
+    p = tp / (tp + fp) if tp + fp else 0.0
+    r = tp / (tp + fn) if tp + fn else 0.0
+    f = 2 * p * r / (p + r) if p + r else 0.0
+    return round(p, 6), round(r, 6), round(f, 6)

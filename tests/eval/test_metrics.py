@@ -26,3 +26,15 @@ def test_reciprocal_rank_and_percentile():
     assert reciprocal_rank(["x"] * 11 + ["a"], {"a"}) == 0.0
     assert percentile([5.0, 1.0, 3.0], 50) == 3.0
     assert percentile(list(map(float, range(101))), 95) == pytest.approx(95.0)
+
+
+def test_quadratic_weighted_kappa_and_f1():
+    from eval.metrics import precision_recall_f1, quadratic_weighted_kappa
+
+    assert quadratic_weighted_kappa([0, 1, 2, 3], [0, 1, 2, 3], 4) == 1.0
+    assert quadratic_weighted_kappa([0, 1, 2, 3], [3, 2, 1, 0], 4) == pytest.approx(-1.0)
+    near = quadratic_weighted_kappa([0, 1, 2, 3, 3], [0, 1, 2, 2, 3], 4)
+    far = quadratic_weighted_kappa([0, 1, 2, 3, 3], [0, 1, 2, 0, 3], 4)
+    assert 1.0 > near > far
+    assert precision_recall_f1(8, 2, 2) == (0.8, 0.8, 0.8)
+    assert precision_recall_f1(0, 0, 0) == (0.0, 0.0, 0.0)

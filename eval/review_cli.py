@@ -1,0 +1,120 @@
+"""Terminal front of the review evaluations and the review benchmark: progress, tables, saved JSON.
+
+Example:
+    >>> omission_cli(Path("eval/results"), reports=6, pages=30)  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+from rich.table import Table
+
+from eval.review_eval import calibrate, omission_metrics, run_levels, run_omission, save
+
+console = Console()
+
+
+def _context():
+    from backend.config import Settings
+    from backend.indexing_cli import build_embedder
+    from backend.review.rubric import default_registry
+
+    settings = Settings()
+    return build_embedder(settings), default_registry(settings.rubrics_dir)
+
+
+@contextmanager
+def _bar(label: str) -> Iterator:
+    with Progress("{task.description}", BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=console) as p:
+        task = p.add_task(label, total=None)
+        yield lambda done, total: p.update(task, completed=done, total=total)
+
+
+def omission_cli(out: Path, reports: int, pages: int) -> None:
+    """Planted omissions and claims: print precision, recall, F1, false alarms, claims to 问号, citations."""
+    embedder, registry = _context()
+    with _bar("生成、解析并评议带缺失标注的报告") as progress:
+        run = run_omission(embedder, registry, n_reports=reports, pages=pages, progress=progress)
+    validity = run.quotes_valid / run.quotes if run.quotes else 1.0
+    m = omission_metrics(run.observations, round(validity, 6))
+    table = Table("指标", "数值", "目标", title=f"缺失证据检测（{reports} 份报告，{m.points} 个审核重点）")
+    for row in (
+        ("破折号 精确率", f"{m.precision:.3f}", ""),
+        ("破折号 召回率", f"{m.recall:.3f}", ""),
+        ("破折号 F1", f"{m.f1:.3f}", "≥ 0.85"),
+        ("证据齐全时误报率", f"{m.false_alarm_rate:.3f}", "≤ 0.10"),
+        ("无支撑表述 → 问号", f"{m.unsupported_to_verify:.3f}", ""),
+        ("引用有效率", f"{m.citation_validity:.3f}（{run.quotes_valid}/{run.quotes}）", "= 1.000"),
+    ):
+        table.add_row(*row)
+    console.print(table)
+    console.print(f"用时 {run.seconds:.0f}s；结果：{save(out, 'omission', m)}")
+
+
+def levels_cli(out: Path, reports: int, pages: int) -> None:
+    """Graded variants: print QWK, exact and adjacent agreement and the confusion table."""
+    embedder, registry = _context()
+    with _bar("生成、解析并评议分级报告") as progress:
+        m, run = run_levels(embedder, registry, n_reports=reports, pages=pages, progress=progress)
+    table = Table("指标", "数值", "目标", title=f"等级一致性（{m.indicators} 个指标）")
+    table.add_row("二次加权 Kappa", f"{m.qwk:.3f}", "≥ 0.70")
+    table.add_row("完全一致", f"{m.exact:.3f}", "")
+    table.add_row("相邻一致", f"{m.adjacent:.3f}", "")
+    validity = run.quotes_valid / run.quotes if run.quotes else 1.0
+    table.add_row("引用有效率", f"{validity:.3f}", "= 1.000")
+    console.print(table)
+    levels = list(m.confusion)
+    confusion = Table("预设 \\ 建议", *levels, title="混淆矩阵")
+    for t in levels:
+        confusion.add_row(t, *(str(m.confusion[t].get(p, 0)) for p in levels))
+    console.print(confusion)
+    console.print(f"用时 {run.seconds:.0f}s；结果：{save(out, 'levels', m)}")
+
+
+def calibrate_cli(out: Path, reports: int, pages: int) -> None:
+    """Review planted reports once, grid-search thresholds, print and save the best configuration."""
+    embedder, registry = _context()
+    with _bar("收集校准信号") as progress:
+        run = run_omission(embedder, registry, n_reports=reports, pages=pages, seed=7000, progress=progress)
+    config, m = calibrate(run.observations)
+    console.print(f"最佳阈值：{config.model_dump()}")
+    console.print(
+        f"校准集上：F1 {m.f1:.3f}，误报率 {m.false_alarm_rate:.3f}，无支撑 → 问号 {m.unsupported_to_verify:.3f}"
+    )
+    save(out, "calibration", {"config": config.model_dump(), "metrics": m.__dict__, "reports": reports})
+
+
+def bench_review_cli(pages: int) -> None:
+    """Time an extractive review of an indexed report against the largest rubric."""
+    from backend.review.drafters.extractive import ExtractiveDrafter
+    from backend.review.flows import review_collection
+    from eval.datasets import generate_pdf
+    from indexing.options import ParseOptions
+    from indexing.pipeline import index_files
+    from indexing.store import Collection
+
+    embedder, registry = _context()
+    rubric = max(registry.list(), key=lambda r: r.counts().review_points)
+    with tempfile.TemporaryDirectory() as tmp:
+        pdf = generate_pdf(Path(tmp), pages=pages, seed=31)
+        with console.status(f"建立 {pages} 页报告的索引…"):
+            index_files([pdf], Path(tmp) / "idx", embedder, parse_options=ParseOptions(ocr=False))
+        collection = Collection.load(Path(tmp) / "idx")
+        timings = []
+        for label in ("首次（查询向量未缓存）", "再次（查询向量已缓存）"):
+            started = time.perf_counter()
+            review = review_collection(collection, embedder, rubric, ExtractiveDrafter(), registry=registry)
+            timings.append((label, time.perf_counter() - started))
+    n_points = rubric.counts().review_points
+    table = Table("评议", "用时", "目标", title=f"评议基准：{pages} 页报告 × {rubric.id}（{n_points} 个审核重点）")
+    for label, seconds in timings:
+        table.add_row(label, f"{seconds:.1f}s", "≤ 20s")
+    console.print(table)
+    console.print(f"{len(review.assessments)} 个指标，{len(collection)} 个分块")
