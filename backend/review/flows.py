@@ -98,9 +98,7 @@ def review_collection(
     started = time.perf_counter()
     if document_id is None:
         if len(collection.documents) != 1:
-            raise AppError(
-                ErrorCode.INVALID_INPUT, "请指定要评议的文档。", f"{len(collection.documents)} documents"
-            )
+            raise AppError(ErrorCode.INVALID_INPUT, "请指定要评议的文档。", f"{len(collection.documents)} documents")
         document_id = next(iter(collection.documents))
     searcher = HybridSearcher(collection, embedder)
     only = frozenset({document_id})
@@ -108,31 +106,29 @@ def review_collection(
     def search(query: str, k: int, mode: SearchMode):
         return searcher.search(query, k, document_ids=only, mode=mode)
 
-    guide = (
-        registry.get(GUIDE_RUBRIC_ID)
-        if registry and GUIDE_RUBRIC_ID in {r.id for r in registry.list()}
-        else None
-    )
+    guide = registry.get(GUIDE_RUBRIC_ID) if registry and GUIDE_RUBRIC_ID in {r.id for r in registry.list()} else None
     indicators = assessed_indicators(rubric)
     chunks = {c.id: c for c in collection.chunks if c.document_id == document_id}
-    assessments: list[IndicatorAssessment] = []
+    contexts = []
     for n, indicator in enumerate(indicators, start=1):
         matches = tuple(match_point(search, p, config) for p in indicator.review_points)
         progress(ReviewStage.MATCH, n, len(indicators))
         cited = {e.chunk_id: chunks[e.chunk_id] for m in matches for e in m.evidence}
-        context = IndicatorContext(
-            rubric=rubric, indicator=indicator, matches=matches, chunks=cited, guide=guide
+        contexts.append(
+            IndicatorContext(rubric=rubric, indicator=indicator, matches=matches, chunks=cited, guide=guide)
         )
-        assessment = drafter.draft(context)
+    progress(ReviewStage.DRAFT, 0, len(contexts))
+    assessments = drafter.draft_many(contexts)
+    for assessment in assessments:
         problems = check_assessment(assessment, chunks)
         if problems:
+            # The drafters verify their own quotes; reaching this is a bug, and nothing unverified is stored.
             raise AppError(
                 ErrorCode.CONFLICT,
                 "评议草稿引用无法核实，未保存。",
-                f"{indicator.id}: {problems[0].reason} ({len(problems)} problems)",
+                f"{assessment.indicator_id}: {problems[0].reason} ({len(problems)} problems)",
             )
-        assessments.append(assessment)
-        progress(ReviewStage.DRAFT, n, len(indicators))
+    progress(ReviewStage.DRAFT, len(contexts), len(contexts))
     materials, questions = checklists(tuple(assessments))
     ref = rubric.ref()
     return Review(

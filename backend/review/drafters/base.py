@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -48,4 +48,8 @@ class Drafter(Protocol):
 
     def draft(self, context: IndicatorContext) -> IndicatorAssessment:
         """Return the assessment of ``context.indicator``."""
+        ...
+
+    def draft_many(self, contexts: Sequence[IndicatorContext]) -> list[IndicatorAssessment]:
+        """Assess several indicators (concurrently where the drafter can); results in input order."""
         ...

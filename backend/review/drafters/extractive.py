@@ -93,6 +93,10 @@ class ExtractiveDrafter:
     kind = DrafterKind.EXTRACTIVE
     version = VERSION
 
+    def draft_many(self, contexts: Sequence[IndicatorContext]) -> list[IndicatorAssessment]:
+        """Assess indicators one after another (drafting is cheap and deterministic)."""
+        return [self.draft(c) for c in contexts]
+
     def draft(self, context: IndicatorContext) -> IndicatorAssessment:
         """Assess one indicator deterministically."""
         started = time.perf_counter()
