@@ -8,7 +8,7 @@ heading paths.
 Example:
     >>> numbering_level("一、学校概况")
     3
-    >>> numbering_level("（二）师资队伍") 
+    >>> numbering_level("（二）师资队伍")
     4
     >>> numbering_level("本校生师比为17.5:1。") is None
     True
@@ -17,6 +17,8 @@ Example:
 from __future__ import annotations
 
 import re
+from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from indexing.models import Block, BlockKind, TextSource
@@ -35,6 +37,8 @@ _PATTERNS: tuple[tuple[int, re.Pattern[str]], ...] = (
     (6, re.compile(r"^\d{1,2}[）)]\s*\S")),
 )
 _SENTENCE_END = re.compile(r"[。；;！!？?，,]$")
+# A table-of-contents entry: title, dot leaders or a tab, page number ("一、学校概况……3", "1.1 定位\t5").
+_TOC_ENTRY = re.compile(r"(\.{2,}|…+|·{2,}|－{2,}|-{3,}|_{3,}|\t)[\s.…·\-－_]*\d{1,4}$")
 MAX_HEADING_CHARS = 40
 
 
@@ -46,10 +50,11 @@ def numbering_level(text: str) -> int | None:
 
     Returns:
         1 (章/部分) … 6 (（1）), or ``None`` when the text does not look like a numbered heading:
-        too long, ends like a sentence, or has no recognised number.
+        too long, ends like a sentence, is a table-of-contents entry (dot leaders or a tab before a page
+        number), or has no recognised number.
     """
     t = text.strip()
-    if not t or len(t) > MAX_HEADING_CHARS or _SENTENCE_END.search(t):
+    if not t or len(t) > MAX_HEADING_CHARS or _SENTENCE_END.search(t) or _TOC_ENTRY.search(t):
         return None
     for level, pattern in _PATTERNS:
         if pattern.match(t):
@@ -74,6 +79,101 @@ class RawBlock:
     rows: tuple[tuple[str, ...], ...] | None = None
     source: TextSource = TextSource.TEXT_LAYER
     ocr_confidence: float | None = None
+
+
+def align_numbered_levels(raws: Sequence[RawBlock], numbered: Sequence[bool]) -> None:
+    """Put headings whose level came from their number onto the scale of the document's styled headings.
+
+    A DOCX or Markdown file mixes headings with an explicit level (``Heading 1``, ``#``) and short
+    numbered paragraphs whose level comes from :func:`numbering_level` (``一、`` is 3, ``（一）`` is 4 …).
+    When styled headings carry numbers too (``Heading 1`` = ``一、概况``), the numbering scale is mapped
+    onto theirs (``一、`` → 1, so an unstyled ``（一）`` becomes 2, not 4); numbering levels seen only in
+    unstyled headings are placed next to the nearest mapped level. Without styled numbered headings the
+    levels are left as they are. Levels are changed in place.
+
+    Args:
+        raws: raw blocks in document order.
+        numbered: for each raw block, ``True`` when it is a heading whose level came from its number.
+
+    Example:
+        >>> rs = [RawBlock(BlockKind.HEADING, "一、概况", heading_level=1),
+        ...       RawBlock(BlockKind.HEADING, "（一）沿革", heading_level=4)]
+        >>> align_numbered_levels(rs, [False, True])
+        >>> rs[1].heading_level
+        2
+    """
+    votes: dict[int, Counter[int]] = {}
+    for raw, is_numbered in zip(raws, numbered, strict=True):
+        if raw.kind is BlockKind.HEADING and not is_numbered and raw.heading_level:
+            n = numbering_level(raw.text)
+            if n is not None:
+                votes.setdefault(n, Counter())[raw.heading_level] += 1
+    mapping: dict[int, int] = {}
+    for n in sorted(votes):
+        level = votes[n].most_common(1)[0][0]
+        if all(level > m for k, m in mapping.items() if k < n):  # keep the mapping monotonic
+            mapping[n] = level
+    if not mapping:
+        return
+    for raw, is_numbered in zip(raws, numbered, strict=True):
+        if not (is_numbered and raw.kind is BlockKind.HEADING and raw.heading_level):
+            continue
+        n = raw.heading_level
+        lower = [k for k in mapping if k <= n]
+        if lower:
+            k = max(lower)
+            raw.heading_level = mapping[k] + (n - k)
+        else:
+            k = min(mapping)
+            raw.heading_level = max(1, mapping[k] - (k - n))
+
+
+def _numbering_shape(text: str) -> tuple[int, int] | None:
+    """Which numbering pattern a heading uses and how many dot groups its number has (1. vs 1.1)."""
+    t = text.strip()
+    if numbering_level(t) is None:
+        return None
+    for index, (_, pattern) in enumerate(_PATTERNS):
+        if pattern.match(t):
+            number = re.match(r"^[\d.．]+", t)
+            return index, number.group(0).strip(".．").count(".") if number else 0
+    return None
+
+
+def lists_from_numbered_runs(raws: Sequence[RawBlock], numbered: list[bool], min_level: int = 5) -> None:
+    """Turn runs of numbered "headings" with nothing between them into list items.
+
+    Short lines such as ``1. 完善制度`` / ``2. 加强队伍`` / ``3. 健全机制`` match the heading numbering, but
+    a heading is followed by its content: two or more consecutive numbered headings of the same shape and
+    of level ``min_level`` or deeper (Arabic ``1.`` ``（1）`` ``1）``) with no block between them are a
+    list. Chinese-numbered headings (``一、`` ``（一）``) are left alone. Changes ``raws`` and ``numbered``
+    in place; call it before :func:`align_numbered_levels`.
+
+    Example:
+        >>> rs = [RawBlock(BlockKind.HEADING, t, heading_level=5) for t in ("1. 完善制度", "2. 加强队伍")]
+        >>> lists_from_numbered_runs(rs, [True, True])
+        >>> [r.kind.value for r in rs]
+        ['list_item', 'list_item']
+    """
+
+    def shape(k: int) -> tuple[int, int] | None:
+        raw = raws[k]
+        if raw.kind is not BlockKind.HEADING or not numbered[k]:
+            return None
+        level = numbering_level(raw.text)
+        return _numbering_shape(raw.text) if level is not None and level >= min_level else None
+
+    i = 0
+    while i < len(raws):
+        first = shape(i)
+        j = i
+        while first is not None and j + 1 < len(raws) and shape(j + 1) == first:
+            j += 1
+        if j > i:
+            for k in range(i, j + 1):
+                raws[k].kind, raws[k].heading_level = BlockKind.LIST_ITEM, None
+                numbered[k] = False
+        i = j + 1
 
 
 def render_table(rows: tuple[tuple[str, ...], ...]) -> str:
