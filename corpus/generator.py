@@ -31,7 +31,8 @@ from pydantic import BaseModel, ConfigDict
 from corpus.catalogue import ItemKind, MetricSpec, Strength, Topic, all_topics
 from corpus.distractors import GAPS, HISTORY, distractor_paragraph
 
-CHARS_PER_PAGE = 800
+# Accounted characters (text plus layout allowances in _Builder) per rendered A4 page, measured on write_pdf.
+CHARS_PER_PAGE = 1075
 CN_NUMERALS = "一二三四五六七八九十"
 CHAPTER_NAMES = {
     "1": "办学方向与本科地位",
@@ -281,7 +282,7 @@ def generate_report(
 
     Args:
         seed: the random seed (institution, order, phrasing, figures).
-        pages: target page count of the PDF rendering (about 800 characters a page).
+        pages: target page count of the PDF rendering (about 850 characters of text a page).
         omit: topic ids left out entirely.
         unsupported: topic ids rendered only as bare claims.
         strength: per-topic evidence strength; others are drawn (mostly strong or adequate).
