@@ -319,7 +319,7 @@ def generate_report(
     for t in topics:
         by_chapter.setdefault(t.id.split(".")[0], []).append(t)
     for ch_index, (chapter, ch_topics) in enumerate(sorted(by_chapter.items()), start=1):
-        b.heading(_heading_text(style, 1, ch_index, CHAPTER_NAMES[chapter]), 1)
+        b.heading(_heading_text(style, 1, ch_index - 1, CHAPTER_NAMES[chapter]), 1)
         sections: dict[str, list[Topic]] = {}
         for t in ch_topics:
             sections.setdefault(t.indicator, []).append(t)
@@ -358,7 +358,7 @@ def generate_report(
                 if t.metric
             ]
             b.table(f"表{ch_index} {CHAPTER_NAMES[chapter]}主要定量指标", rows, [t.id for t in chapter_tables])
-    b.heading(_heading_text(style, 1, len(by_chapter) + 1, "问题与改进"), 1)
+    b.heading(_heading_text(style, 1, len(by_chapter), "问题与改进"), 1)
     while b.chars < pages * CHARS_PER_PAGE - 400:
         b.paragraph(distractor_paragraph(rng, school, GAPS if rng.random() < 0.3 else None))
     topic_labels = tuple(

@@ -95,7 +95,5 @@ def figure_near(text: str, names: Sequence[str], unit: str = "", window: int = 4
                     or (wanted is FigureKind.AMOUNT and fig.kind is FigureKind.COUNT)
                 ):
                     offset = m.end()
-                    return Figure(
-                        fig.kind, fig.value, fig.unit or unit, fig.text, fig.start + offset, fig.end + offset
-                    )
+                    return Figure(fig.kind, fig.value, fig.unit or unit, fig.text, fig.start + offset, fig.end + offset)
     return None

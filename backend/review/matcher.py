@@ -161,9 +161,7 @@ def _evidence(c: _Candidate, rank: int, terms: Sequence[str]) -> Evidence:
     )
 
 
-def _figure(
-    point: ReviewPoint, candidates: Sequence[_Candidate], config: MatcherConfig
-) -> ReportedFigure | None:
+def _figure(point: ReviewPoint, candidates: Sequence[_Candidate], config: MatcherConfig) -> ReportedFigure | None:
     metric = point.metric
     if metric is None:
         return None
@@ -219,6 +217,4 @@ def match_point(search: Search, point: ReviewPoint, config: MatcherConfig | None
         concrete=round(concrete, 4),
         figure_found=(figure is not None) if point.kind is PointKind.QUANTITATIVE else None,
     )
-    return PointMatch(
-        point=point, evidence=evidence, figure=figure, signals=signals, mark=decide_mark(signals, config)
-    )
+    return PointMatch(point=point, evidence=evidence, figure=figure, signals=signals, mark=decide_mark(signals, config))
