@@ -30,6 +30,7 @@ class Settings(BaseSettings):
     search_candidates: int = 50
     approximate_above: int = 20000
     prompts_dir: Path = Path(__file__).resolve().parent.parent / "prompts"
+    drafter: str = "extractive"
     llm_base_url: str = ""
     llm_model: str = ""
     llm_api_key: SecretStr = SecretStr("")

@@ -12,22 +12,11 @@ from backend.config import Settings
 from backend.errors import AppError
 from backend.indexing_cli import build_embedder, console
 from backend.reports.review_report import write_review
-from backend.review.drafters.base import Drafter
-from backend.review.drafters.extractive import ExtractiveDrafter
-from backend.review.flows import REVIEW_STAGE_ZH, ReviewStage
+from backend.review.flows import REVIEW_STAGE_ZH, ReviewStage, build_drafter
 from backend.review.flows import review_file as run_review
 from backend.review.models import DrafterKind, Mark
 from backend.review.rubric import default_registry
 from indexing.errors import IndexingError
-
-
-def build_drafter(kind: DrafterKind, settings: Settings) -> Drafter:
-    """The requested drafter; the LLM drafter falls back to the extractive one per indicator."""
-    if kind is DrafterKind.EXTRACTIVE:
-        return ExtractiveDrafter()
-    from backend.review.drafters.llm import build_llm_drafter
-
-    return build_llm_drafter(settings, ExtractiveDrafter())
 
 
 def review_file(file: Path, *, rubric_id: str, drafter: str, out: Path | None) -> None:

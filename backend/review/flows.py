@@ -8,11 +8,15 @@ from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
 
+from sqlalchemy.orm import Session
+
+from backend.config import Settings
 from backend.errors import AppError, ErrorCode
 from backend.review.citations import check_assessment
 from backend.review.drafters.base import Drafter, IndicatorContext
+from backend.review.drafters.extractive import ExtractiveDrafter
 from backend.review.matcher import MatcherConfig, match_point
-from backend.review.models import ChecklistItem, IndicatorAssessment, Mark, Review
+from backend.review.models import ChecklistItem, DrafterKind, IndicatorAssessment, Mark, Review
 from backend.review.rubric import Indicator, Rubric, RubricRegistry
 from indexing.embedding import Embedder
 from indexing.search import HybridSearcher, SearchMode
@@ -37,10 +41,26 @@ REVIEW_STAGE_ZH = {
     ReviewStage.DRAFT: "起草评议",
 }
 ReviewProgress = Callable[[ReviewStage, int, int], None]
+StageProgress = Callable[[str, int], None]
+# Share of the job's 0–100 progress per stage when a stored version is reviewed (no parse or index).
+JOB_SPANS = {ReviewStage.MATCH: (0, 90), ReviewStage.DRAFT: (90, 100)}
+
+
+def _no_job_progress(stage: str, percent: int) -> None:
+    return None
 
 
 def _quiet(stage: ReviewStage, done: int, total: int) -> None:
     return None
+
+
+def build_drafter(kind: DrafterKind, settings: Settings) -> Drafter:
+    """The requested drafter; the LLM drafter falls back to the extractive one per indicator."""
+    if kind is DrafterKind.EXTRACTIVE:
+        return ExtractiveDrafter()
+    from backend.review.drafters.llm import build_llm_drafter
+
+    return build_llm_drafter(settings, ExtractiveDrafter())
 
 
 def assessed_indicators(rubric: Rubric) -> list[Indicator]:
@@ -181,3 +201,84 @@ def review_file(
         document_id=document.id,
         progress=progress,
     )
+
+
+def run_review_job(
+    session: Session,
+    job_id: int,
+    settings: Settings,
+    progress: StageProgress = _no_job_progress,
+    *,
+    embedder_factory: Callable[[Settings], Embedder] | None = None,
+) -> int:
+    """The review task's body: review the job's version with its rubric and drafter; store it once."""
+    from backend.db.queries import jobs, reviews
+    from backend.indexing_cli import build_embedder
+    from backend.ingest.flows import index_dir
+    from backend.review.operations import rubric_registry
+
+    job = jobs.get_job(session, job_id=job_id)
+    done = reviews.find_review_for_job(session, job_id=job_id)
+    if done is not None:  # a re-delivered message: the review was saved before the worker died
+        return done.id
+    if job.version_id is None or job.rubric_id is None:
+        raise AppError(ErrorCode.INVALID_INPUT, "评审任务缺少文件版本或指标体系。", f"review job {job_id}")
+    registry = rubric_registry(settings)
+    rubric = registry.get(job.rubric_id)
+    drafter = build_drafter(DrafterKind(job.drafter or settings.drafter), settings)
+    collection = Collection.load(index_dir(settings, job.version_id))
+
+    def report(stage: ReviewStage, done_: int, total: int) -> None:
+        if stage in JOB_SPANS:
+            lo, hi = JOB_SPANS[stage]
+            progress(stage.value, lo + (hi - lo) * done_ // max(total, 1))
+
+    review = review_collection(
+        collection, (embedder_factory or build_embedder)(settings), rubric, drafter, registry=registry, progress=report
+    )
+    record = reviews.save_review(session, job_id=job_id, version_id=job.version_id, review=review)
+    session.commit()
+    return record.id
+
+
+def run_campaign_job(
+    session: Session, job_id: int, settings: Settings, progress: StageProgress = _no_job_progress
+) -> list[int]:
+    """The campaign task's body: queue a review of each submission's newest ready version not yet reviewed."""
+    from backend.db.models import JobKind, JobStatus, VersionStatus
+    from backend.db.queries import campaigns, jobs, reviews, submissions, versions
+    from backend.worker.enqueue import commit_and_enqueue
+
+    job = jobs.get_job(session, job_id=job_id)
+    if job.campaign_id is None:
+        raise AppError(ErrorCode.INVALID_INPUT, "任务缺少评审批次。", f"campaign job {job_id}")
+    campaign = campaigns.get_campaign(session, campaign_id=job.campaign_id)
+    queued = []
+    found = submissions.list_submissions(session, campaign_id=campaign.id)
+    for n, submission in enumerate(found, start=1):
+        ready = [
+            v for v in versions.list_versions(session, submission_id=submission.id) if v.status is VersionStatus.READY
+        ]
+        if not ready:
+            continue
+        newest = ready[-1]
+        reviewed = reviews.latest_review(session, version_id=newest.id, rubric_id=campaign.rubric_id) is not None
+        pending = any(
+            j.kind is JobKind.REVIEW
+            and j.rubric_id == campaign.rubric_id
+            and j.status in (JobStatus.QUEUED, JobStatus.RUNNING)
+            for j in jobs.list_jobs(session, version_id=newest.id)
+        )
+        if not reviewed and not pending:
+            queued.append(
+                jobs.create_review_job(
+                    session,
+                    version_id=newest.id,
+                    rubric_id=campaign.rubric_id,
+                    drafter=job.drafter,
+                    created_by=job.created_by,
+                )
+            )
+        progress("enqueue", 100 * n // max(len(found), 1))
+    commit_and_enqueue(session, jobs=queued, settings=settings)
+    return [j.id for j in queued]
