@@ -1,0 +1,409 @@
+"""ORM models of the service: institutions, users, campaigns, submissions, versions, jobs, reviews, decisions.
+
+Rules the schema enforces (not only the code):
+
+* a document version is unique per (submission, sha256): the same bytes uploaded twice are one version;
+* a chunk is unique per (version, chunk key) and (version, ordinal): a re-delivered ingest cannot
+  duplicate chunks;
+* a review is unique per job: a re-delivered review job cannot create a second review;
+* expert decisions are append-only rows on the assessment they were made on; a re-review creates new
+  review and assessment rows and never touches them;
+* an assignment cannot pair an expert with a submission of the expert's own institution;
+* audit events cannot be updated or deleted (triggers, see the initial migration).
+
+Review and assessment rows are ``ReviewRecord`` and ``AssessmentRecord`` to keep them apart from the
+review engine's pydantic ``Review`` and ``IndicatorAssessment``, which they store.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Float,
+    ForeignKey,
+    ForeignKeyConstraint,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from backend.db.base import ENUM_LENGTH, Base, PydanticJSON, StrEnumType, UTCDateTime, utcnow
+from backend.review import models as rm
+from backend.review.rubric import InstitutionType, SubmissionKind
+
+ID_LENGTH = 100
+NAME_LENGTH = 255
+
+
+class Role(StrEnum):
+    """What a user may do."""
+
+    UNIVERSITY = "university"
+    EXPERT = "expert"
+    SECRETARIAT = "secretariat"
+    ADMIN = "admin"
+
+
+class VersionStatus(StrEnum):
+    """Where a document version is in ingest."""
+
+    UPLOADED = "uploaded"
+    PROCESSING = "processing"
+    READY = "ready"
+    FAILED = "failed"
+
+
+class JobKind(StrEnum):
+    """Background job kinds, one Celery task each."""
+
+    INGEST = "ingest"
+    REVIEW = "review"
+    REVIEW_CAMPAIGN = "review_campaign"
+
+
+class JobStatus(StrEnum):
+    """Lifecycle of a job."""
+
+    QUEUED = "queued"
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+
+
+class DecisionAction(StrEnum):
+    """What an expert did with an AI draft."""
+
+    ACCEPT = "accept"
+    EDIT = "edit"
+    REJECT = "reject"
+
+
+class ParseStats(BaseModel):
+    """What ingest found in a file, for display and diagnostics."""
+
+    model_config = ConfigDict(frozen=True)
+
+    blocks: int
+    chunks: int
+    chars: int
+    tables: int
+    text_pages: int = 0
+    ocr_pages: int = 0
+    warnings: tuple[str, ...] = ()
+    seconds: dict[str, float] = {}
+
+
+class CampaignQuotas(BaseModel):
+    """How many submissions a campaign may select: per institution category and in total."""
+
+    model_config = ConfigDict(frozen=True)
+
+    by_type: dict[InstitutionType, int] = {}
+    total: int | None = None
+
+
+def _created() -> Mapped[dt.datetime]:
+    return mapped_column(UTCDateTime, default=utcnow)
+
+
+class Institution(Base):
+    """A university, judged within its category (研究型 / 应用型 / 高职)."""
+
+    __tablename__ = "institutions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(NAME_LENGTH), unique=True)
+    type: Mapped[InstitutionType] = mapped_column(StrEnumType(InstitutionType))
+    region: Mapped[str] = mapped_column(String(ID_LENGTH), default="")
+    created_at: Mapped[dt.datetime] = _created()
+
+
+class User(Base):
+    """A person who signs in; university users belong to an institution, experts may (their employer)."""
+
+    __tablename__ = "users"
+    __table_args__ = (
+        CheckConstraint("role <> 'university' OR institution_id IS NOT NULL", name="university_has_institution"),
+        # Target of the assignment's composite key that carries the expert's institution.
+        UniqueConstraint("id", "institution_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(ID_LENGTH), unique=True)
+    display_name: Mapped[str] = mapped_column(String(NAME_LENGTH), default="")
+    password_hash: Mapped[str] = mapped_column(String(NAME_LENGTH), default="")
+    role: Mapped[Role] = mapped_column(StrEnumType(Role))
+    institution_id: Mapped[int | None] = mapped_column(ForeignKey("institutions.id"), index=True)
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[dt.datetime] = _created()
+
+    institution: Mapped[Institution | None] = relationship()
+
+
+class Campaign(Base):
+    """A selection campaign run by the secretariat against one rubric."""
+
+    __tablename__ = "campaigns"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(NAME_LENGTH))
+    rubric_id: Mapped[str] = mapped_column(String(ID_LENGTH))
+    kind: Mapped[SubmissionKind] = mapped_column(StrEnumType(SubmissionKind))
+    deadline: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    quotas: Mapped[CampaignQuotas] = mapped_column(PydanticJSON(CampaignQuotas), default=CampaignQuotas)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[dt.datetime] = _created()
+
+
+class Submission(Base):
+    """What one institution submits (to a campaign, or on its own as a draft for self-review)."""
+
+    __tablename__ = "submissions"
+    __table_args__ = (UniqueConstraint("id", "institution_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    institution_id: Mapped[int] = mapped_column(ForeignKey("institutions.id"), index=True)
+    campaign_id: Mapped[int | None] = mapped_column(ForeignKey("campaigns.id"), index=True)
+    title: Mapped[str] = mapped_column(String(NAME_LENGTH))
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[dt.datetime] = _created()
+
+    institution: Mapped[Institution] = relationship()
+    campaign: Mapped[Campaign | None] = relationship()
+
+
+class DocumentVersion(Base):
+    """One uploaded file of a submission, stored by content hash, with its ingest state."""
+
+    __tablename__ = "document_versions"
+    __table_args__ = (UniqueConstraint("submission_id", "sha256"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    submission_id: Mapped[int] = mapped_column(ForeignKey("submissions.id"), index=True)
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    original_name: Mapped[str] = mapped_column(String(NAME_LENGTH))
+    media_type: Mapped[str | None] = mapped_column(String(ID_LENGTH))
+    size_bytes: Mapped[int] = mapped_column(BigInteger)
+    pages: Mapped[int | None] = mapped_column(Integer)
+    status: Mapped[VersionStatus] = mapped_column(StrEnumType(VersionStatus), default=VersionStatus.UPLOADED)
+    parse_stats: Mapped[ParseStats | None] = mapped_column(PydanticJSON(ParseStats))
+    error_zh: Mapped[str | None] = mapped_column(Text)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[dt.datetime] = _created()
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    submission: Mapped[Submission] = relationship()
+
+
+class Chunk(Base):
+    """A retrieval unit of a version, as the indexing library cut it (the index on disk holds vectors)."""
+
+    __tablename__ = "chunks"
+    __table_args__ = (UniqueConstraint("version_id", "chunk_key"), UniqueConstraint("version_id", "ordinal"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("document_versions.id", ondelete="CASCADE"))
+    chunk_key: Mapped[str] = mapped_column(String(64))
+    ordinal: Mapped[int] = mapped_column(Integer)
+    text: Mapped[str] = mapped_column(Text)
+    heading_path: Mapped[tuple[str, ...]] = mapped_column(PydanticJSON(tuple[str, ...]))
+    page_start: Mapped[int | None] = mapped_column(Integer)
+    page_end: Mapped[int | None] = mapped_column(Integer)
+    is_table: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class Job(Base):
+    """A background job: its progress, attempts, heartbeat and outcome.
+
+    ``claim_token`` identifies the attempt that holds the job; ``heartbeat_at`` is refreshed while it
+    runs, so a job whose worker was killed is found stale and re-queued.
+    """
+
+    __tablename__ = "jobs"
+    __table_args__ = (
+        CheckConstraint("progress >= 0 AND progress <= 100", name="progress_range"),
+        Index(None, "status", "heartbeat_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[JobKind] = mapped_column(StrEnumType(JobKind))
+    status: Mapped[JobStatus] = mapped_column(StrEnumType(JobStatus), default=JobStatus.QUEUED)
+    stage: Mapped[str | None] = mapped_column(String(ENUM_LENGTH))
+    progress: Mapped[int] = mapped_column(Integer, default=0)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    error_code: Mapped[str | None] = mapped_column(String(ID_LENGTH))
+    error_zh: Mapped[str | None] = mapped_column(Text)
+    error_detail: Mapped[str | None] = mapped_column(Text)
+    version_id: Mapped[int | None] = mapped_column(ForeignKey("document_versions.id"), index=True)
+    campaign_id: Mapped[int | None] = mapped_column(ForeignKey("campaigns.id"), index=True)
+    rubric_id: Mapped[str | None] = mapped_column(String(ID_LENGTH))
+    # Review jobs: which drafter to use (a DrafterKind value); None means the configured default.
+    drafter: Mapped[str | None] = mapped_column(String(ENUM_LENGTH))
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    claim_token: Mapped[str | None] = mapped_column(String(36))
+    created_at: Mapped[dt.datetime] = _created()
+    enqueued_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    started_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    heartbeat_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    finished_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+
+class ReviewRecord(Base):
+    """A stored review of one version against one rubric version; one per job, never rewritten."""
+
+    __tablename__ = "reviews"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    job_id: Mapped[int] = mapped_column(ForeignKey("jobs.id"), unique=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("document_versions.id"), index=True)
+    rubric_id: Mapped[str] = mapped_column(String(ID_LENGTH))
+    rubric_version: Mapped[str] = mapped_column(String(ID_LENGTH))
+    rubric_fingerprint: Mapped[str] = mapped_column(String(64))
+    supplementary_materials: Mapped[tuple[rm.ChecklistItem, ...]] = mapped_column(
+        PydanticJSON(tuple[rm.ChecklistItem, ...])
+    )
+    site_visit_questions: Mapped[tuple[rm.ChecklistItem, ...]] = mapped_column(
+        PydanticJSON(tuple[rm.ChecklistItem, ...])
+    )
+    seconds: Mapped[float] = mapped_column(Float, default=0.0)
+    created_at: Mapped[dt.datetime] = _created()
+
+    assessments: Mapped[list[AssessmentRecord]] = relationship(
+        back_populates="review", order_by="AssessmentRecord.ordinal"
+    )
+
+
+class AssessmentRecord(Base):
+    """One indicator's drafted assessment (the engine's model as JSON) with indexed summary columns."""
+
+    __tablename__ = "indicator_assessments"
+    __table_args__ = (UniqueConstraint("review_id", "indicator_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    review_id: Mapped[int] = mapped_column(ForeignKey("reviews.id"))
+    ordinal: Mapped[int] = mapped_column(Integer)
+    indicator_id: Mapped[str] = mapped_column(String(ID_LENGTH), index=True)
+    level: Mapped[str] = mapped_column(String(ID_LENGTH))
+    confidence: Mapped[float] = mapped_column(Float)
+    assessment: Mapped[rm.IndicatorAssessment] = mapped_column(PydanticJSON(rm.IndicatorAssessment))
+
+    review: Mapped[ReviewRecord] = relationship(back_populates="assessments")
+
+
+class ExpertDecision(Base):
+    """An expert's accept / edit / reject of an assessment (``point_id`` None) or of one review point.
+
+    Rows are only ever added; the latest row per (assessment, point) is the current decision.
+    """
+
+    __tablename__ = "expert_decisions"
+    __table_args__ = (Index(None, "assessment_id", "point_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assessment_id: Mapped[int] = mapped_column(ForeignKey("indicator_assessments.id"))
+    point_id: Mapped[str | None] = mapped_column(String(ID_LENGTH))
+    action: Mapped[DecisionAction] = mapped_column(StrEnumType(DecisionAction))
+    final_mark: Mapped[rm.Mark | None] = mapped_column(StrEnumType(rm.Mark))
+    final_level: Mapped[str | None] = mapped_column(String(ID_LENGTH))
+    comment: Mapped[str] = mapped_column(Text, default="")
+    reviewer_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    decided_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    assessment: Mapped[AssessmentRecord] = relationship()
+
+
+class Assignment(Base):
+    """An expert assigned to review a submission.
+
+    The two institution columns copy the expert's and the submission's institution through composite
+    foreign keys, so the CHECK can refuse a conflict of interest in the database itself.
+    """
+
+    __tablename__ = "assignments"
+    __table_args__ = (
+        UniqueConstraint("expert_id", "submission_id"),
+        ForeignKeyConstraint(
+            ["expert_id", "expert_institution_id"],
+            ["users.id", "users.institution_id"],
+            onupdate="CASCADE",
+            name="fk_assignments_expert_institution",
+        ),
+        ForeignKeyConstraint(
+            ["submission_id", "submission_institution_id"],
+            ["submissions.id", "submissions.institution_id"],
+            onupdate="CASCADE",
+            name="fk_assignments_submission_institution",
+        ),
+        CheckConstraint(
+            "expert_institution_id IS NULL OR expert_institution_id <> submission_institution_id",
+            name="no_conflict_of_interest",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    expert_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    expert_institution_id: Mapped[int | None] = mapped_column(Integer)
+    submission_id: Mapped[int] = mapped_column(ForeignKey("submissions.id"), index=True)
+    submission_institution_id: Mapped[int] = mapped_column(Integer)
+    assigned_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[dt.datetime] = _created()
+
+
+class AuditEvent(Base):
+    """Who did what to which object, and when; append-only."""
+
+    __tablename__ = "audit_events"
+    __table_args__ = (Index(None, "object_type", "object_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    action: Mapped[str] = mapped_column(String(ID_LENGTH))
+    object_type: Mapped[str] = mapped_column(String(ID_LENGTH))
+    object_id: Mapped[str] = mapped_column(String(ID_LENGTH))
+    detail: Mapped[str] = mapped_column(Text, default="")
+
+
+class TokenKind(StrEnum):
+    """How a sign-in token is presented: a browser session cookie or a bearer token for scripts."""
+
+    SESSION = "session"
+    API = "api"
+
+
+class AuthToken(Base):
+    """A server-side session or API token; only the SHA-256 of the random token is stored."""
+
+    __tablename__ = "auth_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    kind: Mapped[TokenKind] = mapped_column(StrEnumType(TokenKind))
+    token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    label: Mapped[str] = mapped_column(String(NAME_LENGTH), default="")
+    created_at: Mapped[dt.datetime] = _created()
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship()
+
+
+class LoginFailure(Base):
+    """A failed sign-in, kept for the per-(username, client address) sliding-window rate limit."""
+
+    __tablename__ = "login_failures"
+    __table_args__ = (Index(None, "username", "client", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(ID_LENGTH))
+    client: Mapped[str] = mapped_column(String(ID_LENGTH))
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1,0 +1,50 @@
+"""Campaigns."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from backend.db.models import Campaign, CampaignQuotas
+from backend.errors import AppError, ErrorCode
+from backend.review.rubric import SubmissionKind
+
+
+def create_campaign(
+    session: Session,
+    *,
+    name: str,
+    rubric_id: str,
+    kind: SubmissionKind,
+    deadline: dt.datetime | None = None,
+    quotas: CampaignQuotas | None = None,
+    created_by: int | None = None,
+) -> Campaign:
+    """Add a campaign."""
+    campaign = Campaign(
+        name=name,
+        rubric_id=rubric_id,
+        kind=kind,
+        deadline=deadline,
+        quotas=quotas or CampaignQuotas(),
+        created_by=created_by,
+    )
+    session.add(campaign)
+    session.flush()
+    return campaign
+
+
+def get_campaign(session: Session, *, campaign_id: int) -> Campaign:
+    """The campaign with this id, or NOT_FOUND."""
+    campaign = session.get(Campaign, campaign_id)
+    if campaign is None:
+        raise AppError(ErrorCode.NOT_FOUND, "遴选活动不存在。", f"no campaign {campaign_id}")
+    return campaign
+
+
+def list_campaigns(session: Session) -> Sequence[Campaign]:
+    """All campaigns, newest first."""
+    return session.scalars(select(Campaign).order_by(Campaign.created_at.desc(), Campaign.id.desc())).all()

@@ -1,0 +1,76 @@
+"""Expert decisions: append-only rows on the assessment they were made on."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from backend.db.models import AssessmentRecord, DecisionAction, ExpertDecision, ReviewRecord
+from backend.db.queries.reviews import get_assessment
+from backend.errors import AppError, ErrorCode
+from backend.review.models import Mark
+
+
+def add_decision(
+    session: Session,
+    *,
+    assessment_id: int,
+    reviewer_id: int,
+    action: DecisionAction,
+    point_id: str | None = None,
+    final_mark: Mark | None = None,
+    final_level: str | None = None,
+    comment: str = "",
+) -> ExpertDecision:
+    """Record an expert's decision on an assessment (``point_id`` None) or on one of its review points."""
+    assessment = get_assessment(session, assessment_id=assessment_id)
+    if point_id is not None and point_id not in {p.point_id for p in assessment.assessment.points}:
+        raise AppError(
+            ErrorCode.INVALID_INPUT,
+            "该指标下没有这个审核重点。",
+            f"point {point_id!r} not in assessment {assessment_id}",
+        )
+    decision = ExpertDecision(
+        assessment_id=assessment_id,
+        point_id=point_id,
+        action=action,
+        final_mark=final_mark,
+        final_level=final_level,
+        comment=comment,
+        reviewer_id=reviewer_id,
+    )
+    session.add(decision)
+    session.flush()
+    return decision
+
+
+def list_decisions(session: Session, *, assessment_id: int) -> Sequence[ExpertDecision]:
+    """Every decision made on an assessment, oldest first (the full history)."""
+    query = select(ExpertDecision).where(ExpertDecision.assessment_id == assessment_id)
+    return session.scalars(query.order_by(ExpertDecision.id)).all()
+
+
+def current_decisions(session: Session, *, review_id: int) -> Sequence[ExpertDecision]:
+    """The latest decision per (assessment, point) across a review's assessments."""
+    latest = (
+        select(func.max(ExpertDecision.id))
+        .join(AssessmentRecord, AssessmentRecord.id == ExpertDecision.assessment_id)
+        .where(AssessmentRecord.review_id == review_id)
+        .group_by(ExpertDecision.assessment_id, ExpertDecision.point_id)
+    )
+    query = select(ExpertDecision).where(ExpertDecision.id.in_(latest)).order_by(ExpertDecision.id)
+    return session.scalars(query).all()
+
+
+def decided_indicator_ids(session: Session, *, version_id: int, rubric_id: str) -> set[str]:
+    """Indicators of a version that an expert has decided on in any review against this rubric."""
+    query = (
+        select(AssessmentRecord.indicator_id)
+        .join(ExpertDecision, ExpertDecision.assessment_id == AssessmentRecord.id)
+        .join(ReviewRecord, ReviewRecord.id == AssessmentRecord.review_id)
+        .where(ReviewRecord.version_id == version_id, ReviewRecord.rubric_id == rubric_id)
+        .distinct()
+    )
+    return set(session.scalars(query).all())

@@ -1,0 +1,100 @@
+"""Reviews and their indicator assessments: saved once per job, never rewritten."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from backend.db.models import AssessmentRecord, DocumentVersion, ReviewRecord
+from backend.errors import AppError, ErrorCode
+from backend.review import models as rm
+
+
+def save_review(session: Session, *, job_id: int, version_id: int, review: rm.Review) -> ReviewRecord:
+    """Store a review made by a job; a second call for the same job returns the stored one unchanged."""
+    existing = find_review_for_job(session, job_id=job_id)
+    if existing is not None:
+        return existing
+    record = ReviewRecord(
+        job_id=job_id,
+        version_id=version_id,
+        rubric_id=review.rubric_id,
+        rubric_version=review.rubric_version,
+        rubric_fingerprint=review.rubric_fingerprint,
+        supplementary_materials=review.supplementary_materials,
+        site_visit_questions=review.site_visit_questions,
+        seconds=review.seconds,
+        assessments=[
+            AssessmentRecord(
+                ordinal=n,
+                indicator_id=a.indicator_id,
+                level=a.level,
+                confidence=a.confidence,
+                assessment=a,
+            )
+            for n, a in enumerate(review.assessments)
+        ],
+    )
+    session.add(record)
+    session.flush()
+    return record
+
+
+def find_review_for_job(session: Session, *, job_id: int) -> ReviewRecord | None:
+    """The review a job produced, if any."""
+    return session.scalars(select(ReviewRecord).where(ReviewRecord.job_id == job_id)).one_or_none()
+
+
+def get_review(session: Session, *, review_id: int) -> ReviewRecord:
+    """The review with this id (assessments loaded), or NOT_FOUND."""
+    review = session.get(ReviewRecord, review_id, options=[selectinload(ReviewRecord.assessments)])
+    if review is None:
+        raise AppError(ErrorCode.NOT_FOUND, "评审结果不存在。", f"no review {review_id}")
+    return review
+
+
+def list_reviews(session: Session, *, version_id: int, rubric_id: str | None = None) -> Sequence[ReviewRecord]:
+    """Reviews of a version, newest first."""
+    query = select(ReviewRecord).where(ReviewRecord.version_id == version_id)
+    if rubric_id is not None:
+        query = query.where(ReviewRecord.rubric_id == rubric_id)
+    return session.scalars(query.order_by(ReviewRecord.id.desc())).all()
+
+
+def latest_review(session: Session, *, version_id: int, rubric_id: str | None = None) -> ReviewRecord | None:
+    """The newest review of a version (against one rubric, if given)."""
+    reviews = list_reviews(session, version_id=version_id, rubric_id=rubric_id)
+    return reviews[0] if reviews else None
+
+
+def get_assessment(session: Session, *, assessment_id: int) -> AssessmentRecord:
+    """The assessment row with this id, or NOT_FOUND."""
+    assessment = session.get(AssessmentRecord, assessment_id)
+    if assessment is None:
+        raise AppError(ErrorCode.NOT_FOUND, "指标评估不存在。", f"no assessment {assessment_id}")
+    return assessment
+
+
+def list_assessments(session: Session, *, review_id: int) -> Sequence[AssessmentRecord]:
+    """A review's assessments in rubric order."""
+    query = select(AssessmentRecord).where(AssessmentRecord.review_id == review_id)
+    return session.scalars(query.order_by(AssessmentRecord.ordinal)).all()
+
+
+def load_review(session: Session, *, review_id: int) -> rm.Review:
+    """A stored review as the review engine's model."""
+    record = get_review(session, review_id=review_id)
+    version = session.get_one(DocumentVersion, record.version_id)
+    return rm.Review(
+        document_id=version.sha256,
+        document_name=version.original_name,
+        rubric_id=record.rubric_id,
+        rubric_version=record.rubric_version,
+        rubric_fingerprint=record.rubric_fingerprint,
+        assessments=tuple(a.assessment for a in record.assessments),
+        supplementary_materials=record.supplementary_materials,
+        site_visit_questions=record.site_visit_questions,
+        seconds=record.seconds,
+    )

@@ -1,0 +1,100 @@
+"""Engines and sessions built from Settings, and schema upgrades with Alembic.
+
+SQLite connections get WAL (readers do not block the writer), enforced foreign keys and a busy
+timeout (the API, the worker and its heartbeat thread write to the same file).
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from sqlalchemy import Engine, create_engine, event, make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+from backend.config import Settings
+
+if TYPE_CHECKING:
+    from alembic.config import Config
+
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+
+
+def _sqlite_pragmas(dbapi_connection: sqlite3.Connection, connection_record: object) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def create_db_engine(url: str) -> Engine:
+    """A new engine for ``url``; SQLite gets its pragmas and its directory created."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite":
+        return create_engine(url, pool_pre_ping=True)
+    if parsed.database and parsed.database != ":memory:":
+        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
+    event.listen(engine, "connect", _sqlite_pragmas)
+    return engine
+
+
+@functools.cache
+def _engine_for(url: str, pid: int) -> Engine:
+    return create_db_engine(url)
+
+
+def get_engine(settings: Settings) -> Engine:
+    """The process's engine for the configured database (a forked worker child gets its own)."""
+    return _engine_for(settings.database_url, os.getpid())
+
+
+def session_factory(settings: Settings) -> sessionmaker[Session]:
+    """A sessionmaker bound to the configured database; objects stay readable after commit."""
+    return sessionmaker(get_engine(settings), expire_on_commit=False)
+
+
+@contextmanager
+def session_scope(settings: Settings) -> Iterator[Session]:
+    """A session that is rolled back if the block raises and closed at the end (commits are explicit)."""
+    session = session_factory(settings)()
+    try:
+        yield session
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+def alembic_config(settings: Settings) -> Config:
+    """An Alembic configuration for the migrations of this package and the configured database."""
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.attributes["settings"] = settings
+    return config
+
+
+def upgrade(settings: Settings, revision: str = "head") -> None:
+    """Migrate the configured database to ``revision``."""
+    from alembic import command
+
+    command.upgrade(alembic_config(settings), revision)
+
+
+def current_revision(settings: Settings) -> str | None:
+    """The revision the configured database is at, or None for an empty database."""
+    from alembic.runtime.migration import MigrationContext
+
+    with get_engine(settings).connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()

@@ -1,0 +1,1 @@
+"""Upload and ingest of document versions."""

@@ -1,0 +1,278 @@
+"""Upload and ingest of document versions: storage → parse → chunks in the database → embed → index on disk.
+
+Upload stores the bytes first, then commits the version and its ingest job, and only then enqueues
+the job. Ingest is idempotent: chunks are replaced in one transaction (a re-run after a crash saves the
+same rows again, never twice), the index directory is swapped into place by ``Collection.save``, and
+the embedding cache makes a re-run skip what was already embedded.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+from typing import Protocol
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from backend.config import Settings
+from backend.db.models import Job, JobKind, ParseStats, VersionStatus
+from backend.db.queries import audit, chunks, jobs, submissions, versions
+from backend.errors import AppError, ErrorCode
+from backend.indexing_cli import build_embedder
+from backend.storage import file_store
+from backend.worker.enqueue import commit_and_enqueue
+from backend.worker.runner import TRANSIENT_ERRORS, ClaimLost, JobRun
+from indexing.chunking import chunk_document
+from indexing.embedding import Embedder
+from indexing.errors import IndexingError
+from indexing.models import BlockKind, Document, TextSource
+from indexing.parsing import display_name, parse, sniff
+from indexing.pipeline import Stage, embed_chunks
+from indexing.store import Collection
+
+UNNAMED_ZH = "未命名文件"
+
+
+class IngestStage(StrEnum):
+    """Stages of ingest as recorded on the job."""
+
+    PARSE = "parse"
+    CHUNK = "chunk"
+    SAVE = "save"
+    EMBED = "embed"
+    INDEX = "index"
+
+
+# Share of the overall 0–100 progress each stage spans; embedding dominates on CPU.
+STAGE_SPANS = {
+    IngestStage.PARSE: (0, 25),
+    IngestStage.CHUNK: (25, 30),
+    IngestStage.SAVE: (30, 35),
+    IngestStage.EMBED: (35, 90),
+    IngestStage.INDEX: (90, 100),
+}
+
+EmbedderFactory = Callable[[Settings], Embedder]
+
+
+class StageProgress(Protocol):
+    """Receives the current stage and the overall percent; called only between units of work."""
+
+    def __call__(self, stage: str, percent: int) -> None: ...
+
+
+def _no_progress(stage: str, percent: int) -> None:
+    return None
+
+
+@dataclass(frozen=True)
+class UploadResult:
+    """The version an upload landed in and its ingest job; ``created`` is False for bytes seen before."""
+
+    version_id: int
+    job_id: int
+    created: bool
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    """What ingest produced for a version."""
+
+    version_id: int
+    chunk_count: int
+    pages: int | None
+    index_dir: Path
+
+
+def index_dir(settings: Settings, version_id: int) -> Path:
+    """Directory of a version's search index."""
+    return settings.indexes_dir / str(version_id)
+
+
+def upload_version(
+    session: Session, *, submission_id: int, data: bytes, original_name: str, user_id: int | None, settings: Settings
+) -> UploadResult:
+    """Store an uploaded file and queue its ingest; the same bytes again return the existing version.
+
+    Raises:
+        AppError: ``TOO_LARGE`` over the size limit, ``BAD_FILE`` for an empty file, ``NOT_FOUND`` for
+            an unknown submission.
+    """
+    if len(data) > settings.max_upload_bytes:
+        raise AppError(
+            ErrorCode.TOO_LARGE,
+            f"文件过大（{len(data) / 1048576:.1f} MB），超过 {settings.max_upload_bytes / 1048576:.0f} MB 上限。",
+            f"{len(data)} bytes > {settings.max_upload_bytes}",
+        )
+    if not data:
+        raise AppError(ErrorCode.BAD_FILE, "文件为空（0 字节），请检查后重新上传。", "0 bytes")
+    submissions.get_submission(session, submission_id=submission_id)
+    sha256 = file_store(settings).put(data)
+    existing = _existing_upload(session, submission_id=submission_id, sha256=sha256)
+    if existing is not None:
+        return existing
+    name = display_name(original_name) or UNNAMED_ZH
+    try:
+        version = versions.create_version(
+            session,
+            submission_id=submission_id,
+            sha256=sha256,
+            original_name=name,
+            size_bytes=len(data),
+            media_type=_media_type(data, name),
+            created_by=user_id,
+        )
+        job = jobs.create_job(session, kind=JobKind.INGEST, version_id=version.id, created_by=user_id)
+        audit.record_event(
+            session,
+            actor_id=user_id,
+            action="version.upload",
+            object_type="document_version",
+            object_id=version.id,
+            detail=f"{name} ({len(data)} bytes, sha256 {sha256})",
+        )
+    except IntegrityError:
+        # The same bytes were uploaded concurrently and the other request committed first.
+        session.rollback()
+        existing = _existing_upload(session, submission_id=submission_id, sha256=sha256)
+        if existing is None:
+            raise
+        return existing
+    commit_and_enqueue(session, jobs=[job], settings=settings)
+    return UploadResult(version_id=version.id, job_id=job.id, created=True)
+
+
+def _existing_upload(session: Session, *, submission_id: int, sha256: str) -> UploadResult | None:
+    version = versions.find_version(session, submission_id=submission_id, sha256=sha256)
+    if version is None:
+        return None
+    job = jobs.latest_job(session, kind=JobKind.INGEST, version_id=version.id)
+    if job is None:
+        raise AppError(ErrorCode.CONFLICT, "该文件版本没有处理任务。", f"version {version.id} has no ingest job")
+    return UploadResult(version_id=version.id, job_id=job.id, created=False)
+
+
+def _media_type(data: bytes, name: str) -> str | None:
+    try:
+        return sniff(data, name).value
+    except IndexingError:
+        # Unsupported or damaged: ingest records the reason on the job, in Chinese.
+        return None
+
+
+class _Progress:
+    """Maps stage-local progress onto the overall percent."""
+
+    def __init__(self, sink: StageProgress) -> None:
+        self.sink = sink
+
+    def __call__(self, stage: IngestStage, done: int, total: int) -> None:
+        lo, hi = STAGE_SPANS[stage]
+        self.sink(stage.value, lo + (hi - lo) * done // max(total, 1))
+
+    def embedding(self, stage: Stage, done: int, total: int) -> None:
+        self(IngestStage.EMBED, done, total)
+
+
+def ingest_version(
+    session: Session,
+    version_id: int,
+    settings: Settings,
+    progress: StageProgress = _no_progress,
+    *,
+    embedder_factory: EmbedderFactory = build_embedder,
+) -> IngestResult:
+    """Parse, chunk, save chunks, embed and index one version, reporting progress per stage.
+
+    Raises:
+        AppError: ``BAD_FILE`` with the parser's Chinese message when the file cannot be read; the
+            version is marked failed and the stored original stays.
+    """
+    report = _Progress(progress)
+    version = versions.get_version(session, version_id=version_id)
+    versions.set_version_status(session, version_id=version_id, status=VersionStatus.PROCESSING)
+    session.commit()
+    seconds: dict[str, float] = {}
+
+    report(IngestStage.PARSE, 0, 1)
+    t = time.perf_counter()
+    data = file_store(settings).read(version.sha256)
+    try:
+        document = parse(data, name=version.original_name, options=settings.parse_options())
+    except IndexingError as exc:
+        versions.mark_version_failed(session, version_id=version_id, error_zh=exc.message_zh)
+        session.commit()
+        raise AppError(ErrorCode.BAD_FILE, exc.message_zh, f"{exc.code.value}: {exc.detail}") from exc
+    seconds[IngestStage.PARSE] = time.perf_counter() - t
+    report(IngestStage.PARSE, 1, 1)
+
+    t = time.perf_counter()
+    document_chunks = chunk_document(document, settings.chunking_options())
+    seconds[IngestStage.CHUNK] = time.perf_counter() - t
+    report(IngestStage.CHUNK, 1, 1)
+
+    report(IngestStage.SAVE, 0, 1)
+    chunks.replace_chunks(session, version_id=version_id, chunks=document_chunks)
+    session.commit()
+    report(IngestStage.SAVE, 1, 1)
+
+    t = time.perf_counter()
+    embedder = embedder_factory(settings)
+    vectors = embed_chunks(document_chunks, embedder, batch_size=settings.embed_batch_size, progress=report.embedding)
+    seconds[IngestStage.EMBED] = time.perf_counter() - t
+
+    report(IngestStage.INDEX, 0, 1)
+    t = time.perf_counter()
+    out = index_dir(settings, version_id)
+    collection = Collection(embedder.name, embedder.dim, settings.approximate_above)
+    collection.add_document(version.original_name, document_chunks, vectors)
+    collection.save(out)
+    seconds[IngestStage.INDEX] = time.perf_counter() - t
+    report(IngestStage.INDEX, 1, 1)
+
+    versions.mark_version_ready(
+        session,
+        version_id=version_id,
+        media_type=document.media_type.value,
+        pages=document.page_count,
+        stats=_stats(document, len(document_chunks), seconds),
+    )
+    session.commit()
+    return IngestResult(version_id, len(document_chunks), document.page_count, out)
+
+
+def _stats(document: Document, chunk_count: int, seconds: dict[str, float]) -> ParseStats:
+    return ParseStats(
+        blocks=len(document.blocks),
+        chunks=chunk_count,
+        chars=sum(len(b.text) for b in document.blocks),
+        tables=sum(b.kind is BlockKind.TABLE for b in document.blocks),
+        text_pages=sum(p.source is TextSource.TEXT_LAYER for p in document.pages),
+        ocr_pages=sum(p.source is TextSource.OCR for p in document.pages),
+        warnings=document.warnings,
+        seconds={k: round(v, 3) for k, v in seconds.items()},
+    )
+
+
+def run_ingest_job(run: JobRun, *, embedder_factory: EmbedderFactory = build_embedder) -> None:
+    """The ingest task's body: ingest the job's version, marking the version failed on any error."""
+    version_id = _version_of(run.job)
+    try:
+        ingest_version(run.session, version_id, run.settings, run.progress, embedder_factory=embedder_factory)
+    except (AppError, ClaimLost, *TRANSIENT_ERRORS):
+        raise
+    except Exception:
+        run.session.rollback()
+        versions.mark_version_failed(run.session, version_id=version_id, error_zh="处理失败，请稍后重试。")
+        run.session.commit()
+        raise
+
+
+def _version_of(job: Job) -> int:
+    if job.version_id is None:
+        raise AppError(ErrorCode.INVALID_INPUT, "任务缺少文件版本。", f"ingest job {job.id} has no version")
+    return job.version_id
