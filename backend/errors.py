@@ -1,4 +1,15 @@
-"""The one service error type: a stable code, a Chinese message and an English detail."""
+"""The one service error type: a stable code, a Chinese message and an English detail.
+
+Access errors follow one rule, so that the existence of another tenant's data never leaks:
+
+* ``NOT_FOUND`` (HTTP 404) when the object does not exist **or** belongs to a tenant the user may not
+  see (another institution's submission, a submission the expert is not assigned to);
+* ``FORBIDDEN`` (HTTP 403) when the user's *role* may never do this action (an expert uploading, a
+  university user creating a campaign), whatever the object; the role check runs before any object is
+  loaded, so a 403 reveals nothing about which objects exist;
+* ``UNAUTHENTICATED`` (HTTP 401) without a valid session or token; ``CSRF_FAILED`` (HTTP 403) for a
+  cookie-authenticated write without the matching ``X-CSRF-Token`` header.
+"""
 
 from __future__ import annotations
 
@@ -17,6 +28,9 @@ class ErrorCode(StrEnum):
     RUBRIC_INVALID = "rubric_invalid"
     RUBRIC_NOT_FOUND = "rubric_not_found"
     IMPORT_FAILED = "import_failed"
+    CSRF_FAILED = "csrf_failed"
+    RATE_LIMITED = "rate_limited"
+    TOO_LARGE = "too_large"
 
 
 class AppError(Exception):

@@ -1,0 +1,123 @@
+"""Request dependencies: settings, a database session per request, the signed-in user, role guards,
+and loaders that return an object or raise NOT_FOUND when it is absent or belongs to another tenant.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.orm import Session
+
+from backend.auth import access
+from backend.auth.tokens import CSRF_COOKIE, CSRF_HEADER, SESSION_COOKIE, Principal, authenticate
+from backend.config import Settings
+from backend.db.base import utcnow
+from backend.db.models import AssessmentRecord, DocumentVersion, Job, ReviewRecord, Role, Submission
+from backend.db.queries import jobs, reviews, submissions, versions
+from backend.db.session import session_scope
+from backend.errors import AppError, ErrorCode
+
+
+def get_settings(request: Request) -> Settings:
+    """The settings the app was created with."""
+    return request.app.state.settings
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+
+
+def get_db(settings: SettingsDep) -> Iterator[Session]:
+    """One unit of work per request: committed when the route returns, rolled back when it raises."""
+    with session_scope(settings) as session:
+        yield session
+        session.commit()
+
+
+# scope="function": the commit runs before the response is sent, so a failed commit is the response.
+DbSession = Annotated[Session, Depends(get_db, scope="function")]
+
+# Declared for OpenAPI (/docs shows both ways to sign in); the values are read again in current_user.
+_bearer = HTTPBearer(auto_error=False, description="API token from POST /api/auth/tokens")
+_cookie = APIKeyCookie(name=SESSION_COOKIE, auto_error=False, description="browser session from /api/auth/login")
+
+
+def current_user(
+    request: Request,
+    session: DbSession,
+    bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    cookie: Annotated[str | None, Depends(_cookie)],
+) -> Principal:
+    """The signed-in user, from a bearer token or the session cookie (CSRF-checked on writes)."""
+    return authenticate(
+        session,
+        method=request.method,
+        bearer=bearer.credentials if bearer else None,
+        session_cookie=cookie,
+        csrf_cookie=request.cookies.get(CSRF_COOKIE),
+        csrf_header=request.headers.get(CSRF_HEADER),
+        now=utcnow(),
+    )
+
+
+CurrentUser = Annotated[Principal, Depends(current_user)]
+
+
+def role(*roles: Role) -> Callable[[Principal], Principal]:
+    """A dependency returning the signed-in user if their role is one of ``roles``, else FORBIDDEN."""
+
+    def guard(principal: CurrentUser) -> Principal:
+        access.require_role(principal, roles)
+        return principal
+
+    return guard
+
+
+Readers = Annotated[Principal, Depends(role(*access.READERS))]
+University = Annotated[Principal, Depends(role(Role.UNIVERSITY))]
+Expert = Annotated[Principal, Depends(role(Role.EXPERT))]
+Secretariat = Annotated[Principal, Depends(role(Role.SECRETARIAT))]
+Admin = Annotated[Principal, Depends(role(Role.ADMIN))]
+Reviewers = Annotated[Principal, Depends(role(Role.UNIVERSITY, Role.SECRETARIAT))]
+AssignmentReaders = Annotated[Principal, Depends(role(Role.EXPERT, Role.SECRETARIAT))]
+UserReaders = Annotated[Principal, Depends(role(Role.ADMIN, Role.SECRETARIAT))]
+
+
+def load_submission(session: Session, principal: Principal, submission_id: int) -> Submission:
+    """A submission the user may see, or NOT_FOUND."""
+    submission = submissions.get_submission(session, submission_id=submission_id)
+    access.check_submission(session, principal, submission, "材料")
+    return submission
+
+
+def load_version(session: Session, principal: Principal, version_id: int) -> DocumentVersion:
+    """A document version the user may see, or NOT_FOUND."""
+    version = versions.get_version(session, version_id=version_id)
+    access.check_submission(session, principal, version.submission, "文件版本")
+    return version
+
+
+def load_job(session: Session, principal: Principal, job_id: int) -> Job:
+    """A job the user may see (through its version; campaign jobs: secretariat only), or NOT_FOUND."""
+    job = jobs.get_job(session, job_id=job_id)
+    if job.version_id is not None:
+        load_version(session, principal, job.version_id)
+    elif principal.role is not Role.SECRETARIAT:
+        raise AppError(ErrorCode.NOT_FOUND, "任务不存在。", f"job {job_id} not visible")
+    return job
+
+
+def load_review(session: Session, principal: Principal, review_id: int) -> ReviewRecord:
+    """A stored review the user may see, or NOT_FOUND."""
+    review = reviews.get_review(session, review_id=review_id)
+    load_version(session, principal, review.version_id)
+    return review
+
+
+def load_assessment(session: Session, principal: Principal, assessment_id: int) -> AssessmentRecord:
+    """An assessment the user may see, or NOT_FOUND."""
+    assessment = reviews.get_assessment(session, assessment_id=assessment_id)
+    load_version(session, principal, assessment.review.version_id)
+    return assessment

@@ -1,0 +1,75 @@
+"""The FastAPI application: routers under /api, OpenAPI at /docs, and the one mapping of error codes to HTTP."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from sqlalchemy.exc import IntegrityError
+from starlette.exceptions import HTTPException
+
+from backend.api.limits import BodySizeLimit
+from backend.api.routers import admin, auth, campaigns, reviews, submissions
+from backend.config import Settings
+from backend.errors import AppError, ErrorCode
+from indexing.errors import IndexingError
+
+HTTP_STATUS: dict[ErrorCode, int] = {
+    ErrorCode.INVALID_INPUT: 422,
+    ErrorCode.NOT_FOUND: 404,
+    ErrorCode.FORBIDDEN: 403,
+    ErrorCode.UNAUTHENTICATED: 401,
+    ErrorCode.CONFLICT: 409,
+    ErrorCode.BAD_FILE: 422,
+    ErrorCode.RUBRIC_INVALID: 422,
+    ErrorCode.RUBRIC_NOT_FOUND: 404,
+    ErrorCode.IMPORT_FAILED: 422,
+    ErrorCode.CSRF_FAILED: 403,
+    ErrorCode.RATE_LIMITED: 429,
+    ErrorCode.TOO_LARGE: 413,
+}
+_STATUS_CODE = {404: ErrorCode.NOT_FOUND, 405: ErrorCode.NOT_FOUND, 413: ErrorCode.TOO_LARGE}
+_STATUS_ZH = {404: "请求的接口不存在。", 405: "请求的接口不支持该方法。"}
+
+
+def _error(status: int, code: ErrorCode | str, message_zh: str, detail: object = None) -> JSONResponse:
+    return JSONResponse({"code": str(code), "message": message_zh, "detail": detail}, status_code=status)
+
+
+async def _app_error(request: Request, exc: AppError) -> JSONResponse:
+    return _error(HTTP_STATUS[exc.code], exc.code, exc.message_zh, exc.detail or None)
+
+
+async def _indexing_error(request: Request, exc: IndexingError) -> JSONResponse:
+    return _error(422, ErrorCode.BAD_FILE, exc.message_zh, f"{exc.code.value}: {exc.detail}")
+
+
+async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+    errors = [{"loc": list(e["loc"]), "msg": e["msg"], "type": e["type"]} for e in exc.errors()]
+    return _error(422, ErrorCode.INVALID_INPUT, "请求参数无效，请检查后重试。", errors)
+
+
+async def _integrity_error(request: Request, exc: IntegrityError) -> JSONResponse:
+    return _error(409, ErrorCode.CONFLICT, "与已有记录冲突（例如名称重复）。", type(exc.orig).__name__)
+
+
+async def _http_error(request: Request, exc: HTTPException) -> JSONResponse:
+    code = _STATUS_CODE.get(exc.status_code, ErrorCode.INVALID_INPUT)
+    message = _STATUS_ZH.get(exc.status_code, str(exc.detail))
+    return _error(exc.status_code, code, message, None)
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """The API application for ``settings`` (from the environment when None)."""
+    settings = settings or Settings()
+    app = FastAPI(title="ciqa-review API", version="1", docs_url="/docs", openapi_url="/openapi.json")
+    app.state.settings = settings
+    for module in (auth, admin, campaigns, submissions, reviews):
+        app.include_router(module.router, prefix="/api")
+    app.add_exception_handler(AppError, _app_error)
+    app.add_exception_handler(IndexingError, _indexing_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(IntegrityError, _integrity_error)
+    app.add_exception_handler(HTTPException, _http_error)
+    app.add_middleware(BodySizeLimit, max_file_bytes=settings.max_upload_bytes)
+    return app

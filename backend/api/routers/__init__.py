@@ -1,0 +1,1 @@
+"""Thin routers: parse the request, authorize, call one function, return a schema."""

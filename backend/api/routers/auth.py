@@ -1,0 +1,56 @@
+"""Sign-in: password login (session cookie), logout, the current user, bearer tokens for scripts."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request, Response
+
+from backend.api.deps import CurrentUser, DbSession, SettingsDep
+from backend.api.schemas import LoginIn, LoginOut, TokenIn, TokenOut, UserOut
+from backend.auth.login import start_session
+from backend.auth.tokens import CSRF_COOKIE, SESSION_COOKIE, IssuedToken, issue_token, revoke
+from backend.config import Settings
+from backend.db.base import utcnow
+from backend.db.models import TokenKind
+from backend.db.queries import users
+
+router = APIRouter(tags=["auth"])
+
+
+def _set_cookies(response: Response, issued: IssuedToken, settings: Settings) -> None:
+    common = {"max_age": settings.session_ttl_s, "secure": settings.cookie_secure, "samesite": "lax", "path": "/"}
+    response.set_cookie(SESSION_COOKIE, issued.token, httponly=True, **common)
+    # Readable by the page's JavaScript, which echoes it in X-CSRF-Token.
+    response.set_cookie(CSRF_COOKIE, issued.csrf_token, httponly=False, **common)
+
+
+@router.post("/auth/login")
+def login(body: LoginIn, request: Request, response: Response, session: DbSession, settings: SettingsDep) -> LoginOut:
+    """Sign in with username and password: sets the session cookie (HttpOnly) and the CSRF cookie."""
+    client = request.client.host if request.client else "unknown"
+    user, issued = start_session(
+        session, settings, username=body.username, password=body.password, client=client, now=utcnow()
+    )
+    _set_cookies(response, issued, settings)
+    return LoginOut(user=UserOut.model_validate(user), csrf_token=issued.csrf_token, expires_at=issued.expires_at)
+
+
+@router.post("/auth/logout", status_code=204)
+def logout(user: CurrentUser, response: Response, session: DbSession) -> None:
+    """Sign out: revoke the session or token used for this request and clear the cookies."""
+    revoke(session, principal=user, now=utcnow())
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    response.delete_cookie(CSRF_COOKIE, path="/")
+
+
+@router.get("/me")
+def me(user: CurrentUser, session: DbSession) -> UserOut:
+    """The signed-in user."""
+    return UserOut.model_validate(users.get_user(session, user_id=user.user_id))
+
+
+@router.post("/auth/tokens", status_code=201)
+def create_token(body: TokenIn, user: CurrentUser, session: DbSession, settings: SettingsDep) -> TokenOut:
+    """Create a bearer token for scripts (shown once); send it as ``Authorization: Bearer <token>``."""
+    ttl_s = body.ttl_days * 86400 if body.ttl_days else settings.api_token_ttl_s
+    issued = issue_token(session, user_id=user.user_id, kind=TokenKind.API, ttl_s=ttl_s, now=utcnow(), label=body.label)
+    return TokenOut(token=issued.token, label=body.label, expires_at=issued.expires_at)

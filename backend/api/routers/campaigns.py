@@ -1,0 +1,58 @@
+"""Selection campaigns, their ranking, and expert assignments (secretariat)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from backend.api.deps import AssignmentReaders, DbSession, Readers, Secretariat, SettingsDep
+from backend.api.schemas import AssignmentIn, AssignmentOut, CampaignIn, CampaignOut
+from backend.db.models import Role
+from backend.db.queries import assignments, campaigns
+from backend.review.operations import campaign_ranking, rubric_registry
+from backend.review.ranking import CampaignRanking
+
+router = APIRouter(tags=["campaigns"])
+
+
+@router.get("/campaigns")
+def list_campaigns(user: Readers, session: DbSession) -> list[CampaignOut]:
+    """All campaigns, newest first (campaigns are public to every reader)."""
+    return [CampaignOut.model_validate(c) for c in campaigns.list_campaigns(session)]
+
+
+@router.post("/campaigns", status_code=201)
+def create_campaign(body: CampaignIn, user: Secretariat, session: DbSession, settings: SettingsDep) -> CampaignOut:
+    """Create a campaign against a known rubric."""
+    rubric_registry(settings).get(body.rubric_id)
+    # Quotas stay a model (model_dump would turn them into a dict the JSON column does not take).
+    fields = body.model_dump(exclude={"quotas"})
+    campaign = campaigns.create_campaign(session, **fields, quotas=body.quotas, created_by=user.user_id)
+    return CampaignOut.model_validate(campaign)
+
+
+@router.get("/campaigns/{campaign_id}")
+def get_campaign(campaign_id: int, user: Readers, session: DbSession) -> CampaignOut:
+    """One campaign."""
+    return CampaignOut.model_validate(campaigns.get_campaign(session, campaign_id=campaign_id))
+
+
+@router.get("/campaigns/{campaign_id}/ranking")
+def get_ranking(campaign_id: int, user: Secretariat, session: DbSession, settings: SettingsDep) -> CampaignRanking:
+    """Rank the campaign's reviewed submissions within each institution type and apply the quotas."""
+    return campaign_ranking(session, campaign_id=campaign_id, settings=settings)
+
+
+@router.get("/assignments")
+def list_assignments(user: AssignmentReaders, session: DbSession) -> list[AssignmentOut]:
+    """Assignments: an expert sees their own, the secretariat sees all."""
+    expert_id = user.user_id if user.role is Role.EXPERT else None
+    return [AssignmentOut.model_validate(a) for a in assignments.list_assignments(session, expert_id=expert_id)]
+
+
+@router.post("/assignments", status_code=201)
+def assign(body: AssignmentIn, user: Secretariat, session: DbSession) -> AssignmentOut:
+    """Assign an expert to a submission; refused (409) for the expert's own institution."""
+    assignment = assignments.assign_expert(
+        session, expert_id=body.expert_id, submission_id=body.submission_id, assigned_by=user.user_id
+    )
+    return AssignmentOut.model_validate(assignment)

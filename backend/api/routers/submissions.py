@@ -1,0 +1,80 @@
+"""Submissions, uploaded versions and job status."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, UploadFile
+
+from backend.api.deps import DbSession, Readers, SettingsDep, University, load_job, load_submission, load_version
+from backend.api.schemas import JobOut, SubmissionIn, SubmissionOut, UploadOut, VersionOut
+from backend.auth.access import visible_submissions
+from backend.db.queries import campaigns, jobs, submissions, versions
+from backend.ingest.flows import upload_version
+
+router = APIRouter(tags=["submissions"])
+
+
+@router.post("/submissions", status_code=201)
+def create_submission(body: SubmissionIn, user: University, session: DbSession) -> SubmissionOut:
+    """Create a submission of the user's own institution (standalone, or to a campaign)."""
+    if body.campaign_id is not None:
+        campaigns.get_campaign(session, campaign_id=body.campaign_id)
+    submission = submissions.create_submission(
+        session,
+        institution_id=user.institution_id,
+        title=body.title,
+        campaign_id=body.campaign_id,
+        created_by=user.user_id,
+    )
+    return SubmissionOut.model_validate(submission)
+
+
+@router.get("/submissions")
+def list_submissions(user: Readers, session: DbSession, campaign_id: int | None = None) -> list[SubmissionOut]:
+    """The submissions the user may see (own institution, assigned, or all for the secretariat)."""
+    return [SubmissionOut.model_validate(s) for s in visible_submissions(session, user, campaign_id=campaign_id)]
+
+
+@router.get("/submissions/{submission_id}")
+def get_submission(submission_id: int, user: Readers, session: DbSession) -> SubmissionOut:
+    """One submission."""
+    return SubmissionOut.model_validate(load_submission(session, user, submission_id))
+
+
+@router.get("/submissions/{submission_id}/versions")
+def list_versions(submission_id: int, user: Readers, session: DbSession) -> list[VersionOut]:
+    """The uploaded versions of a submission, oldest first."""
+    load_submission(session, user, submission_id)
+    return [VersionOut.model_validate(v) for v in versions.list_versions(session, submission_id=submission_id)]
+
+
+@router.post("/submissions/{submission_id}/versions", status_code=202)
+def upload(
+    submission_id: int, file: UploadFile, user: University, session: DbSession, settings: SettingsDep
+) -> UploadOut:
+    """Upload a file (multipart field ``file``): stored by sha256, then its ingest job is queued."""
+    load_submission(session, user, submission_id)
+    result = upload_version(
+        session,
+        submission_id=submission_id,
+        data=file.file.read(),
+        original_name=file.filename or "",
+        user_id=user.user_id,
+        settings=settings,
+    )
+    version, job = (
+        versions.get_version(session, version_id=result.version_id),
+        jobs.get_job(session, job_id=result.job_id),
+    )
+    return UploadOut(version=VersionOut.model_validate(version), job=JobOut.model_validate(job), created=result.created)
+
+
+@router.get("/versions/{version_id}")
+def get_version(version_id: int, user: Readers, session: DbSession) -> VersionOut:
+    """One version with its ingest status (and, if it failed, the reason in Chinese)."""
+    return VersionOut.model_validate(load_version(session, user, version_id))
+
+
+@router.get("/jobs/{job_id}")
+def get_job(job_id: int, user: Readers, session: DbSession) -> JobOut:
+    """A job's status, stage and progress."""
+    return JobOut.model_validate(load_job(session, user, job_id))

@@ -1,0 +1,280 @@
+"""Request and response bodies of the JSON API (pydantic); responses are built from ORM rows by attribute."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from backend.db.models import (
+    CampaignQuotas,
+    DecisionAction,
+    ExpertDecision,
+    JobKind,
+    JobStatus,
+    ParseStats,
+    ReviewRecord,
+    Role,
+    VersionStatus,
+)
+from backend.review.decisions import DecisionInput
+from backend.review.models import ChecklistItem, DrafterKind, IndicatorAssessment, Mark
+from backend.review.rubric import InstitutionType, SubmissionKind
+
+
+class _Out(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+
+class _In(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ErrorOut(BaseModel):
+    """Every error: a stable code, a Chinese message for people, a detail for developers."""
+
+    code: str
+    message: str
+    detail: str | list[dict[str, object]] | None = None
+
+
+class LoginIn(_In):
+    """Username and password."""
+
+    username: str = Field(min_length=1, max_length=100)
+    password: str = Field(min_length=1, max_length=1024)
+
+
+class UserOut(_Out):
+    """A user (never the password hash)."""
+
+    id: int
+    username: str
+    display_name: str
+    role: Role
+    institution_id: int | None
+    is_active: bool = True
+
+
+class LoginOut(BaseModel):
+    """A started browser session; ``csrf_token`` must be sent as ``X-CSRF-Token`` on writes."""
+
+    user: UserOut
+    csrf_token: str
+    expires_at: dt.datetime
+
+
+class TokenIn(_In):
+    """A bearer token to create for the signed-in user."""
+
+    label: str = Field(default="", max_length=255)
+    ttl_days: int | None = Field(default=None, ge=1, le=365)
+
+
+class TokenOut(BaseModel):
+    """A bearer token, shown once: send it as ``Authorization: Bearer <token>``."""
+
+    token: str
+    label: str
+    expires_at: dt.datetime
+
+
+class InstitutionIn(_In):
+    """A new institution."""
+
+    name: str = Field(min_length=1, max_length=255)
+    type: InstitutionType
+    region: str = Field(default="", max_length=100)
+
+
+class InstitutionOut(_Out):
+    """An institution."""
+
+    id: int
+    name: str
+    type: InstitutionType
+    region: str
+
+
+class UserIn(_In):
+    """A new user; university users need an institution, experts may name their employer."""
+
+    username: str = Field(min_length=1, max_length=100, pattern=r"^[\w.@-]+$")
+    password: str = Field(min_length=8, max_length=1024)
+    role: Role
+    display_name: str = Field(default="", max_length=255)
+    institution_id: int | None = None
+
+
+class CampaignIn(_In):
+    """A new selection campaign."""
+
+    name: str = Field(min_length=1, max_length=255)
+    rubric_id: str = Field(min_length=1, max_length=100)
+    kind: SubmissionKind
+    deadline: dt.datetime | None = None
+    quotas: CampaignQuotas = CampaignQuotas()
+
+
+class CampaignOut(_Out):
+    """A selection campaign."""
+
+    id: int
+    name: str
+    rubric_id: str
+    kind: SubmissionKind
+    deadline: dt.datetime | None
+    quotas: CampaignQuotas
+    created_at: dt.datetime
+
+
+class SubmissionIn(_In):
+    """A new submission of the user's institution, standalone or to a campaign."""
+
+    title: str = Field(min_length=1, max_length=255)
+    campaign_id: int | None = None
+
+
+class SubmissionOut(_Out):
+    """A submission."""
+
+    id: int
+    institution_id: int
+    campaign_id: int | None
+    title: str
+    created_at: dt.datetime
+
+
+class VersionOut(_Out):
+    """An uploaded file version and its ingest state; ``original_name`` is the sanitised display name."""
+
+    id: int
+    submission_id: int
+    sha256: str
+    original_name: str
+    media_type: str | None
+    size_bytes: int
+    pages: int | None
+    status: VersionStatus
+    error_zh: str | None
+    parse_stats: ParseStats | None
+    created_at: dt.datetime
+
+
+class JobOut(_Out):
+    """A background job with its stage and progress (0–100)."""
+
+    id: int
+    kind: JobKind
+    status: JobStatus
+    stage: str | None
+    progress: int
+    error_code: str | None
+    error_zh: str | None
+    version_id: int | None
+    campaign_id: int | None
+    rubric_id: str | None
+    drafter: str | None
+    created_at: dt.datetime
+    started_at: dt.datetime | None
+    finished_at: dt.datetime | None
+
+
+class UploadOut(BaseModel):
+    """The version an upload landed in and its ingest job; ``created`` is False for bytes seen before."""
+
+    version: VersionOut
+    job: JobOut
+    created: bool
+
+
+class ReviewIn(_In):
+    """Start a review of a version with a rubric and, optionally, a drafter other than the default."""
+
+    rubric_id: str = Field(min_length=1, max_length=100)
+    drafter: DrafterKind | None = None
+
+
+class ReviewSummaryOut(_Out):
+    """A stored review without its assessments."""
+
+    id: int
+    job_id: int
+    version_id: int
+    rubric_id: str
+    rubric_version: str
+    seconds: float
+    created_at: dt.datetime
+
+
+class DecisionOut(_Out):
+    """An expert decision (rows are append-only; the latest per point is current)."""
+
+    id: int
+    assessment_id: int
+    point_id: str | None
+    action: DecisionAction
+    final_mark: Mark | None
+    final_level: str | None
+    comment: str
+    reviewer_id: int
+    decided_at: dt.datetime
+
+
+class AssessmentOut(_Out):
+    """One indicator's drafted assessment (evidence included) with the current expert decisions on it."""
+
+    id: int
+    indicator_id: str
+    level: str
+    confidence: float
+    assessment: IndicatorAssessment
+    decisions: list[DecisionOut] = []
+
+
+class ReviewOut(ReviewSummaryOut):
+    """A stored review with its assessments and checklists."""
+
+    assessments: list[AssessmentOut]
+    supplementary_materials: tuple[ChecklistItem, ...]
+    site_visit_questions: tuple[ChecklistItem, ...]
+
+    @classmethod
+    def build(cls, record: ReviewRecord, current: Sequence[ExpertDecision]) -> ReviewOut:
+        """The review row with each assessment's current decisions attached."""
+        by_assessment: dict[int, list[DecisionOut]] = {}
+        for d in current:
+            by_assessment.setdefault(d.assessment_id, []).append(DecisionOut.model_validate(d))
+        assessments = [
+            AssessmentOut.model_validate(a).model_copy(update={"decisions": by_assessment.get(a.id, [])})
+            for a in record.assessments
+        ]
+        summary = ReviewSummaryOut.model_validate(record).model_dump()
+        return cls(
+            **summary,
+            assessments=assessments,
+            supplementary_materials=record.supplementary_materials,
+            site_visit_questions=record.site_visit_questions,
+        )
+
+
+class DecisionIn(DecisionInput):
+    """An expert decision on the whole indicator (no ``point_id``) or on one review point."""
+
+
+class AssignmentIn(_In):
+    """Assign an expert to a submission."""
+
+    expert_id: int
+    submission_id: int
+
+
+class AssignmentOut(_Out):
+    """An expert assigned to a submission."""
+
+    id: int
+    expert_id: int
+    submission_id: int
+    assigned_by: int | None
+    created_at: dt.datetime

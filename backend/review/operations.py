@@ -1,0 +1,141 @@
+"""Review operations over stored data, shared by the JSON API and the web views.
+
+Each function loads what it needs through ``backend.db.queries``, calls the pure review functions
+(:mod:`~backend.review.decisions`, :mod:`~backend.review.comparison`, :mod:`~backend.review.ranking`)
+and, for writes, records an audit event; the caller's unit of work commits.
+"""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+
+from sqlalchemy.orm import Session
+
+from backend.config import Settings
+from backend.db.models import DecisionAction as StoredAction
+from backend.db.models import ExpertDecision, Job, ReviewRecord, VersionStatus
+from backend.db.queries import audit, campaigns, decisions, jobs, reviews, submissions, versions
+from backend.errors import AppError, ErrorCode
+from backend.review.comparison import VersionComparison, compare_reviews
+from backend.review.decisions import DecisionInput, resolve_decision
+from backend.review.models import DrafterKind
+from backend.review.ranking import CampaignRanking, RankingEntry, rank_campaign
+from backend.review.rubric import Rubric, RubricRegistry
+from backend.worker.enqueue import commit_and_enqueue
+
+
+@functools.cache
+def _registry(directory: Path) -> RubricRegistry:
+    return RubricRegistry.load_dir(directory)
+
+
+def rubric_registry(settings: Settings) -> RubricRegistry:
+    """The configured rubrics, loaded once per process (rubric files change only with a deployment)."""
+    return _registry(settings.rubrics_dir.resolve())
+
+
+def _rubric_of(record: ReviewRecord, settings: Settings) -> Rubric:
+    return rubric_registry(settings).get(record.rubric_id, record.rubric_version)
+
+
+def request_review(
+    session: Session, *, version_id: int, rubric_id: str, drafter: DrafterKind | None, user_id: int, settings: Settings
+) -> Job:
+    """Queue a review of a ready version (a new review row; earlier reviews and their decisions stay)."""
+    rubric_registry(settings).get(rubric_id)
+    version = versions.get_version(session, version_id=version_id)
+    if version.status is not VersionStatus.READY:
+        raise AppError(
+            ErrorCode.CONFLICT, "文件尚未处理完成，暂不能评审。", f"version {version_id} is {version.status}"
+        )
+    job = jobs.create_review_job(
+        session,
+        version_id=version_id,
+        rubric_id=rubric_id,
+        drafter=drafter.value if drafter else None,
+        created_by=user_id,
+    )
+    audit.record_event(
+        session, actor_id=user_id, action="review.request", object_type="job", object_id=job.id, detail=rubric_id
+    )
+    commit_and_enqueue(session, jobs=[job], settings=settings)
+    return job
+
+
+def record_decision(
+    session: Session, *, assessment_id: int, reviewer_id: int, decision: DecisionInput, settings: Settings
+) -> ExpertDecision:
+    """Validate an expert decision against the assessment and its rubric's scale, append it, audit it."""
+    assessment = reviews.get_assessment(session, assessment_id=assessment_id)
+    resolved = resolve_decision(assessment.assessment, _rubric_of(assessment.review, settings), decision)
+    row = decisions.add_decision(
+        session,
+        assessment_id=assessment_id,
+        reviewer_id=reviewer_id,
+        action=StoredAction(resolved.action.value),
+        point_id=resolved.point_id,
+        final_mark=resolved.final_mark,
+        final_level=resolved.final_level,
+        comment=resolved.comment,
+    )
+    audit.record_event(
+        session,
+        actor_id=reviewer_id,
+        action=f"decision.{resolved.action.value}",
+        object_type="indicator_assessment",
+        object_id=assessment_id,
+        detail=resolved.model_dump_json(),
+    )
+    return row
+
+
+def compare_versions(
+    session: Session, *, version_id: int, previous_id: int | None, settings: Settings
+) -> VersionComparison:
+    """整改跟踪: the latest review of a version against the latest review of an earlier one, same rubric."""
+    previous = (
+        versions.get_version(session, version_id=previous_id)
+        if previous_id is not None
+        else versions.previous_version(session, version_id=version_id)
+    )
+    current = reviews.latest_review(session, version_id=version_id)
+    if previous is None or current is None:
+        raise AppError(ErrorCode.CONFLICT, "没有可比较的评审结果。", f"version {version_id}: nothing to compare")
+    before = reviews.latest_review(session, version_id=previous.id, rubric_id=current.rubric_id)
+    if before is None:
+        raise AppError(
+            ErrorCode.CONFLICT, "上一版本没有使用同一指标体系的评审结果。", f"version {previous.id}: no review"
+        )
+    rubric = _rubric_of(current, settings)
+    level_order = tuple(lv.id for lv in sorted(rubric.scale, key=lambda lv: -lv.score))
+    return compare_reviews(
+        reviews.load_review(session, review_id=before.id),
+        reviews.load_review(session, review_id=current.id),
+        level_order,
+    )
+
+
+def campaign_ranking(session: Session, *, campaign_id: int, settings: Settings) -> CampaignRanking:
+    """Rank a campaign's submissions within each institution type by their latest review with its rubric."""
+    campaign = campaigns.get_campaign(session, campaign_id=campaign_id)
+    entries = []
+    for submission in submissions.list_submissions(session, campaign_id=campaign_id):
+        newest = next(
+            (
+                review
+                for version in reversed(versions.list_versions(session, submission_id=submission.id))
+                if (review := reviews.latest_review(session, version_id=version.id, rubric_id=campaign.rubric_id))
+            ),
+            None,
+        )
+        if newest is not None:
+            entries.append(
+                RankingEntry(
+                    submission_id=submission.id,
+                    institution_name=submission.institution.name,
+                    institution_type=submission.institution.type,
+                    review=reviews.load_review(session, review_id=newest.id),
+                )
+            )
+    return rank_campaign(entries, rubric_registry(settings).get(campaign.rubric_id), campaign.quotas.by_type)

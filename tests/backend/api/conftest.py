@@ -1,0 +1,187 @@
+"""API fixtures: the app on a migrated SQLite database, a world of two institutions with every role,
+bearer-token clients per role, and a recorder instead of the broker (jobs are committed, not run).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session
+
+from backend.api.main import create_app
+from backend.auth.passwords import hash_password
+from backend.auth.tokens import issue_token
+from backend.config import Settings
+from backend.db.base import utcnow
+from backend.db.models import JobKind, ParseStats, Role, TokenKind
+from backend.db.queries import assignments, campaigns, institutions, jobs, reviews, submissions, users, versions
+from backend.review import models as rm
+from backend.review.rubric import InstitutionType, SubmissionKind
+from tests.backend.service_fixtures import *  # noqa: F403
+
+RUBRIC_ID = "quality-culture-2026"
+PASSWORD = "correct horse battery staple"
+# Hashed once: argon2 is deliberately slow, and every test builds a fresh world of users.
+PASSWORD_HASH = hash_password(PASSWORD)
+ROLES = ("university", "expert", "secretariat", "admin")
+
+
+@pytest.fixture
+def backend() -> str:
+    """API tests run on SQLite only (the queries are covered on PostgreSQL by the db tests)."""
+    return "sqlite"
+
+
+@pytest.fixture
+def published(monkeypatch: pytest.MonkeyPatch) -> list[tuple[int, JobKind]]:
+    """Task messages the API would have sent to the broker, in order."""
+    sent: list[tuple[int, JobKind]] = []
+    monkeypatch.setattr("backend.worker.enqueue.publish", lambda job_id, kind, settings: sent.append((job_id, kind)))
+    return sent
+
+
+@pytest.fixture
+def app(settings: Settings, published: list[tuple[int, JobKind]]) -> FastAPI:
+    """The API application on the test database."""
+    return create_app(settings)
+
+
+@pytest.fixture
+def client(app: FastAPI) -> Iterator[TestClient]:
+    """An anonymous client."""
+    with TestClient(app) as c:
+        yield c
+
+
+def stored_review(
+    db: Session, *, version_id: int, level: str = "C", mark: rm.Mark = rm.Mark.MORE_MATERIAL
+) -> tuple[int, int]:
+    """Save a one-indicator review of a version against the shipped rubric; returns (review id, assessment id)."""
+    signals = rm.PointSignals(best_dense=0.5, best_bm25=2.0, term_coverage=0.5, concrete=0.2)
+    point = rm.PointAssessment(
+        point_id="p1", point_text="质量文化理念", mark=mark, signals=signals, rationale_zh="依据"
+    )
+    assessment = rm.IndicatorAssessment(
+        indicator_id="1.1",
+        indicator_name="质量理念",
+        level=level,
+        level_label=level,
+        confidence=0.6,
+        points=(point,),
+        missing=(rm.MissingEvidence(point_id="p1", expected_zh="质量文化建设规划"),)
+        if mark is rm.Mark.MORE_MATERIAL
+        else (),
+        rationale_zh="草稿",
+        draft=rm.DraftInfo(drafter=rm.DrafterKind.EXTRACTIVE, version="1"),
+    )
+    review = rm.Review(
+        document_id=str(version_id),
+        document_name="报告.txt",
+        rubric_id=RUBRIC_ID,
+        rubric_version="1.0",
+        rubric_fingerprint="f" * 64,
+        assessments=(assessment,),
+    )
+    job = jobs.create_job(db, kind=JobKind.REVIEW, version_id=version_id, rubric_id=RUBRIC_ID)
+    record = reviews.save_review(db, job_id=job.id, version_id=version_id, review=review)
+    db.commit()
+    return record.id, record.assessments[0].id
+
+
+def ready_version(db: Session, *, submission_id: int, content: str) -> tuple[int, int]:
+    """A version marked ready with its (succeeded-looking) ingest job; returns (version id, job id)."""
+    sha = uuid.uuid5(uuid.NAMESPACE_OID, content).hex * 2
+    version = versions.create_version(
+        db, submission_id=submission_id, sha256=sha, original_name="报告.txt", size_bytes=9
+    )
+    job = jobs.create_job(db, kind=JobKind.INGEST, version_id=version.id)
+    stats = ParseStats(blocks=1, chunks=1, chars=9, tables=0)
+    versions.mark_version_ready(db, version_id=version.id, media_type="text/plain", pages=None, stats=stats)
+    db.commit()
+    return version.id, job.id
+
+
+@dataclass
+class Side:
+    """One institution's objects: what is 'own' for its users and its assigned expert."""
+
+    institution_id: int
+    submission_id: int
+    version_id: int
+    version2_id: int
+    job_id: int
+    review_id: int
+    assessment_id: int
+
+
+@dataclass
+class World:
+    """Two institutions (``own`` and ``other``), one user per role, a campaign; tokens per role."""
+
+    own: Side
+    other: Side
+    campaign_id: int
+    user_ids: dict[str, int]
+    usernames: dict[str, str]
+    tokens: dict[str, str]
+    spare_expert_id: int
+    extra: dict[str, int] = field(default_factory=dict)
+
+
+def _side(db: Session, name: str, campaign_id: int, type: InstitutionType) -> tuple[Side, int]:
+    institution = institutions.create_institution(db, name=name, type=type)
+    user = users.create_user(
+        db,
+        username=f"uni-{institution.id}",
+        role=Role.UNIVERSITY,
+        institution_id=institution.id,
+        password_hash=PASSWORD_HASH,
+    )
+    submission = submissions.create_submission(
+        db, institution_id=institution.id, title=f"{name}自评报告", campaign_id=campaign_id, created_by=user.id
+    )
+    db.commit()
+    version_id, job_id = ready_version(db, submission_id=submission.id, content=f"{name}-1")
+    version2_id, _ = ready_version(db, submission_id=submission.id, content=f"{name}-2")
+    review_id, assessment_id = stored_review(db, version_id=version_id)
+    stored_review(db, version_id=version2_id, level="B", mark=rm.Mark.CLEAR)
+    side = Side(institution.id, submission.id, version_id, version2_id, job_id, review_id, assessment_id)
+    return side, user.id
+
+
+@pytest.fixture
+def world(db: Session, settings: Settings) -> World:
+    """Institutions 'own' (assigned to the expert) and 'other', every role, bearer tokens for each."""
+    campaign = campaigns.create_campaign(
+        db, name="质量文化示范校遴选", rubric_id=RUBRIC_ID, kind=SubmissionKind.SELF_EVALUATION
+    )
+    own, own_uni = _side(db, "甲大学", campaign.id, InstitutionType.APPLIED)
+    other, other_uni = _side(db, "乙大学", campaign.id, InstitutionType.APPLIED)
+    employer = institutions.create_institution(db, name="丙大学", type=InstitutionType.RESEARCH)
+    made = {
+        name: users.create_user(db, username=name, role=role, institution_id=inst, password_hash=PASSWORD_HASH).id
+        for name, role, inst in (
+            ("expert", Role.EXPERT, employer.id),
+            ("secretariat", Role.SECRETARIAT, None),
+            ("admin", Role.ADMIN, None),
+            ("spare-expert", Role.EXPERT, None),
+        )
+    }
+    assignments.assign_expert(db, expert_id=made["expert"], submission_id=own.submission_id)
+    user_ids = {"university": own_uni, "other-university": other_uni, **made}
+    tokens = {
+        r: issue_token(db, user_id=user_ids[r], kind=TokenKind.API, ttl_s=3600, now=utcnow()).token for r in ROLES
+    }
+    db.commit()
+    names = {r: users.get_user(db, user_id=i).username for r, i in user_ids.items()}
+    return World(own, other, campaign.id, user_ids, names, tokens, made["spare-expert"])
+
+
+def bearer(world: World, role: str) -> dict[str, str]:
+    """The Authorization header of a role's API token."""
+    return {"Authorization": f"Bearer {world.tokens[role]}"}

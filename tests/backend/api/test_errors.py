@@ -1,0 +1,51 @@
+"""Errors are JSON with a stable code and a Chinese message; every ErrorCode has an HTTP status."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+
+from backend.api.main import HTTP_STATUS
+from backend.errors import ErrorCode
+from tests.backend.api.conftest import World, bearer
+
+
+def test_every_error_code_maps_to_an_http_status() -> None:
+    assert set(HTTP_STATUS) == set(ErrorCode)
+
+
+def test_not_found_object_is_json_in_chinese(client: TestClient, world: World) -> None:
+    response = client.get("/api/submissions/999999", headers=bearer(world, "secretariat"))
+    assert response.status_code == 404
+    assert response.json()["code"] == "not_found" and response.json()["message"] == "材料不存在。"
+
+
+def test_other_tenant_looks_exactly_like_a_missing_object(client: TestClient, world: World) -> None:
+    headers = bearer(world, "university")
+    missing = client.get("/api/submissions/999999", headers=headers).json()
+    hidden = client.get(f"/api/submissions/{world.other.submission_id}", headers=headers).json()
+    assert (missing["code"], missing["message"]) == (hidden["code"], hidden["message"])
+
+
+def test_invalid_body_is_422_with_chinese_message(client: TestClient, world: World) -> None:
+    response = client.post("/api/submissions", json={"title": ""}, headers=bearer(world, "university"))
+    assert response.status_code == 422
+    body = response.json()
+    assert body["code"] == "invalid_input" and body["message"] == "请求参数无效，请检查后重试。"
+    assert body["detail"][0]["loc"] == ["body", "title"]
+
+
+def test_unknown_route_is_json(client: TestClient) -> None:
+    response = client.get("/api/nothing-here")
+    assert response.status_code == 404 and response.json()["code"] == "not_found"
+
+
+def test_duplicate_name_is_409(client: TestClient, world: World) -> None:
+    body = {"name": "甲大学", "type": "应用型"}
+    response = client.post("/api/institutions", json=body, headers=bearer(world, "admin"))
+    assert response.status_code == 409 and response.json()["code"] == "conflict"
+
+
+def test_openapi_documents_the_api(client: TestClient) -> None:
+    schema = client.get("/openapi.json").json()
+    assert "/api/submissions/{submission_id}/versions" in schema["paths"]
+    assert client.get("/docs").status_code == 200

@@ -1,0 +1,122 @@
+"""Reviews over HTTP: starting one (rubric, drafter), expert decisions that survive re-reviews,
+整改跟踪 comparison, campaign ranking, tenant-filtered lists and conflict-of-interest assignments."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session
+
+from backend.db.models import JobKind, Role
+from backend.db.queries import jobs, users
+from tests.backend.api.conftest import RUBRIC_ID, World, bearer, stored_review
+
+
+def test_start_review_queues_a_job_with_rubric_and_drafter(
+    client: TestClient, world: World, db: Session, published: list
+) -> None:
+    url = f"/api/versions/{world.own.version_id}/reviews"
+    response = client.post(url, json={"rubric_id": RUBRIC_ID, "drafter": "llm"}, headers=bearer(world, "university"))
+    assert response.status_code == 202
+    job = response.json()
+    assert (job["kind"], job["status"], job["rubric_id"], job["drafter"]) == ("review", "queued", RUBRIC_ID, "llm")
+    assert published == [(job["id"], JobKind.REVIEW)]
+    assert jobs.get_job(db, job_id=job["id"]).drafter == "llm"
+
+
+def test_unknown_rubric_is_refused_in_chinese(client: TestClient, world: World, published: list) -> None:
+    url = f"/api/versions/{world.own.version_id}/reviews"
+    response = client.post(url, json={"rubric_id": "no-such-rubric"}, headers=bearer(world, "university"))
+    assert response.status_code == 404
+    assert response.json()["code"] == "rubric_not_found" and "找不到指标体系" in response.json()["message"]
+    assert published == []
+
+
+def test_review_shows_assessments_with_evidence_fields(client: TestClient, world: World) -> None:
+    review = client.get(f"/api/reviews/{world.own.review_id}", headers=bearer(world, "expert")).json()
+    (assessment,) = review["assessments"]
+    assert assessment["id"] == world.own.assessment_id
+    assert assessment["assessment"]["points"][0]["mark_zh"] == "破折号"
+    assert assessment["decisions"] == []
+
+
+def test_decisions_stay_on_their_assessment_when_the_version_is_reviewed_again(
+    client: TestClient, world: World, db: Session
+) -> None:
+    url = f"/api/assessments/{world.own.assessment_id}/decisions"
+    edit = {"action": "edit", "final_level": "A", "comment": "现场材料充分"}
+    decided = client.post(url, json=edit, headers=bearer(world, "expert"))
+    assert decided.status_code == 201
+    point = {"action": "edit", "point_id": "p1", "final_mark": "clear"}
+    assert client.post(url, json=point, headers=bearer(world, "expert")).status_code == 201
+
+    new_review_id, _ = stored_review(db, version_id=world.own.version_id, level="D")
+
+    headers = bearer(world, "secretariat")
+    old = client.get(f"/api/reviews/{world.own.review_id}", headers=headers).json()
+    new = client.get(f"/api/reviews/{new_review_id}", headers=headers).json()
+    assert [(d["point_id"], d["final_level"], d["final_mark"]) for d in old["assessments"][0]["decisions"]] == [
+        (None, "A", None),
+        ("p1", None, "clear"),
+    ]
+    assert new["assessments"][0]["decisions"] == [] and new["assessments"][0]["level"] == "D"
+    listed = client.get(f"/api/versions/{world.own.version_id}/reviews", headers=headers).json()
+    assert [r["id"] for r in listed][:2] == [new_review_id, world.own.review_id]
+    assert len(client.get(url, headers=headers).json()) == 2
+
+
+def test_reject_without_reason_is_refused_in_chinese(client: TestClient, world: World) -> None:
+    url = f"/api/assessments/{world.own.assessment_id}/decisions"
+    response = client.post(url, json={"action": "reject"}, headers=bearer(world, "expert"))
+    assert response.status_code == 422 and "理由" in response.json()["message"]
+
+
+def test_comparison_shows_covered_items_and_moved_levels(client: TestClient, world: World) -> None:
+    url = f"/api/versions/{world.own.version2_id}/comparison"
+    implicit = client.get(url, headers=bearer(world, "university")).json()
+    explicit = client.get(f"{url}?previous={world.own.version_id}", headers=bearer(world, "university")).json()
+    assert implicit == explicit
+    (level,) = implicit["levels"]
+    assert (level["before"], level["after"], level["moved"]) == ("C", "B", 1)
+    (point,) = implicit["points"]
+    assert (point["change"], point["change_zh"]) == ("now_covered", "已补充")
+
+
+def test_comparison_with_another_institutions_version_is_404(client: TestClient, world: World) -> None:
+    url = f"/api/versions/{world.own.version2_id}/comparison?previous={world.other.version_id}"
+    assert client.get(url, headers=bearer(world, "university")).status_code == 404
+
+
+def test_ranking_within_institution_type(client: TestClient, world: World) -> None:
+    ranking = client.get(f"/api/campaigns/{world.campaign_id}/ranking", headers=bearer(world, "secretariat")).json()
+    ranked = ranking["by_type"]["应用型"]
+    assert {r["submission_id"] for r in ranked} == {world.own.submission_id, world.other.submission_id}
+    assert [r["rank"] for r in ranked] == [1, 2]
+
+
+def test_lists_are_filtered_by_tenant(client: TestClient, world: World) -> None:
+    def ids(role: str) -> set[int]:
+        return {s["id"] for s in client.get("/api/submissions", headers=bearer(world, role)).json()}
+
+    assert ids("university") == {world.own.submission_id}
+    assert ids("expert") == {world.own.submission_id}
+    assert ids("secretariat") == {world.own.submission_id, world.other.submission_id}
+
+
+def test_expert_sees_only_own_assignments(client: TestClient, world: World) -> None:
+    mine = client.get("/api/assignments", headers=bearer(world, "expert")).json()
+    assert [(a["expert_id"], a["submission_id"]) for a in mine] == [(world.user_ids["expert"], world.own.submission_id)]
+
+
+def test_assigning_an_expert_to_their_own_institution_is_a_conflict(
+    client: TestClient, world: World, db: Session
+) -> None:
+    colleague = users.create_user(db, username="甲-expert", role=Role.EXPERT, institution_id=world.own.institution_id)
+    db.commit()
+    body = {"expert_id": colleague.id, "submission_id": world.own.submission_id}
+    response = client.post("/api/assignments", json=body, headers=bearer(world, "secretariat"))
+    assert response.status_code == 409 and "利益冲突" in response.json()["message"]
+
+
+def test_university_creates_submissions_only_for_its_own_institution(client: TestClient, world: World) -> None:
+    created = client.post("/api/submissions", json={"title": "新报告"}, headers=bearer(world, "university")).json()
+    assert created["institution_id"] == world.own.institution_id

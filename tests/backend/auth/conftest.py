@@ -1,0 +1,11 @@
+"""Database and settings fixtures shared by the service tests (SQLite only for the auth tests)."""
+
+import pytest
+
+from tests.backend.service_fixtures import *  # noqa: F403
+
+
+@pytest.fixture
+def backend() -> str:
+    """Auth tests run on SQLite; the token and login-failure queries are plain SQL."""
+    return "sqlite"
