@@ -26,7 +26,7 @@ class Settings(BaseSettings):
     chunk_target_chars: int = 450
     chunk_max_chars: int = 600
     chunk_overlap_chars: int = 60
-    rrf_k: int = 60
+    rrf_k: int = 10
     search_candidates: int = 50
     approximate_above: int = 20000
     prompts_dir: Path = Path(__file__).resolve().parent.parent / "prompts"

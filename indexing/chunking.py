@@ -191,18 +191,11 @@ def chunk_document(document: Document, options: ChunkingOptions | None = None) -
                 groups.extend((path, units, False) for units in packer.add(unit))
         tail = packer.remainder()
         previous = groups[-1] if groups and groups[-1][0] == path and not groups[-1][2] else None
-        if (
-            tail
-            and previous
-            and _size(tail) < opts.min_chars
-            and _size(previous[1]) + _size(tail) <= opts.max_chars
-        ):
+        if tail and previous and _size(tail) < opts.min_chars and _size(previous[1]) + _size(tail) <= opts.max_chars:
             groups[-1] = (path, [*previous[1], *packer.new_units()], False)
         elif tail:
             groups.append((path, tail, False))
-    return [
-        _make_chunk(document.id, i, path, units, is_table) for i, (path, units, is_table) in enumerate(groups)
-    ]
+    return [_make_chunk(document.id, i, path, units, is_table) for i, (path, units, is_table) in enumerate(groups)]
 
 
 class _Packer:

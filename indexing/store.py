@@ -119,14 +119,10 @@ class Collection:
             raise ValueError(f"chunks of several documents passed together: {sorted(doc_ids)}")
         doc_id = doc_ids.pop()
         self._drop(doc_id)
-        toks = (
-            [list(t) for t in tokens] if tokens is not None else [tokenize(embedding_text(c)) for c in chunks]
-        )
+        toks = [list(t) for t in tokens] if tokens is not None else [tokenize(embedding_text(c)) for c in chunks]
         self.chunks.extend(chunks)
         self.tokens.extend(toks)
-        self.vectors = np.concatenate(
-            [self.vectors, np.asarray(vectors, dtype=np.float32).reshape(-1, self.dim)]
-        )
+        self.vectors = np.concatenate([self.vectors, np.asarray(vectors, dtype=np.float32).reshape(-1, self.dim)])
         self.documents[doc_id] = StoredDocument(doc_id, name, len(chunks))
         self._build()
 

@@ -66,7 +66,7 @@ def test_rrf_combines_ranks_of_both_lists(built):
     path, emb, _, _ = built
     searcher = HybridSearcher(Collection.load(path), emb)
     for hit in searcher.search("生师比 博士学位", k=5):
-        expected = sum(1 / (60 + r) for r in (hit.dense_rank, hit.bm25_rank) if r is not None)
+        expected = sum(1 / (10 + r) for r in (hit.dense_rank, hit.bm25_rank) if r is not None)
         assert hit.fused_score == pytest.approx(expected)
 
 

@@ -1,0 +1,290 @@
+"""Page geometry shared by the PDF text layer and OCR: text lines, and where one paragraph ends.
+
+Both sources produce :class:`Line` objects in *reading space*: points, origin at the top-left of the page
+as it is read, ``top`` growing downwards. :func:`breaks_between` decides whether two consecutive lines
+belong to one paragraph the way a typesetter would see it:
+
+* a line that stops well before the right edge, although the first word of the next line would have fit
+  there, ends its paragraph (this also separates headings, captions and signatures);
+* a larger vertical gap than the usual line pitch, a change of font size or weight, a first-line indent
+  or an outdent after a hanging paragraph, and a next line that starts with a section or list number after
+  a sentence end all start a new paragraph;
+* anything else is a wrapped line: it is joined without a space between Chinese characters and with one
+  space between Latin words.
+
+Example:
+    >>> a = Line("学校坚持立德树人，", 72, 522, 100, 112, 12, page=1, first_unit=12)
+    >>> b = Line("构建了质量保障体系。", 72, 192, 118, 130, 12, page=1, first_unit=12)
+    >>> breaks_between(a, b, [a], right=522, pitch=18)
+    False
+    >>> join_line_texts([a, b])
+    '学校坚持立德树人，构建了质量保障体系。'
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+import statistics
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from indexing.models import TextSource
+from indexing.parsing.text import join_lines
+
+SENTENCE_END = re.compile(r"[。！？!?；;：:….．][”’」』）)》\"']*$")
+# A line that starts with a section or list number, a bullet or a circled number.
+_NUMBER_START = re.compile(
+    r"^(第[一二三四五六七八九十百零〇两\d]+[章节部篇]|[一二三四五六七八九十]+[、.．]|[（(][一二三四五六七八九十\d]{1,3}[）)]"
+    r"|\d{1,2}(\.\d{1,2}){0,3}[、.．)）]?\s*[^\d.．,，%％:：/\-万亿千百元]|[①-⑳]|[•·●○◆◇■□▪►▶★☆✓✔➢➤※])"
+)
+_OPENERS = "（(“‘《〈「『【〔［\"'"
+_CLOSERS = "，。、；：！？）)”’》〉」』】〕］.,;:!?%％…"
+
+
+def is_cjk(ch: str) -> bool:
+    """True for Chinese/Japanese characters, CJK punctuation and full-width forms (no spaces around them)."""
+    o = ord(ch)
+    return (
+        0x2E80 <= o <= 0x9FFF
+        or 0xF900 <= o <= 0xFAFF
+        or 0xFE30 <= o <= 0xFE4F
+        or 0xFF00 <= o <= 0xFFEF
+        or 0x20000 <= o <= 0x3FFFF
+    )
+
+
+def text_em_width(text: str) -> float:
+    """Width of ``text`` in em, counting CJK characters as 1 and others as 0.5 (for OCR estimates)."""
+    return sum(1.0 if is_cjk(c) else 0.5 for c in text) or 1.0
+
+
+def first_unit_length(text: str) -> int:
+    """Number of leading characters a typesetter keeps together at a line start.
+
+    That is: opening brackets, then one CJK character or one Latin word/number, then closing punctuation
+    (which may not start a line).
+    """
+    i, n = 0, len(text)
+    while i < n and text[i] in _OPENERS:
+        i += 1
+    if i < n and is_cjk(text[i]):
+        i += 1
+    else:
+        while i < n and not text[i].isspace() and not is_cjk(text[i]):
+            i += 1
+    while i < n and text[i] in _CLOSERS:
+        i += 1
+    return max(i, 1)
+
+
+@dataclass
+class Line:
+    """One text line in reading space (points, top-down).
+
+    Args:
+        text: the line's text, spaces normalised.
+        x0, x1, top, bottom: its box.
+        size: font size (em) in points; for OCR, estimated from the box.
+        page: 1-based page number.
+        first_unit: width in points of the text a typesetter could not have split off the line start.
+        bold: share of characters in a heavy font.
+        source: text layer or OCR.
+        confidence: OCR confidence of the line.
+        toc: a table-of-contents entry (dot leaders or a wide gap before a page number).
+        tabular: the line has a gap wider than two characters (form fields, tab stops): it stands alone.
+        column_right: the right edge of the line's column on a multi-column page (else the page's is used).
+    """
+
+    text: str
+    x0: float
+    x1: float
+    top: float
+    bottom: float
+    size: float
+    page: int = 1
+    first_unit: float = 0.0
+    bold: float = 0.0
+    source: TextSource = TextSource.TEXT_LAYER
+    confidence: float | None = None
+    toc: bool = False
+    tabular: bool = False
+    column_right: float | None = None
+
+    @property
+    def center(self) -> float:
+        return (self.x0 + self.x1) / 2
+
+
+def size_key(size: float) -> float:
+    """Font sizes rounded to half points, so that 12.0 and 11.96 compare equal."""
+    return round(size * 2) / 2
+
+
+def right_edge(lines: Sequence[Line]) -> float | None:
+    """The right edge of the text column: where most long lines end, or ``None`` with too few lines."""
+    ends = sorted(ln.x1 for ln in lines if len(ln.text) >= 8)
+    if len(ends) < 3:
+        return None
+    return ends[int(0.8 * (len(ends) - 1))]
+
+
+def line_pitches(lines: Sequence[Line]) -> dict[float, float]:
+    """Line pitch inside paragraphs by size key: distances between the tops of consecutive lines of one size.
+
+    The lower quartile, not the median: on a page of short paragraphs with space between them, up to
+    half of the distances include paragraph spacing.
+
+    Args:
+        lines: lines of one page, in reading order.
+    """
+    by_size: dict[float, list[float]] = {}
+    for a, b in itertools.pairwise(lines):
+        if a.page != b.page or size_key(a.size) != size_key(b.size):
+            continue
+        d = b.top - a.top
+        if 0.8 * a.size < d < 3.0 * a.size:
+            by_size.setdefault(size_key(a.size), []).append(d)
+    return {k: sorted(v)[len(v) // 4] for k, v in by_size.items()}
+
+
+def merge_pitches(per_page: Sequence[dict[float, float]]) -> dict[float, float]:
+    """Document-wide line pitch per size: the median over pages."""
+    acc: dict[float, list[float]] = {}
+    for d in per_page:
+        for k, v in d.items():
+            acc.setdefault(k, []).append(v)
+    return {k: statistics.median(v) for k, v in acc.items()}
+
+
+def expected_pitch(size: float, pitches: dict[float, float]) -> float:
+    """The line pitch expected for ``size``: measured, or scaled from the nearest measured size."""
+    k = size_key(size)
+    if k in pitches:
+        return pitches[k]
+    if pitches:
+        near = min(pitches, key=lambda s: abs(s - k))
+        return pitches[near] / near * size
+    return 1.5 * size
+
+
+def ends_sentence(text: str) -> bool:
+    return bool(SENTENCE_END.search(text))
+
+
+def starts_with_number(text: str) -> bool:
+    """True when a line begins with a section/list number or a bullet."""
+    return bool(_NUMBER_START.match(text))
+
+
+def breaks_between(
+    prev: Line,
+    cur: Line,
+    para: Sequence[Line],
+    *,
+    right: float,
+    pitch: float | None,
+    body: float | None = None,
+    following: Line | None = None,
+) -> bool:
+    """Whether ``cur`` starts a new paragraph after ``prev``.
+
+    Args:
+        prev: the last line of the current paragraph.
+        cur: the next line in reading order.
+        para: the lines of the current paragraph so far (``prev`` is the last).
+        right: the right edge of ``prev``'s text column.
+        pitch: the usual line pitch on ``prev``'s page, or ``None`` when ``cur`` is on the next page.
+        body: the body font size of the document, if known (large centred titles may wrap).
+        following: the line after ``cur``, if known: when it is outdented from ``cur``, ``cur`` is the
+            indented first line of a new paragraph even where ``prev`` is indented as much.
+    """
+    if prev.source is not cur.source or prev.toc or cur.toc or prev.tabular or cur.tabular:
+        return True
+    em = max(min(prev.size, cur.size), 1.0)
+    if abs(prev.size - cur.size) > max(1.0, 0.12 * em):
+        return True
+    if (prev.bold >= 0.8) != (cur.bold >= 0.8) and (prev.bold <= 0.2 or cur.bold <= 0.2):
+        return True
+    if pitch is not None:
+        if cur.top < prev.top + 0.5 * em:  # not below: another column or a stray object
+            return True
+        if cur.top - prev.top > 1.18 * pitch + 0.1 * em:  # paragraph spacing (Word: 段后 0.5 行 ≈ 1.3×)
+            return True
+    sentence = ends_sentence(prev.text)
+    if (
+        body is not None
+        and prev.size >= 1.12 * body
+        and abs(prev.center - cur.center) < em
+        and not sentence
+        and not starts_with_number(cur.text)
+        and len(para) < 3
+    ):
+        return False  # a large centred title set on two lines
+    # The right edge of this paragraph's column: narrower than the page where the last two lines of the
+    # paragraph, or this line and the next, end at the same place (a text box, a narrow column).
+    ref = prev.column_right or right
+    if not sentence and not starts_with_number(cur.text):
+        if len(para) >= 2 and abs(para[-2].x1 - prev.x1) < 1.0:
+            ref = min(ref, prev.x1)
+        elif abs(prev.x1 - cur.x1) < 0.5 and prev.x1 < right - 2 * em and len(prev.text) >= 8:
+            ref = prev.x1
+    room = ref - prev.x1
+    short = room > max(cur.first_unit, 0.5 * em) + 0.6 * em
+    if short or (sentence and starts_with_number(cur.text)):
+        return True
+    first = len(para) == 1
+    if (
+        sentence
+        and following is not None
+        and following.page == cur.page
+        and abs(cur.x0 - prev.x0) < 0.5 * em
+        and cur.x0 - following.x0 > 1.2 * em
+        and not starts_with_number(following.text)
+        and not breaks_between(cur, following, [cur], right=right, pitch=None, body=body)
+    ):
+        return True  # cur is the indented first line of the next paragraph (prev's block is indented too)
+    if cur.x0 - prev.x0 > 1.2 * em and (not first or sentence):
+        return True  # first-line indent of the next paragraph
+    # back at the margin after a hanging (indented) paragraph
+    return prev.x0 - cur.x0 > 1.2 * em and not first
+
+
+def join_line_texts(lines: Sequence[Line]) -> str:
+    """Join wrapped lines like the text parser does: no space next to CJK, one between Latin words."""
+    return join_lines([ln.text for ln in lines])
+
+
+def group_paragraphs(lines: Sequence[Line], *, right: float | None = None) -> list[list[Line]]:
+    """Group the lines of one page (reading order) into paragraphs with :func:`breaks_between`.
+
+    Args:
+        lines: lines of one page, in reading order.
+        right: the column's right edge; estimated from the lines when not given.
+    """
+    if not lines:
+        return []
+    edge = right if right is not None else (right_edge(lines) or max(ln.x1 for ln in lines))
+    pitches = line_pitches(lines)
+    paras: list[list[Line]] = [[lines[0]]]
+    for k in range(1, len(lines)):
+        ln, cur = lines[k], paras[-1]
+        prev = cur[-1]
+        following = lines[k + 1] if k + 1 < len(lines) else None
+        pitch = expected_pitch(prev.size, pitches)
+        if breaks_between(prev, ln, cur, right=edge, pitch=pitch, following=following):
+            paras.append([ln])
+        else:
+            cur.append(ln)
+    return paras
+
+
+def dominant(values: Sequence[float], weights: Sequence[float] | None = None) -> float | None:
+    """The most common value (weighted), or ``None`` for no values."""
+    if not values:
+        return None
+    c: Counter[float] = Counter()
+    for i, v in enumerate(values):
+        c[v] += weights[i] if weights is not None else 1
+    return c.most_common(1)[0][0]
