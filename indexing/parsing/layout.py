@@ -27,8 +27,9 @@ import itertools
 import re
 import statistics
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 from indexing.models import TextSource
 from indexing.parsing.text import join_lines
@@ -39,6 +40,7 @@ _NUMBER_START = re.compile(
     r"^(第[一二三四五六七八九十百零〇两\d]+[章节部篇]|[一二三四五六七八九十]+[、.．]|[（(][一二三四五六七八九十\d]{1,3}[）)]"
     r"|\d{1,2}(\.\d{1,2}){0,3}[、.．)）]?\s*[^\d.．,，%％:：/\-万亿千百元]|[①-⑳]|[•·●○◆◇■□▪►▶★☆✓✔➢➤※])"
 )
+T = TypeVar("T")
 _OPENERS = "（(“‘《〈「『【〔［\"'"
 _CLOSERS = "，。、；：！？）)”’》〉」』】〕］.,;:!?%％…"
 
@@ -115,6 +117,31 @@ class Line:
     @property
     def center(self) -> float:
         return (self.x0 + self.x1) / 2
+
+
+def group_rows(items: Sequence[T], span: Callable[[T], tuple[float, float]]) -> list[list[T]]:
+    """Group boxes into rows, top to bottom: a box joins the current row when it overlaps the row's band
+    (the running mean of its boxes' tops and bottoms) by at least half the smaller height.
+
+    Args:
+        items: characters (PDF text layer) or recognised lines (OCR), in any order.
+        span: ``(top, bottom)`` of an item; an item with no height (a space) joins without moving the band.
+    """
+    rows: list[list[T]] = []
+    band_top = band_bottom = 0.0
+    for item in sorted(items, key=lambda it: sum(span(it)) / 2):
+        top, bottom = span(item)
+        if rows and min(bottom, band_bottom) - max(top, band_top) >= 0.5 * min(bottom - top, band_bottom - band_top):
+            row = rows[-1]
+            row.append(item)
+            if bottom > top:
+                k = len(row)
+                band_top += (top - band_top) / k
+                band_bottom += (bottom - band_bottom) / k
+            continue
+        rows.append([item])
+        band_top, band_bottom = top, bottom
+    return rows
 
 
 def size_key(size: float) -> float:

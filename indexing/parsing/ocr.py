@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from indexing.models import TextSource
-from indexing.parsing.layout import Line, first_unit_length, is_cjk, text_em_width
+from indexing.parsing.layout import Line, first_unit_length, group_rows, is_cjk, text_em_width
 from indexing.parsing.layout import group_paragraphs as _group_layout_lines
 
 __all__ = ["OcrLine", "OcrPage", "group_paragraphs", "ocr_pdf_page", "recognize", "to_layout_lines"]
@@ -148,18 +148,8 @@ def normalize_ocr_text(text: str) -> str:
 
 
 def _rows(lines: Sequence[OcrLine]) -> list[list[OcrLine]]:
-    """Boxes that share a row (vertical overlap of at least half the smaller box), left to right."""
-    rows: list[list[OcrLine]] = []
-    for ln in sorted(lines, key=lambda ln: (ln.box[1] + ln.box[3]) / 2):
-        _, top, _, bottom = ln.box
-        if rows:
-            r = rows[-1]
-            rtop = min(b.box[1] for b in r)
-            rbottom = max(b.box[3] for b in r)
-            if min(bottom, rbottom) - max(top, rtop) >= 0.5 * min(bottom - top, rbottom - rtop):
-                r.append(ln)
-                continue
-        rows.append([ln])
+    """Boxes that share a row, each row left to right."""
+    rows = group_rows(lines, lambda ln: (ln.box[1], ln.box[3]))
     return [sorted(r, key=lambda ln: ln.box[0]) for r in rows]
 
 

@@ -64,6 +64,7 @@ from indexing.parsing.layout import (
     ends_sentence,
     expected_pitch,
     first_unit_length,
+    group_rows,
     is_cjk,
     join_line_texts,
     line_pitches,
@@ -515,24 +516,8 @@ def _gutter(chars: list[Char], width: float) -> tuple[float, float] | None:
 
 
 def _rows(chars: list[Char]) -> list[list[Char]]:
-    """Characters grouped into rows by vertical overlap with the row's running band."""
-    groups: list[list[Char]] = []
-    band_top = band_bottom = 0.0
-    for c in sorted(chars, key=lambda c: (c[2] + c[4]) / 2):
-        top, bottom = c[2], c[4]
-        if groups:
-            overlap = min(bottom, band_bottom) - max(top, band_top)
-            if overlap >= 0.5 * min(bottom - top, band_bottom - band_top):
-                g = groups[-1]
-                g.append(c)
-                if c[0].strip():
-                    k = len(g)
-                    band_top += (top - band_top) / k
-                    band_bottom += (bottom - band_bottom) / k
-                continue
-        groups.append([c])
-        band_top, band_bottom = top, bottom
-    return groups
+    """Characters grouped into rows (spaces have no say in where a row lies)."""
+    return group_rows(chars, lambda c: (c[2], c[4]) if c[0].strip() else ((c[2] + c[4]) / 2,) * 2)
 
 
 def _row_lines(chars: list[Char], page: int, bold_fonts: set[int]) -> list[Line]:
@@ -1002,7 +987,7 @@ def parse_pdf(data: bytes, *, doc_id: str, name: str, options: ParseOptions) -> 
 
 def _parse_pages(pdf, n: int, *, doc_id: str, name: str, options: ParseOptions) -> Document:
     reader = _Reader()
-    warnings: list[str] = []
+    warnings = _Warnings()
     outline = _read_outline(pdf)
     pages: list[_Page] = []
     for i in range(n):
@@ -1033,7 +1018,7 @@ def _parse_pages(pdf, n: int, *, doc_id: str, name: str, options: ParseOptions) 
     to_ocr: list[_Page] = []
     for p in pages:
         if p.unreadable:
-            warnings.append(f"PDF_PAGE_UNREADABLE: page {p.number} could not be read ({p.unreadable})")
+            warnings.add("PDF_PAGE_UNREADABLE", p.number, f"could not be read ({p.unreadable})")
             continue
         p.garbage = _is_garbage([c[0] for c in p.chars])
         usable = 0 if p.garbage else sum(1 for c in p.chars if not c[0].isspace() and not _is_bad(c[0]))
@@ -1042,9 +1027,9 @@ def _parse_pages(pdf, n: int, *, doc_id: str, name: str, options: ParseOptions) 
             if options.ocr:
                 to_ocr.append(p)
             else:
-                what = "has an unreadable text layer" if p.garbage else "is a scanned image without a text layer"
+                what = "unreadable text layer" if p.garbage else "scanned image without a text layer"
                 code = "PDF_GARBLED_TEXT_OCR_OFF" if p.garbage else "PDF_SCANNED_PAGE_OCR_OFF"
-                warnings.append(f"{code}: page {p.number} {what} and OCR is disabled; its text is not indexed")
+                warnings.add(code, p.number, f"{what}; OCR is disabled, so its text is not indexed")
             if p.garbage:
                 p.chars = []
                 continue
@@ -1065,17 +1050,15 @@ def _parse_pages(pdf, n: int, *, doc_id: str, name: str, options: ParseOptions) 
         body = ocr_sizes.most_common(1)[0][0] if ocr_sizes else 12.0
 
     _remove_running_lines(pages)
-    for p in pages:
-        p.right = right_edge(p.lines)
-    raws = _classify(_assemble(pages, body), body, outline)
-    builder = BlockBuilder()
-    for raw in raws:
-        builder.add(raw)
     stats = []
     for p in pages:
+        p.right = right_edge(p.lines)
         chars = sum(len(ln.text.replace(" ", "")) for ln in p.lines)
         chars += sum(len(c.replace(" ", "")) for t in p.tables for r in t.rows for c in r)
         stats.append(PageStats(page=p.number, chars=chars, source=p.source, ocr_confidence=p.ocr_confidence))
+    builder = BlockBuilder()
+    for raw in _classify(_assemble(pages, body), body, outline):  # _assemble merges continued tables
+        builder.add(raw)
     return Document(
         id=doc_id,
         name=name,
@@ -1083,7 +1066,7 @@ def _parse_pages(pdf, n: int, *, doc_id: str, name: str, options: ParseOptions) 
         blocks=builder.build(),
         page_count=n,
         pages=tuple(stats),
-        warnings=tuple(warnings),
+        warnings=warnings.render(),
     )
 
 
@@ -1092,6 +1075,31 @@ def _overlap(a: Line, b: Line) -> bool:
     h = min(a.bottom, b.bottom) - max(a.top, b.top)
     w = min(a.x1, b.x1) - max(a.x0, b.x0)
     return h >= 0.5 * min(a.bottom - a.top, b.bottom - b.top) and w > 0
+
+
+class _Warnings:
+    """Problems that did not stop parsing, one line per kind: ``CODE: pages 3–5, 9: what happened``."""
+
+    def __init__(self) -> None:
+        self._pages: dict[tuple[str, str], list[int]] = {}
+
+    def add(self, code: str, page: int, what: str) -> None:
+        self._pages.setdefault((code, what), []).append(page)
+
+    def render(self) -> tuple[str, ...]:
+        return tuple(f"{code}: {_page_ranges(pages)}: {what}" for (code, what), pages in self._pages.items())
+
+
+def _page_ranges(pages: list[int]) -> str:
+    """``page 3`` or ``pages 1–3, 7``."""
+    spans: list[list[int]] = []
+    for n in sorted(pages):
+        if spans and n == spans[-1][1] + 1:
+            spans[-1][1] = n
+        else:
+            spans.append([n, n])
+    text = ", ".join(f"{a}" if a == b else f"{a}–{b}" for a, b in spans)
+    return f"page {text}" if len(pages) == 1 else f"pages {text}"
 
 
 def _read_outline(pdf) -> _Outline:
@@ -1113,13 +1121,13 @@ def _read_outline(pdf) -> _Outline:
     return outline
 
 
-def _ocr_pages(pdf, pages: list[_Page], options: ParseOptions, warnings: list[str]) -> None:
+def _ocr_pages(pdf, pages: list[_Page], options: ParseOptions, warnings: _Warnings) -> None:
     """Render and OCR pages without a usable text layer; their lines replace or complete the text layer."""
     try:
         from indexing.parsing import ocr
     except ImportError as exc:  # pragma: no cover - rapidocr is a declared dependency
         for p in pages:
-            warnings.append(f"PDF_OCR_UNAVAILABLE: page {p.number} needs OCR but the OCR engine is missing ({exc})")
+            warnings.add("PDF_OCR_UNAVAILABLE", p.number, f"needs OCR but the OCR engine is missing ({exc})")
         return
     for p in pages:
         try:
@@ -1131,7 +1139,7 @@ def _ocr_pages(pdf, pages: list[_Page], options: ParseOptions, warnings: list[st
                 page.close()
         except Exception as exc:
             log.warning("OCR failed on page %d: %s", p.number, exc)
-            warnings.append(f"PDF_OCR_FAILED: page {p.number} could not be read by OCR ({type(exc).__name__}: {exc})")
+            warnings.add("PDF_OCR_FAILED", p.number, f"OCR failed ({type(exc).__name__}: {exc})")
             continue
         # The few text-layer lines of a scanned page (a caption, a stamp's label) are kept; OCR adds the
         # lines they do not cover. Text-layer lines are in text-direction space, OCR lines in the rendered
@@ -1145,4 +1153,4 @@ def _ocr_pages(pdf, pages: list[_Page], options: ParseOptions, warnings: list[st
             p.source = TextSource.OCR
         p.ocr_confidence = result.confidence
         if not result.lines:
-            warnings.append(f"PDF_OCR_NO_TEXT: page {p.number} was read by OCR but no text was found")
+            warnings.add("PDF_OCR_NO_TEXT", p.number, "read by OCR, but no text was found")
