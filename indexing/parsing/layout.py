@@ -26,7 +26,6 @@ from __future__ import annotations
 import itertools
 import re
 import statistics
-from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
@@ -305,13 +304,3 @@ def group_paragraphs(lines: Sequence[Line], *, right: float | None = None) -> li
         else:
             cur.append(ln)
     return paras
-
-
-def dominant(values: Sequence[float], weights: Sequence[float] | None = None) -> float | None:
-    """The most common value (weighted), or ``None`` for no values."""
-    if not values:
-        return None
-    c: Counter[float] = Counter()
-    for i, v in enumerate(values):
-        c[v] += weights[i] if weights is not None else 1
-    return c.most_common(1)[0][0]
