@@ -38,6 +38,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from backend.db.base import ENUM_LENGTH, Base, PydanticJSON, StrEnumType, UTCDateTime, utcnow
 from backend.review import models as rm
+from backend.review.decisions import DecisionAction
 from backend.review.rubric import InstitutionType, SubmissionKind
 
 ID_LENGTH = 100
@@ -77,14 +78,6 @@ class JobStatus(StrEnum):
     RUNNING = "running"
     SUCCEEDED = "succeeded"
     FAILED = "failed"
-
-
-class DecisionAction(StrEnum):
-    """What an expert did with an AI draft."""
-
-    ACCEPT = "accept"
-    EDIT = "edit"
-    REJECT = "reject"
 
 
 class ParseStats(BaseModel):

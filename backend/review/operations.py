@@ -13,7 +13,6 @@ from pathlib import Path
 from sqlalchemy.orm import Session
 
 from backend.config import Settings
-from backend.db.models import DecisionAction as StoredAction
 from backend.db.models import ExpertDecision, Job, ReviewRecord, VersionStatus
 from backend.db.queries import audit, campaigns, decisions, jobs, reviews, submissions, versions
 from backend.errors import AppError, ErrorCode
@@ -73,7 +72,7 @@ def record_decision(
         session,
         assessment_id=assessment_id,
         reviewer_id=reviewer_id,
-        action=StoredAction(resolved.action.value),
+        action=resolved.action,
         point_id=resolved.point_id,
         final_mark=resolved.final_mark,
         final_level=resolved.final_level,
