@@ -83,6 +83,7 @@ def calibrate_cli(out: Path, reports: int, pages: int) -> None:
     embedder, registry = _context()
     with _bar("收集校准信号") as progress:
         run = run_omission(embedder, registry, n_reports=reports, pages=pages, seed=7000, progress=progress)
+    save(out, "calibration_observations", [o.__dict__ for o in run.observations])
     config, m = calibrate(run.observations)
     console.print(f"最佳阈值：{config.model_dump()}")
     console.print(

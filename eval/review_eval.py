@@ -65,6 +65,7 @@ class Observation:
     term_coverage: float
     concrete: float
     figure_found: bool | None
+    owner_rank: int | None = None
 
 
 @dataclass
@@ -139,6 +140,7 @@ def review_generated(
                         term_coverage=s.term_coverage,
                         concrete=s.concrete,
                         figure_found=s.figure_found,
+                        owner_rank=s.owner_rank,
                     )
                 )
     return review
@@ -315,6 +317,7 @@ def _with_config(o: Observation, config: MatcherConfig) -> Mark:
         term_coverage=o.term_coverage,
         concrete=o.concrete,
         figure_found=o.figure_found,
+        owner_rank=o.owner_rank,
     )
     return decide_mark(signals, config)
 
@@ -329,9 +332,11 @@ def calibrate(
         (0.0, 0.25, 0.34, 0.5, 0.67),  # covered_terms
         (0.88, 0.89, 0.90, 0.91, 0.92, 0.94, 1.01),  # strong_dense
         (0.2, 0.34, 0.5, 0.67),  # concrete_min
+        (1, 2, 3, 5, 8, 1000),  # max_owner_rank
     )
-    for covered_dense, covered_terms, strong_dense, concrete_min in grid:
+    for covered_dense, covered_terms, strong_dense, concrete_min, max_owner_rank in grid:
         cfg = MatcherConfig(
+            max_owner_rank=max_owner_rank,
             covered_dense=covered_dense,
             covered_terms=covered_terms,
             strong_dense=strong_dense,

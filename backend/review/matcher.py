@@ -8,7 +8,10 @@ relative to one document and cannot say whether evidence exists at all):
 * ``best_dense``: the highest cosine between any phrasing and an evidence chunk;
 * ``term_coverage``: the share of the point's key terms present in the evidence;
 * ``concrete``: the share of quotes carrying a figure, a named document (《…》) or a result;
-* ``figure_found``: for quantitative points, whether the metric's value was reported.
+* ``figure_found``: for quantitative points, whether the metric's value was reported;
+* ``owner_rank``: among all review points of the rubric, the rank of this point in what its best
+  evidence chunk resembles most (1 = the chunk is about this point above all). A point whose evidence
+  was left out still retrieves text (its siblings' evidence), but that text resembles the siblings more.
 
 The mark follows from thresholds in :class:`MatcherConfig` (calibrated on the labelled corpus with
 ``ciqa eval calibrate``): not covered → 破折号 (more material), covered but only claims → 问号 (verify on
@@ -21,15 +24,18 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+import numpy as np
 from pydantic import BaseModel, ConfigDict
 
 from backend.review.citations import quote_pages
 from backend.review.drafters.base import PointMatch
 from backend.review.figures import figure_near, find_figures
 from backend.review.models import Evidence, Mark, PointSignals, ReportedFigure
-from backend.review.rubric import PointKind, ReviewPoint
+from backend.review.rubric import PointKind, ReviewPoint, Rubric
+from indexing.embedding import Embedder
 from indexing.models import Chunk, Hit
 from indexing.search import SearchMode
+from indexing.store import Collection
 
 _SENTENCE = re.compile(r"[^。；！？\n]+[。；！？]?")
 _DOCUMENT = re.compile(r"《[^》]{2,40}》")
@@ -63,6 +69,7 @@ class MatcherConfig(BaseModel):
     covered_terms: float = 0.5
     strong_dense: float = 0.9
     concrete_min: float = 0.34
+    max_owner_rank: int = 1000
     figure_window: int = 40
 
 
@@ -188,10 +195,44 @@ def _figure(point: ReviewPoint, candidates: Sequence[_Candidate], config: Matche
     return None
 
 
+class Ownership:
+    """Ranks, for every chunk of a document, the rubric's review points by how much the chunk resembles them."""
+
+    def __init__(
+        self, chunk_ids: Sequence[str], chunk_vectors: np.ndarray, point_ids: Sequence[str], point_vectors: np.ndarray
+    ) -> None:
+        scores = np.asarray(chunk_vectors, dtype=np.float32) @ np.asarray(point_vectors, dtype=np.float32).T
+        order = np.argsort(-scores, axis=1, kind="stable")
+        ranks = np.empty_like(order)
+        np.put_along_axis(ranks, order, np.arange(1, order.shape[1] + 1)[None, :].repeat(len(order), 0), axis=1)
+        self._ranks = ranks
+        self._row = {cid: i for i, cid in enumerate(chunk_ids)}
+        self._col = {pid: j for j, pid in enumerate(point_ids)}
+
+    def rank(self, point_id: str, chunk_id: str) -> int:
+        """1 when the chunk resembles this point more than any other point of the rubric."""
+        return int(self._ranks[self._row[chunk_id], self._col[point_id]])
+
+    @classmethod
+    def build(cls, collection: Collection, document_id: str, rubric: Rubric, embedder: Embedder) -> Ownership:
+        """Point vectors are the mean of the point's text and phrasings (query vectors, cached by the embedder)."""
+        points = [p for _, p in rubric.iter_points()]
+        vectors = []
+        for p in points:
+            v = np.mean([embedder.embed_query(t) for t in (p.text, *p.queries)], axis=0)
+            vectors.append(v / max(float(np.linalg.norm(v)), 1e-12))
+        rows = [i for i, c in enumerate(collection.chunks) if c.document_id == document_id]
+        return cls(
+            [collection.chunks[i].id for i in rows], collection.vectors[rows], [p.id for p in points], np.stack(vectors)
+        )
+
+
 def decide_mark(signals: PointSignals, config: MatcherConfig) -> Mark:
     """The calibrated rule from signals to a mark."""
-    covered = signals.best_dense >= config.strong_dense or (
-        signals.best_dense >= config.covered_dense and signals.term_coverage >= config.covered_terms
+    owned = signals.owner_rank is None or signals.owner_rank <= config.max_owner_rank
+    covered = owned and (
+        signals.best_dense >= config.strong_dense
+        or (signals.best_dense >= config.covered_dense and signals.term_coverage >= config.covered_terms)
     )
     if not covered or signals.figure_found is False:
         return Mark.MORE_MATERIAL
@@ -200,7 +241,9 @@ def decide_mark(signals: PointSignals, config: MatcherConfig) -> Mark:
     return Mark.CLEAR
 
 
-def match_point(search: Search, point: ReviewPoint, config: MatcherConfig | None = None) -> PointMatch:
+def match_point(
+    search: Search, point: ReviewPoint, config: MatcherConfig | None = None, ownership: Ownership | None = None
+) -> PointMatch:
     """Find and rank the evidence of one review point and suggest its mark."""
     config = config or MatcherConfig()
     candidates = _dedupe(_candidates(search, point, config.per_query_k), config.max_evidence)
@@ -216,5 +259,6 @@ def match_point(search: Search, point: ReviewPoint, config: MatcherConfig | None
         term_coverage=round(coverage, 4),
         concrete=round(concrete, 4),
         figure_found=(figure is not None) if point.kind is PointKind.QUANTITATIVE else None,
+        owner_rank=min((ownership.rank(point.id, c.chunk.id) for c in candidates), default=None) if ownership else None,
     )
     return PointMatch(point=point, evidence=evidence, figure=figure, signals=signals, mark=decide_mark(signals, config))

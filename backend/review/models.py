@@ -71,6 +71,7 @@ class PointSignals(_Frozen):
     term_coverage: float = Field(description="share of the point's key terms found in the evidence")
     concrete: float = Field(description="share of top evidence with figures, documents or results")
     figure_found: bool | None = None
+    owner_rank: int | None = Field(default=None, description="rank of this point in what its best chunk is about")
 
 
 class PointAssessment(_Frozen):

@@ -1,0 +1,661 @@
+"""Service benchmark (`ciqa bench service`): the API and workers as real processes, measured over HTTP on loopback.
+
+Three measurements, printed as tables and saved to ``eval/results/bench_service.json``:
+
+* **Embedded default**: what ``ciqa serve`` runs on one machine, the API (uvicorn) and one worker
+  subprocess on a temporary ``var/`` with SQLite and the SQLite broker. A university user uploads a
+  100-page synthetic report through the API; the ingest job is polled, a review (rubric
+  ``audit-2021-type2``, extractive drafter) is requested and polled; upload → ingest done and
+  upload → review ready are reported in seconds.
+* **Deployment throughput**: the same API with 1, then 2 workers (one process each) on PostgreSQL (a
+  fresh database per run, dropped afterwards) and Redis (a queue of its own on database 15). A batch
+  of reports is uploaded at once and each is reviewed as soon as its ingest is done; reports/min is
+  the batch size over the time from the first upload to the last review ready. Embedding dominates
+  (about 2 chunks/s on 2 CPU cores), so the batch uses small reports: 10 target pages by default,
+  while the generator renders at least about 17 pages (every topic once); the pages actually ingested
+  are reported. Each run has its own ``var/``, so no run is sped up by another's embedding cache.
+* **API read latency**: C concurrent clients (asyncio and httpx, one connection each) send N requests
+  in total for ``GET /api/reviews/{id}`` (the review of the 100-page report) to the embedded API;
+  p50, p95 and max latency and requests/s.
+
+Child processes run in their own process groups and are stopped (SIGTERM, then SIGKILL) at the end;
+temporary databases, queues and directories are removed, also on Ctrl-C. The client, the API and the
+workers share the machine's cores, so the figures depend on the machine and on whatever else runs;
+nothing here asserts them.
+
+Example:
+    >>> stats = latency_stats([0.010, 0.020, 0.030], wall_s=0.5)
+    >>> stats.p50_ms, stats.requests_per_s
+    (20.0, 6.0)
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import ExitStack, contextmanager, suppress
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import httpx
+import redis
+from rich.console import Console
+from rich.table import Table
+from sqlalchemy import create_engine, text
+
+from backend.auth.accounts import create_account
+from backend.config import Settings
+from backend.db.models import Role
+from backend.db.queries import institutions
+from backend.db.session import session_scope, upgrade
+from backend.review.rubric import InstitutionType
+from corpus.generator import generate_report
+from corpus.writers import write_pdf
+from eval.metrics import percentile
+
+REPO = Path(__file__).resolve().parent.parent
+RUBRIC_ID = "audit-2021-type2"
+PG_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
+# A database number of its own, so the benchmark's queue keys never meet the tests' (db 0).
+REDIS_URL = "redis://127.0.0.1:6379/15"
+PG_START = "pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start"
+REDIS_START = (
+    'redis-server --daemonize yes --bind 127.0.0.1 -::1 --port 6379 --save "" --appendonly no '
+    "--dir /var/lib/redis --logfile /var/log/redis/ci.log"
+)
+STOP_TIMEOUT_S = 30.0
+READY_TIMEOUT_S = 180.0
+REPORT_SEED = 7100
+
+
+@dataclass(frozen=True)
+class LatencyStats:
+    """Latency and rate of a request loop; ``errors`` counts non-200 answers and failed requests."""
+
+    requests: int
+    errors: int
+    p50_ms: float
+    p95_ms: float
+    max_ms: float
+    requests_per_s: float
+
+
+def latency_stats(latencies_s: Sequence[float], *, wall_s: float, errors: int = 0) -> LatencyStats:
+    """Summarise per-request latencies (seconds) measured over ``wall_s`` seconds of wall-clock time.
+
+    Args:
+        latencies_s: one latency per request, in seconds.
+        wall_s: how long the whole loop took.
+        errors: how many of the requests failed.
+
+    Returns:
+        Percentiles in milliseconds and the request rate.
+    """
+    ms = [x * 1000 for x in latencies_s]
+    return LatencyStats(
+        requests=len(ms),
+        errors=errors,
+        p50_ms=round(percentile(ms, 50), 3),
+        p95_ms=round(percentile(ms, 95), 3),
+        max_ms=round(max(ms), 3) if ms else float("nan"),
+        requests_per_s=round(len(ms) / wall_s, 3) if wall_s > 0 else float("nan"),
+    )
+
+
+def reports_per_minute(reports: int, seconds: float) -> float:
+    """Throughput of a batch: ``reports`` finished in ``seconds``.
+
+    Example:
+        >>> reports_per_minute(20, 600.0)
+        2.0
+    """
+    return reports * 60 / seconds if seconds > 0 else float("nan")
+
+
+async def _read_load(url: str, headers: Mapping[str, str], clients: int, requests: int) -> LatencyStats:
+    latencies: list[float] = []
+    errors = 0
+    counter = itertools.count()
+
+    async def client() -> None:
+        nonlocal errors
+        async with httpx.AsyncClient(headers=dict(headers), timeout=60.0) as http:
+            while next(counter) < requests:
+                started = time.perf_counter()
+                try:
+                    answer = await http.get(url)
+                    ok = answer.status_code == 200
+                except httpx.HTTPError:
+                    ok = False
+                latencies.append(time.perf_counter() - started)
+                errors += not ok
+
+    started = time.perf_counter()
+    await asyncio.gather(*(client() for _ in range(clients)))
+    return latency_stats(latencies, wall_s=time.perf_counter() - started, errors=errors)
+
+
+def read_load(url: str, headers: Mapping[str, str], *, clients: int, requests: int) -> LatencyStats:
+    """GET ``url`` ``requests`` times in total from ``clients`` concurrent clients, one connection each.
+
+    Args:
+        url: the loopback URL to read.
+        headers: sent with every request (the bearer token).
+        clients: concurrent clients.
+        requests: total requests (the loop is bounded by it).
+
+    Returns:
+        The latency statistics.
+    """
+    return asyncio.run(_read_load(url, headers, clients, requests))
+
+
+def free_port() -> int:
+    """A free TCP port on the loopback interface."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Processes:
+    """Child processes, each in its own process group (with its pool children), stopped together."""
+
+    def __init__(self, log_dir: Path) -> None:
+        self.log_dir = log_dir
+        self.started: list[tuple[str, subprocess.Popen[bytes]]] = []
+
+    def start(self, name: str, args: Sequence[str], env: Mapping[str, str]) -> Path:
+        """Start a process with its output in ``<log_dir>/<name>.log``; returns the log path."""
+        log = self.log_dir / f"{name}.log"
+        with log.open("wb") as out:
+            proc = subprocess.Popen(
+                list(args), cwd=REPO, env=dict(env), stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+            )
+        self.started.append((name, proc))
+        return log
+
+    def check(self) -> None:
+        """Raise if a process has exited (with the end of its log)."""
+        for name, proc in self.started:
+            if proc.poll() is not None:
+                tail = (self.log_dir / f"{name}.log").read_text("utf-8", "replace")[-3000:]
+                raise RuntimeError(f"{name} exited with {proc.returncode}:\n{tail}")
+
+    def stop(self) -> None:
+        """SIGTERM every group (a worker finishes its task), then SIGKILL what is left after the timeout."""
+        for _, proc in self.started:
+            _signal_group(proc, signal.SIGTERM)
+        deadline = time.monotonic() + STOP_TIMEOUT_S
+        for _, proc in self.started:
+            with suppress(subprocess.TimeoutExpired):
+                proc.wait(max(0.1, deadline - time.monotonic()))
+            # The group, not only the leader: prefork pool children must not outlive the benchmark.
+            _signal_group(proc, signal.SIGKILL)
+            proc.wait()
+        self.started.clear()
+
+
+def _signal_group(proc: subprocess.Popen[bytes], sig: signal.Signals) -> None:
+    try:
+        os.killpg(proc.pid, sig)
+    except ProcessLookupError:
+        return
+
+
+@contextmanager
+def processes(log_dir: Path) -> Iterator[Processes]:
+    """A :class:`Processes` stopped on exit, Ctrl-C included."""
+    group = Processes(log_dir)
+    try:
+        yield group
+    finally:
+        group.stop()
+
+
+def _env(data_dir: Path, database_url: str, broker_url: str, queue: str) -> dict[str, str]:
+    # Empty URLs select the embedded default; set explicitly so an inherited CIQA_* cannot change the setup.
+    return {
+        **os.environ,
+        "CIQA_DATA_DIR": str(data_dir),
+        "CIQA_DATABASE_URL": database_url,
+        "CIQA_BROKER_URL": broker_url,
+        "CIQA_QUEUE_NAME": queue,
+        "HF_HUB_OFFLINE": "1",
+        "TRANSFORMERS_OFFLINE": "1",
+    }
+
+
+def _wait_until(ready: Callable[[], bool], what: str, group: Processes, timeout_s: float = READY_TIMEOUT_S) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if ready():
+            return
+        group.check()
+        time.sleep(0.2)
+    raise TimeoutError(f"{what} not ready after {timeout_s:.0f}s")
+
+
+def _api_up(base: str) -> bool:
+    try:
+        return httpx.get(f"{base}/api/me", timeout=2.0).status_code == 401
+    except httpx.HTTPError:
+        return False
+
+
+def start_service(group: Processes, env: Mapping[str, str], *, workers: int) -> str:
+    """Start the API on a free loopback port and ``workers`` single-process workers; returns the base URL."""
+    port = free_port()
+    api = [sys.executable, "-m", "uvicorn", "backend.api.main:create_app", "--factory"]
+    group.start("api", [*api, "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"], env)
+    logs = [
+        group.start(f"worker-{n}", [sys.executable, "-m", "backend.cli", "worker", "--concurrency", "1"], env)
+        for n in range(1, workers + 1)
+    ]
+    base = f"http://127.0.0.1:{port}"
+    _wait_until(lambda: _api_up(base), "API", group)
+    for log in logs:
+        _wait_until(lambda log=log: b" ready." in log.read_bytes(), log.stem, group)
+    return base
+
+
+def create_university_user(database_url: str, data_dir: Path) -> tuple[str, str]:
+    """Migrate the database and add an institution with a university user; returns (username, password)."""
+    settings = Settings(data_dir=data_dir, database_url=database_url)
+    data_dir.mkdir(parents=True, exist_ok=True)
+    upgrade(settings)
+    tag = uuid.uuid4().hex[:8]
+    username, password = f"bench-{tag}", secrets.token_urlsafe(12)
+    with session_scope(settings) as session:
+        institution = institutions.create_institution(session, name=f"基准测试学院{tag}", type=InstitutionType.APPLIED)
+        create_account(
+            session,
+            username=username,
+            password=password,
+            role=Role.UNIVERSITY,
+            display_name="基准测试",
+            institution_id=institution.id,
+            actor_id=None,
+        )
+        session.commit()
+    return username, password
+
+
+def sign_in(base: str, username: str, password: str) -> httpx.Client:
+    """A client with a bearer token, obtained through the API (password login, then a token)."""
+    with httpx.Client(base_url=base, timeout=60.0) as browser:
+        login = browser.post("/api/auth/login", json={"username": username, "password": password})
+        login.raise_for_status()
+        token = browser.post(
+            "/api/auth/tokens", json={"label": "bench"}, headers={"X-CSRF-Token": login.json()["csrf_token"]}
+        )
+        token.raise_for_status()
+    return httpx.Client(base_url=base, timeout=120.0, headers={"Authorization": f"Bearer {token.json()['token']}"})
+
+
+def report_pdfs(out_dir: Path, *, count: int, pages: int) -> list[Path]:
+    """Synthetic reports of about ``pages`` pages as PDF, one seed each (different bytes, no deduplication)."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for n in range(count):
+        path = out_dir / f"report-{pages}p-{n}.pdf"
+        write_pdf(generate_report(REPORT_SEED + n, pages=pages), path)
+        paths.append(path)
+    return paths
+
+
+def _submit(http: httpx.Client, title: str) -> int:
+    answer = http.post("/api/submissions", json={"title": title})
+    answer.raise_for_status()
+    return answer.json()["id"]
+
+
+def _upload(http: httpx.Client, submission_id: int, pdf: Path) -> tuple[int, int]:
+    answer = http.post(
+        f"/api/submissions/{submission_id}/versions", files={"file": (pdf.name, pdf.read_bytes(), "application/pdf")}
+    )
+    answer.raise_for_status()
+    body = answer.json()
+    return body["version"]["id"], body["job"]["id"]
+
+
+def _job_done(http: httpx.Client, job_id: int) -> bool:
+    job = http.get(f"/api/jobs/{job_id}").raise_for_status().json()
+    if job["status"] == "failed":
+        raise RuntimeError(f"job {job_id} failed: {job['error_zh']} ({job['error_code']})")
+    return job["status"] == "succeeded"
+
+
+def _request_review(http: httpx.Client, version_id: int) -> int:
+    answer = http.post(f"/api/versions/{version_id}/reviews", json={"rubric_id": RUBRIC_ID})
+    answer.raise_for_status()
+    return answer.json()["id"]
+
+
+def _wait_job(http: httpx.Client, job_id: int, group: Processes, *, poll_s: float, timeout_s: float) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not _job_done(http, job_id):
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"job {job_id} not done after {timeout_s:.0f}s")
+        group.check()
+        time.sleep(poll_s)
+
+
+@dataclass(frozen=True)
+class EmbeddedResult:
+    """Upload-to-ready latency of one report on the embedded default."""
+
+    pages: int
+    chunks: int
+    upload_request_s: float
+    ingest_done_s: float
+    review_ready_s: float
+    review_id: int
+
+
+def measure_upload_to_review(
+    http: httpx.Client, group: Processes, pdf: Path, *, poll_s: float = 0.2, timeout_s: float = 3600.0
+) -> EmbeddedResult:
+    """Upload one report, wait for its ingest, request a review and wait for it; times from the upload request.
+
+    Args:
+        http: a signed-in university client.
+        group: the service processes (checked while waiting).
+        pdf: the report.
+        poll_s: job polling interval.
+        timeout_s: limit per job.
+
+    Returns:
+        The timings and the stored review's id.
+    """
+    submission_id = _submit(http, "服务基准：上传到评审完成")
+    started = time.perf_counter()
+    version_id, ingest_job = _upload(http, submission_id, pdf)
+    uploaded = time.perf_counter() - started
+    _wait_job(http, ingest_job, group, poll_s=poll_s, timeout_s=timeout_s)
+    ingested = time.perf_counter() - started
+    _wait_job(http, _request_review(http, version_id), group, poll_s=poll_s, timeout_s=timeout_s)
+    reviewed = time.perf_counter() - started
+    version = http.get(f"/api/versions/{version_id}").raise_for_status().json()
+    review_id = http.get(f"/api/versions/{version_id}/reviews").raise_for_status().json()[0]["id"]
+    return EmbeddedResult(
+        pages=version["pages"] or 0,
+        chunks=(version["parse_stats"] or {}).get("chunks", 0),
+        upload_request_s=round(uploaded, 3),
+        ingest_done_s=round(ingested, 3),
+        review_ready_s=round(reviewed, 3),
+        review_id=review_id,
+    )
+
+
+@dataclass(frozen=True)
+class BatchResult:
+    """Throughput of a batch on PostgreSQL and Redis with a number of workers."""
+
+    workers: int
+    reports: int
+    target_pages: int
+    mean_pages: float
+    mean_chunks: float
+    seconds: float
+    reports_per_min: float
+
+
+def measure_batch(
+    http: httpx.Client,
+    group: Processes,
+    pdfs: Sequence[Path],
+    *,
+    workers: int,
+    target_pages: int,
+    poll_s: float = 1.0,
+    timeout_s: float = 7200.0,
+) -> BatchResult:
+    """Upload every report at once, review each as soon as it is ingested, and time the whole batch.
+
+    Args:
+        http: a signed-in university client.
+        group: the service processes.
+        pdfs: the reports (one submission each).
+        workers: how many workers serve the queue (reported only).
+        target_pages: the pages the reports were generated for (reported only).
+        poll_s: job polling interval.
+        timeout_s: limit for the batch.
+
+    Returns:
+        The batch's duration and reports/min.
+    """
+    submissions = [_submit(http, f"服务基准：批量 {n + 1}") for n in range(len(pdfs))]
+    started = time.perf_counter()
+    ingesting = {}
+    for submission_id, pdf in zip(submissions, pdfs, strict=True):
+        version_id, job_id = _upload(http, submission_id, pdf)
+        ingesting[job_id] = version_id
+    reviewing: dict[int, int] = {}
+    versions: list[int] = []
+    deadline = time.monotonic() + timeout_s
+    while ingesting or reviewing:
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"batch not done after {timeout_s:.0f}s")
+        group.check()
+        for job_id, version_id in list(ingesting.items()):
+            if _job_done(http, job_id):
+                del ingesting[job_id]
+                reviewing[_request_review(http, version_id)] = version_id
+        for job_id, version_id in list(reviewing.items()):
+            if _job_done(http, job_id):
+                del reviewing[job_id]
+                versions.append(version_id)
+        time.sleep(poll_s)
+    seconds = time.perf_counter() - started
+    stored = [http.get(f"/api/versions/{v}").raise_for_status().json() for v in versions]
+    return BatchResult(
+        workers=workers,
+        reports=len(pdfs),
+        target_pages=target_pages,
+        mean_pages=round(sum(v["pages"] or 0 for v in stored) / max(1, len(stored)), 1),
+        mean_chunks=round(sum((v["parse_stats"] or {}).get("chunks", 0) for v in stored) / max(1, len(stored)), 1),
+        seconds=round(seconds, 3),
+        reports_per_min=round(reports_per_minute(len(pdfs), seconds), 3),
+    )
+
+
+def _pg_up() -> bool:
+    engine = create_engine(PG_ADMIN_URL)
+    try:
+        with engine.connect() as c:
+            c.execute(text("SELECT 1"))
+        return True
+    except Exception:  # any failure to connect means "not up": the caller starts it
+        return False
+    finally:
+        engine.dispose()
+
+
+def _redis_up() -> bool:
+    try:
+        return bool(redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1).ping())
+    except redis.RedisError:
+        return False
+
+
+def ensure_running(up: Callable[[], bool], start: str, what: str) -> None:
+    """Start a local server with ``start`` if ``up()`` is false, and wait (15 s at most) until it answers."""
+    if up():
+        return
+    subprocess.run(start, shell=True, check=False, capture_output=True)
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        if up():
+            return
+        time.sleep(0.5)
+    raise RuntimeError(f"{what} is not running and could not be started ({start})")
+
+
+@contextmanager
+def fresh_pg_database() -> Iterator[str]:
+    """A new, empty PostgreSQL database, dropped on exit (connections forced closed)."""
+    name = f"ciqa_bench_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as c:
+            c.execute(text(f'CREATE DATABASE "{name}"'))
+        yield PG_URL.format(name=name)
+    finally:
+        with admin.connect() as c:
+            c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@contextmanager
+def redis_queue() -> Iterator[str]:
+    """A queue name of its own on the benchmark's Redis database; its keys are deleted on exit."""
+    queue = f"ciqa-bench-{uuid.uuid4().hex[:8]}"
+    try:
+        yield queue
+    finally:
+        client = redis.Redis.from_url(REDIS_URL)
+        for key in list(client.scan_iter(match=f"*{queue}*", count=1000)):
+            client.delete(key)
+        client.close()
+
+
+def run_embedded(work: Path, *, pages: int, clients: int, requests: int) -> tuple[EmbeddedResult, LatencyStats, int]:
+    """The embedded default: one 100-page upload to review, then the read load on its review.
+
+    Args:
+        work: a temporary directory (its ``var/`` holds the SQLite database, broker, files and indexes).
+        pages: target pages of the report.
+        clients: concurrent readers.
+        requests: total read requests.
+
+    Returns:
+        The upload timings, the read-latency statistics and the size in bytes of the review read.
+    """
+    data_dir = work / "embedded" / "var"
+    (pdf,) = report_pdfs(work / "reports", count=1, pages=pages)
+    username, password = create_university_user("", data_dir)
+    with processes(data_dir.parent) as group:
+        base = start_service(group, _env(data_dir, "", "", "ciqa"), workers=1)
+        with sign_in(base, username, password) as http:
+            latency = measure_upload_to_review(http, group, pdf)
+            size = len(http.get(f"/api/reviews/{latency.review_id}").raise_for_status().content)
+            load = read_load(
+                f"{base}/api/reviews/{latency.review_id}",
+                {"Authorization": http.headers["Authorization"]},
+                clients=clients,
+                requests=requests,
+            )
+    return latency, load, size
+
+
+def run_deployment(work: Path, *, workers: int, pdfs: Sequence[Path], target_pages: int) -> BatchResult:
+    """One batch on a fresh PostgreSQL database and a Redis queue of its own with ``workers`` workers."""
+    with ExitStack() as stack:
+        database_url = stack.enter_context(fresh_pg_database())
+        queue = stack.enter_context(redis_queue())
+        data_dir = work / f"deployment-{workers}" / "var"
+        username, password = create_university_user(database_url, data_dir)
+        group = stack.enter_context(processes(data_dir.parent))
+        base = start_service(group, _env(data_dir, database_url, REDIS_URL, queue), workers=workers)
+        http = stack.enter_context(sign_in(base, username, password))
+        return measure_batch(http, group, pdfs, workers=workers, target_pages=target_pages)
+
+
+def run_cli(
+    *,
+    pages: int = 100,
+    batch: int = 20,
+    batch_pages: int = 10,
+    workers: Sequence[int] = (1, 2),
+    clients: int = 50,
+    requests: int = 2000,
+    deployment: bool = True,
+    out_dir: Path = Path("eval/results"),
+) -> dict[str, object]:
+    """Run the three measurements, print them as tables and save ``bench_service.json``."""
+    console = Console()
+    result: dict[str, object] = {"cpu_count": os.cpu_count(), "load_average_start": os.getloadavg()}
+    with tempfile.TemporaryDirectory(prefix="ciqa-bench-service-") as tmp:
+        work = Path(tmp)
+        console.print(
+            f"内嵌默认（SQLite、SQLite broker、1 个 worker）：上传 {pages} 页报告并评审，"
+            f"然后 {clients} 个并发客户端读取评审…"
+        )
+        latency, load, size = run_embedded(work, pages=pages, clients=clients, requests=requests)
+        result["embedded"] = asdict(latency)
+        result["api_read"] = {"clients": clients, "response_bytes": size, **asdict(load)}
+        batches: list[BatchResult] = []
+        if deployment:
+            ensure_running(_pg_up, PG_START, "PostgreSQL")
+            ensure_running(_redis_up, REDIS_START, "Redis")
+            pdfs = report_pdfs(work / "batch", count=batch, pages=batch_pages)
+            for n in workers:
+                console.print(f"Redis + PostgreSQL：{batch} 份报告（目标 {batch_pages} 页），{n} 个 worker…")
+                batches.append(run_deployment(work, workers=n, pdfs=pdfs, target_pages=batch_pages))
+        result["deployment"] = [asdict(b) for b in batches]
+    result["load_average_end"] = os.getloadavg()
+
+    table = Table("指标", "数值", title=f"内嵌默认：上传到评审完成（{latency.pages} 页，{latency.chunks} 个分块）")
+    table.add_row("上传请求", f"{latency.upload_request_s:.2f} s")
+    table.add_row("上传 → 入库完成", f"{latency.ingest_done_s:.1f} s")
+    table.add_row("上传 → 评审完成", f"{latency.review_ready_s:.1f} s")
+    console.print(table)
+    if batches:
+        table = Table(
+            "worker 数",
+            "报告数",
+            "目标页数",
+            "实际平均页数",
+            "平均分块",
+            "用时",
+            "报告/分钟",
+            title="Redis + PostgreSQL 吞吐",
+        )
+        for b in batches:
+            table.add_row(
+                str(b.workers),
+                str(b.reports),
+                str(b.target_pages),
+                f"{b.mean_pages:.1f}",
+                f"{b.mean_chunks:.0f}",
+                f"{b.seconds:.0f} s",
+                f"{b.reports_per_min:.2f}",
+            )
+        console.print(table)
+    table = Table(
+        "并发客户端",
+        "请求数",
+        "错误",
+        "p50",
+        "p95",
+        "最大",
+        "请求/秒",
+        title=f"API 读取评审 GET /api/reviews/{{id}}（响应 {size / 1024:.0f} KB）",
+    )
+    table.add_row(
+        str(clients),
+        str(load.requests),
+        str(load.errors),
+        f"{load.p50_ms:.1f} ms",
+        f"{load.p95_ms:.1f} ms",
+        f"{load.max_ms:.1f} ms",
+        f"{load.requests_per_s:.1f}",
+    )
+    console.print(table)
+    console.print(f"CPU 核数 {result['cpu_count']}；负载 {result['load_average_start']} → {result['load_average_end']}")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    (out_dir / "bench_service.json").write_text(json.dumps(result, indent=1, ensure_ascii=False), "utf-8")
+    console.print(f"已保存 {out_dir / 'bench_service.json'}")
+    return result
