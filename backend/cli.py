@@ -59,11 +59,16 @@ def search_cmd(
 
 
 @app.command("demo")
-def demo_cmd() -> None:
-    """Generate a sample report, index it and run a few review-point queries."""
-    from backend.indexing_cli import demo
+def demo_cmd(
+    pages: Annotated[int, typer.Option(help="pages of each sample report")] = 20,
+    reset_passwords: Annotated[
+        bool, typer.Option("--reset-passwords", help="give existing demo users new passwords")
+    ] = False,
+) -> None:
+    """Create demo institutions, users, a campaign and reviewed sample reports on the configured database."""
+    from backend.demo_cli import demo
 
-    demo()
+    demo(pages=pages, reset_passwords=reset_passwords, url="http://127.0.0.1:8000")
 
 
 # --- review commands -----------------------------------------------------------------------------
@@ -281,3 +286,31 @@ def bench_review_cmd(pages: Annotated[int, typer.Option(help="pages of the repor
     from eval.review_cli import bench_review_cli
 
     bench_review_cli(pages)
+
+
+@bench_app.command("service")
+def bench_service_cmd(
+    pages: Annotated[int, typer.Option(help="pages of the upload-to-review report (embedded default)")] = 100,
+    batch: Annotated[int, typer.Option(help="reports in the Redis + PostgreSQL batch")] = 20,
+    batch_pages: Annotated[int, typer.Option(help="target pages of each batch report")] = 10,
+    workers: Annotated[
+        list[int] | None, typer.Option("--workers", help="worker counts to measure (repeatable)")
+    ] = None,
+    clients: Annotated[int, typer.Option(help="concurrent API readers")] = 50,
+    requests: Annotated[int, typer.Option(help="total review reads")] = 2000,
+    deployment: Annotated[
+        bool, typer.Option("--deployment/--no-deployment", help="run the Redis + PostgreSQL batch")
+    ] = True,
+) -> None:
+    """Upload→review latency (embedded), batch throughput (Redis + PostgreSQL), API read p95 under load."""
+    from eval.bench_service import run_cli
+
+    run_cli(
+        pages=pages,
+        batch=batch,
+        batch_pages=batch_pages,
+        workers=workers or [1, 2],
+        clients=clients,
+        requests=requests,
+        deployment=deployment,
+    )

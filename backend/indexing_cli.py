@@ -164,19 +164,3 @@ def generate_corpus_files(out: Path, *, n: int, pages: int, seed: int) -> None:
             g.labels.report_id, g.labels.school, g.labels.institution_type, g.pdf.name, g.docx.name, g.labels_path.name
         )
     console.print(table)
-
-
-def demo() -> None:
-    """Generate a sample report, index it with progress bars, and search a few review points."""
-    from corpus.generator import generate_corpus
-
-    settings = Settings()
-    out = settings.data_dir / "demo"
-    with console.status("生成示例自评报告（30 页）…"):
-        sample = generate_corpus(out / "corpus", n=1, pages=30, seed=2026)[0]
-    console.print(f"示例报告：{sample.pdf}（{sample.labels.school}）")
-    index_files([sample.pdf], out / "index")
-    for query in ("生师比", "教学督导听课制度", "毕业生跟踪调查与用人单位满意度"):
-        console.print(f"[bold]检索：{query}[/bold]")
-        search_index(out / "index", query, k=3, section=None)
-    console.print(f"完整评议：ciqa review {sample.pdf} --rubric audit-2021-type2 --out {out / 'review.md'}")

@@ -194,9 +194,10 @@ class Processes:
                 raise RuntimeError(f"{name} exited with {proc.returncode}:\n{tail}")
 
     def stop(self) -> None:
-        """SIGTERM every group (a worker finishes its task), then SIGKILL what is left after the timeout."""
+        """SIGTERM every leader (a worker finishes its task), then SIGKILL each group after the timeout."""
         for _, proc in self.started:
-            _signal_group(proc, signal.SIGTERM)
+            # The leader only: a Celery worker stops its own pool children in a warm shutdown.
+            proc.terminate()
         deadline = time.monotonic() + STOP_TIMEOUT_S
         for _, proc in self.started:
             with suppress(subprocess.TimeoutExpired):
@@ -216,10 +217,15 @@ def _signal_group(proc: subprocess.Popen[bytes], sig: signal.Signals) -> None:
 
 @contextmanager
 def processes(log_dir: Path) -> Iterator[Processes]:
-    """A :class:`Processes` stopped on exit, Ctrl-C included."""
+    """A :class:`Processes` stopped on exit, Ctrl-C included; on an error their log tails go to stderr."""
     group = Processes(log_dir)
     try:
         yield group
+    except Exception:
+        # The logs live in a temporary directory that is about to be removed.
+        for log in sorted(log_dir.glob("*.log")):
+            print(f"--- {log.name} ---\n{log.read_text('utf-8', 'replace')[-4000:]}", file=sys.stderr)
+        raise
     finally:
         group.stop()
 

@@ -65,7 +65,8 @@ class Observation:
     term_coverage: float
     concrete: float
     figure_found: bool | None
-    owner_rank: int | None = None
+    term_owner_rank: int | None = None
+    unit_coverage: float | None = None
 
 
 @dataclass
@@ -140,7 +141,8 @@ def review_generated(
                         term_coverage=s.term_coverage,
                         concrete=s.concrete,
                         figure_found=s.figure_found,
-                        owner_rank=s.owner_rank,
+                        term_owner_rank=s.term_owner_rank,
+                        unit_coverage=s.unit_coverage,
                     )
                 )
     return review
@@ -317,7 +319,8 @@ def _with_config(o: Observation, config: MatcherConfig) -> Mark:
         term_coverage=o.term_coverage,
         concrete=o.concrete,
         figure_found=o.figure_found,
-        owner_rank=o.owner_rank,
+        term_owner_rank=o.term_owner_rank,
+        unit_coverage=o.unit_coverage,
     )
     return decide_mark(signals, config)
 
@@ -328,20 +331,12 @@ def calibrate(
     """Grid-search thresholds: best omission F1 with false alarms ≤ the bound, then most claims to 问号."""
     best: tuple[tuple[float, float], MatcherConfig, OmissionMetrics] | None = None
     grid = itertools.product(
-        (0.80, 0.82, 0.84, 0.85, 0.86, 0.87, 0.88),  # covered_dense
-        (0.0, 0.25, 0.34, 0.5, 0.67),  # covered_terms
-        (0.88, 0.89, 0.90, 0.91, 0.92, 0.94, 1.01),  # strong_dense
-        (0.2, 0.34, 0.5, 0.67),  # concrete_min
-        (1, 2, 3, 5, 8, 1000),  # max_owner_rank
+        (1, 2, 3),  # max_term_owner_rank
+        (0.15, 0.18, 0.2, 0.22, 0.24, 0.26, 0.28, 0.3, 0.35),  # min_unit_coverage
+        (0.5,),  # concrete_min: concreteness is 0 or 1 per point
     )
-    for covered_dense, covered_terms, strong_dense, concrete_min, max_owner_rank in grid:
-        cfg = MatcherConfig(
-            max_owner_rank=max_owner_rank,
-            covered_dense=covered_dense,
-            covered_terms=covered_terms,
-            strong_dense=strong_dense,
-            concrete_min=concrete_min,
-        )
+    for max_rank, min_cover, concrete_min in grid:
+        cfg = MatcherConfig(max_term_owner_rank=max_rank, min_unit_coverage=min_cover, concrete_min=concrete_min)
         m = omission_metrics(observations, 1.0, lambda o, c=cfg: _with_config(o, c))
         if m.false_alarm_rate > max_false_alarm:
             continue

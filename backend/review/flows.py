@@ -129,10 +129,10 @@ def review_collection(
     guide = registry.get(GUIDE_RUBRIC_ID) if registry and GUIDE_RUBRIC_ID in {r.id for r in registry.list()} else None
     indicators = assessed_indicators(rubric)
     chunks = {c.id: c for c in collection.chunks if c.document_id == document_id}
-    ownership = Ownership.build(collection, document_id, rubric, embedder)
+    ownership = Ownership.of(rubric)
     contexts = []
     for n, indicator in enumerate(indicators, start=1):
-        matches = tuple(match_point(search, p, config, ownership) for p in indicator.review_points)
+        matches = tuple(match_point(search, p, ownership, config) for p in indicator.review_points)
         progress(ReviewStage.MATCH, n, len(indicators))
         cited = {e.chunk_id: chunks[e.chunk_id] for m in matches for e in m.evidence}
         contexts.append(

@@ -7,24 +7,27 @@ relative to one document and cannot say whether evidence exists at all):
 
 * ``best_dense``: the highest cosine between any phrasing and an evidence chunk;
 * ``term_coverage``: the share of the point's key terms present in the evidence;
-* ``concrete``: the share of quotes carrying a figure, a named document (《…》) or a result;
+* ``concrete``: whether the paragraph most about the point carries a figure or a named document (《…》);
 * ``figure_found``: for quantitative points, whether the metric's value was reported;
-* ``owner_rank``: among all review points of the rubric, the rank of this point in what its best
-  evidence chunk resembles most (1 = the chunk is about this point above all). A point whose evidence
-  was left out still retrieves text (its siblings' evidence), but that text resembles the siblings more.
+* ``term_owner_rank``: among all review points of the rubric, the best rank of this point in what an
+  evidence paragraph is about (1 = the paragraph is about this point above all), see :class:`Ownership`;
+* ``unit_coverage``: the best weighted share of the point's terms found in one evidence paragraph.
 
 The mark follows from thresholds in :class:`MatcherConfig` (calibrated on the labelled corpus with
-``ciqa eval calibrate``): not covered → 破折号 (more material), covered but only claims → 问号 (verify on
-site), covered with concrete support → 句号 (clear).
+``ciqa eval calibrate``): not covered (no paragraph is mainly about the point and none covers enough of
+its terms) → 破折号 (more material); covered but only claims → 问号 (verify on site); covered with
+concrete support → 句号 (clear). Dense and BM25 scores rank the evidence; they are kept as signals for
+experts but do not decide coverage: cosine scores of the bundled model sit in a narrow band whatever
+the text, and measured no separation between omitted and present points on the corpus.
 """
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-import numpy as np
 from pydantic import BaseModel, ConfigDict
 
 from backend.review.citations import quote_pages
@@ -32,44 +35,26 @@ from backend.review.drafters.base import PointMatch
 from backend.review.figures import figure_near, find_figures
 from backend.review.models import Evidence, Mark, PointSignals, ReportedFigure
 from backend.review.rubric import PointKind, ReviewPoint, Rubric
-from indexing.embedding import Embedder
 from indexing.models import Chunk, Hit
 from indexing.search import SearchMode
-from indexing.store import Collection
+from indexing.tokenize import tokenize
 
 _SENTENCE = re.compile(r"[^。；！？\n]+[。；！？]?")
 _DOCUMENT = re.compile(r"《[^》]{2,40}》")
-_RESULT_WORDS = (
-    "获批",
-    "获得",
-    "提升",
-    "提高",
-    "达到",
-    "覆盖",
-    "累计",
-    "建成",
-    "完成",
-    "通过",
-    "入选",
-    "增长",
-    "下降",
-)
 
 Search = Callable[[str, int, SearchMode], list[Hit]]
 
 
 class MatcherConfig(BaseModel):
-    """Thresholds and sizes of matching; defaults calibrated on the labelled synthetic corpus."""
+    """Thresholds and sizes of matching; defaults from ``ciqa eval calibrate`` (seeds 7000–7005)."""
 
     model_config = ConfigDict(frozen=True)
 
     per_query_k: int = 5
     max_evidence: int = 3
-    covered_dense: float = 0.86
-    covered_terms: float = 0.5
-    strong_dense: float = 0.9
-    concrete_min: float = 0.34
-    max_owner_rank: int = 1000
+    max_term_owner_rank: int = 1
+    min_unit_coverage: float = 0.22
+    concrete_min: float = 0.5
     figure_window: int = 40
 
 
@@ -129,9 +114,12 @@ def _dedupe(candidates: Sequence[_Candidate], limit: int) -> list[_Candidate]:
 
 
 def _is_concrete(sentence: str) -> bool:
-    """A sentence with a figure, a named document or a stated result, not a bare claim."""
+    """A sentence with a figure (not a bare year) or a named document (《…》), not a bare claim.
+
+    Result words alone (提升, 达到) do not count: claims use them as freely as reports of results do.
+    """
     figures = [f for f in find_figures(sentence) if f.kind.value != "year"]
-    return bool(figures or _DOCUMENT.search(sentence) or any(w in sentence for w in _RESULT_WORDS))
+    return bool(figures or _DOCUMENT.search(sentence))
 
 
 def best_quote(chunk: Chunk, terms: Sequence[str]) -> tuple[int, int]:
@@ -196,43 +184,67 @@ def _figure(point: ReviewPoint, candidates: Sequence[_Candidate], config: Matche
 
 
 class Ownership:
-    """Ranks, for every chunk of a document, the rubric's review points by how much the chunk resembles them."""
+    """Ranks the rubric's review points by how much each paragraph run of a chunk is about them.
 
-    def __init__(
-        self, chunk_ids: Sequence[str], chunk_vectors: np.ndarray, point_ids: Sequence[str], point_vectors: np.ndarray
-    ) -> None:
-        scores = np.asarray(chunk_vectors, dtype=np.float32) @ np.asarray(point_vectors, dtype=np.float32).T
-        order = np.argsort(-scores, axis=1, kind="stable")
-        ranks = np.empty_like(order)
-        np.put_along_axis(ranks, order, np.arange(1, order.shape[1] + 1)[None, :].repeat(len(order), 0), axis=1)
-        self._ranks = ranks
-        self._row = {cid: i for i, cid in enumerate(chunk_ids)}
-        self._col = {pid: j for j, pid in enumerate(point_ids)}
+    A point's terms are the words of its key terms, text and phrasings, weighted by how few points of
+    the rubric use them (a word every point uses says nothing). Chunks mix paragraphs of several points,
+    so paragraphs are scored one by one. A point whose evidence was left out still retrieves text, its
+    siblings' evidence, but each of those paragraphs is about a sibling more than about the point.
+    """
 
-    def rank(self, point_id: str, chunk_id: str) -> int:
-        """1 when the chunk resembles this point more than any other point of the rubric."""
-        return int(self._ranks[self._row[chunk_id], self._col[point_id]])
+    def __init__(self, points: Sequence[ReviewPoint]) -> None:
+        terms = {p.id: _point_terms(p) for p in points}
+        df: dict[str, int] = {}
+        for ts in terms.values():
+            for t in ts:
+                df[t] = df.get(t, 0) + 1
+        n = len(points)
+        self._weights = {pid: {t: math.log((n + 1) / df[t]) for t in ts} for pid, ts in terms.items()}
+        self._unit_cache: dict[str, dict[str, float]] = {}
 
     @classmethod
-    def build(cls, collection: Collection, document_id: str, rubric: Rubric, embedder: Embedder) -> Ownership:
-        """Point vectors are the mean of the point's text and phrasings (query vectors, cached by the embedder)."""
-        points = [p for _, p in rubric.iter_points()]
-        vectors = []
-        for p in points:
-            v = np.mean([embedder.embed_query(t) for t in (p.text, *p.queries)], axis=0)
-            vectors.append(v / max(float(np.linalg.norm(v)), 1e-12))
-        rows = [i for i, c in enumerate(collection.chunks) if c.document_id == document_id]
-        return cls(
-            [collection.chunks[i].id for i in rows], collection.vectors[rows], [p.id for p in points], np.stack(vectors)
-        )
+    def of(cls, rubric: Rubric) -> Ownership:
+        """Ownership over every review point of a rubric."""
+        return cls([p for _, p in rubric.iter_points()])
+
+    def _unit_scores(self, text: str) -> dict[str, float]:
+        cached = self._unit_cache.get(text)
+        if cached is None:
+            tokens = set(tokenize(text))
+            cached = {
+                pid: sum(w for t, w in ws.items() if t in tokens) / (sum(ws.values()) or 1.0)
+                for pid, ws in self._weights.items()
+            }
+            self._unit_cache[text] = cached
+        return cached
+
+    def term_signals(self, point_id: str, chunk: Chunk) -> tuple[int, float, str]:
+        """Over the chunk's paragraph runs: this point's best rank, its best term coverage and that paragraph."""
+        best_rank, best_cover, best_text = len(self._weights), 0.0, ""
+        for seg in chunk.segments:
+            text = chunk.text[seg.chunk_start : seg.chunk_start + seg.length]
+            scores = self._unit_scores(text)
+            mine = scores.get(point_id, 0.0)
+            if mine <= 0:
+                continue
+            best_rank = min(best_rank, 1 + sum(v > mine for v in scores.values()))
+            if mine > best_cover:
+                best_cover, best_text = mine, text
+        return best_rank, best_cover, best_text
+
+
+def _point_terms(point: ReviewPoint) -> frozenset[str]:
+    """Words (no character bigrams) of a point's key terms, text and phrasings."""
+    words = set(point.key_terms)
+    for text in (point.text, *point.queries):
+        words.update(t for t in tokenize(text) if not t.startswith("##") and len(t) >= 2)
+    return frozenset(words)
 
 
 def decide_mark(signals: PointSignals, config: MatcherConfig) -> Mark:
     """The calibrated rule from signals to a mark."""
-    owned = signals.owner_rank is None or signals.owner_rank <= config.max_owner_rank
-    covered = owned and (
-        signals.best_dense >= config.strong_dense
-        or (signals.best_dense >= config.covered_dense and signals.term_coverage >= config.covered_terms)
+    covered = (signals.term_owner_rank is not None and signals.term_owner_rank <= config.max_term_owner_rank) or (
+        signals.unit_coverage is not None and signals.unit_coverage >= config.min_unit_coverage
     )
     if not covered or signals.figure_found is False:
         return Mark.MORE_MATERIAL
@@ -242,7 +254,7 @@ def decide_mark(signals: PointSignals, config: MatcherConfig) -> Mark:
 
 
 def match_point(
-    search: Search, point: ReviewPoint, config: MatcherConfig | None = None, ownership: Ownership | None = None
+    search: Search, point: ReviewPoint, ownership: Ownership, config: MatcherConfig | None = None
 ) -> PointMatch:
     """Find and rank the evidence of one review point and suggest its mark."""
     config = config or MatcherConfig()
@@ -251,14 +263,18 @@ def match_point(
     evidence = tuple(_evidence(c, i, terms) for i, c in enumerate(candidates, start=1))
     text = "\n".join(c.chunk.text for c in candidates)
     coverage = sum(t in text for t in terms) / len(terms) if terms else 0.0
-    concrete = sum(_is_concrete(e.quote) for e in evidence) / len(evidence) if evidence else 0.0
     figure = _figure(point, candidates, config)
+    terms_seen = [ownership.term_signals(point.id, c.chunk) for c in candidates]
+    # Concreteness is judged on the paragraph most about this point, not on neighbours sharing its chunk.
+    own_paragraph = max(terms_seen, key=lambda t: t[1], default=(0, 0.0, ""))[2]
+    concrete = 1.0 if own_paragraph and _is_concrete(own_paragraph) else 0.0
     signals = PointSignals(
         best_dense=round(max((c.dense for c in candidates), default=0.0), 6),
         best_bm25=round(max((c.bm25 for c in candidates), default=0.0), 4),
         term_coverage=round(coverage, 4),
         concrete=round(concrete, 4),
         figure_found=(figure is not None) if point.kind is PointKind.QUANTITATIVE else None,
-        owner_rank=min((ownership.rank(point.id, c.chunk.id) for c in candidates), default=None) if ownership else None,
+        term_owner_rank=min((term[0] for term in terms_seen), default=None),
+        unit_coverage=round(max((term[1] for term in terms_seen), default=0.0), 4),
     )
     return PointMatch(point=point, evidence=evidence, figure=figure, signals=signals, mark=decide_mark(signals, config))

@@ -69,9 +69,14 @@ class PointSignals(_Frozen):
     best_dense: float = Field(description="highest cosine between a query phrasing and an evidence chunk")
     best_bm25: float = Field(description="highest BM25 score of an evidence chunk")
     term_coverage: float = Field(description="share of the point's key terms found in the evidence")
-    concrete: float = Field(description="share of top evidence with figures, documents or results")
+    concrete: float = Field(description="1 when the paragraph most about the point has figures, documents or results")
     figure_found: bool | None = None
-    owner_rank: int | None = Field(default=None, description="rank of this point in what its best chunk is about")
+    term_owner_rank: int | None = Field(
+        default=None, description="the same, by distinctive terms, paragraph by paragraph"
+    )
+    unit_coverage: float | None = Field(
+        default=None, description="best weighted share of the point's terms in a paragraph"
+    )
 
 
 class PointAssessment(_Frozen):

@@ -76,9 +76,7 @@ def test_tables_are_chunked_by_rows_with_header_repeated():
 
 
 def test_page_span_and_block_ids():
-    chunks = chunk_document(
-        _long_report(), ChunkingOptions(target_chars=1000, max_chars=1200, overlap_chars=0)
-    )
+    chunks = chunk_document(_long_report(), ChunkingOptions(target_chars=1000, max_chars=1200, overlap_chars=0))
     multi_page = [c for c in chunks if c.page_start != c.page_end]
     assert multi_page, "a chunk spanning two paragraphs on different pages"
     c = multi_page[0]
@@ -111,7 +109,5 @@ def test_overlong_sentence_without_punctuation_is_cut_to_max():
 
 def test_short_tail_merges_into_previous_chunk():
     doc = make_document([(P, _sentence(1) * 9, 1), (P, "短句。", 1)])
-    chunks = chunk_document(
-        doc, ChunkingOptions(target_chars=300, max_chars=600, min_chars=100, overlap_chars=0)
-    )
+    chunks = chunk_document(doc, ChunkingOptions(target_chars=300, max_chars=600, min_chars=100, overlap_chars=0))
     assert chunks[-1].text.endswith("短句。") and len(chunks[-1].text) > 100

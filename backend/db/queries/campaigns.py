@@ -48,3 +48,8 @@ def get_campaign(session: Session, *, campaign_id: int) -> Campaign:
 def list_campaigns(session: Session) -> Sequence[Campaign]:
     """All campaigns, newest first."""
     return session.scalars(select(Campaign).order_by(Campaign.created_at.desc(), Campaign.id.desc())).all()
+
+
+def find_campaign_by_name(session: Session, *, name: str) -> Campaign | None:
+    """The oldest campaign with this name, if any (names are not unique)."""
+    return session.scalars(select(Campaign).where(Campaign.name == name).order_by(Campaign.id).limit(1)).one_or_none()

@@ -34,3 +34,8 @@ def list_institutions(session: Session, *, type: InstitutionType | None = None) 
     if type is not None:
         query = query.where(Institution.type == type)
     return session.scalars(query).all()
+
+
+def find_institution_by_name(session: Session, *, name: str) -> Institution | None:
+    """The institution with this name, if any."""
+    return session.scalars(select(Institution).where(Institution.name == name)).one_or_none()

@@ -85,12 +85,27 @@ def test_review_is_stable_and_serialisable(review, mini_collection, e5_embedder,
 
 def test_decide_mark_rules():
     cfg = MatcherConfig()
-    strong = PointSignals(best_dense=0.95, best_bm25=5, term_coverage=1.0, concrete=1.0)
+    strong = PointSignals(
+        best_dense=0.95, best_bm25=5, term_coverage=1.0, concrete=1.0, term_owner_rank=1, unit_coverage=0.5
+    )
     assert decide_mark(strong, cfg) is Mark.CLEAR
     assert decide_mark(strong.model_copy(update={"concrete": 0.0}), cfg) is Mark.VERIFY_ON_SITE
     assert decide_mark(strong.model_copy(update={"figure_found": False}), cfg) is Mark.MORE_MATERIAL
-    weak = PointSignals(best_dense=0.5, best_bm25=0, term_coverage=0.0, concrete=0.0)
-    assert decide_mark(weak, cfg) is Mark.MORE_MATERIAL
+    # Evidence that is mainly about another point and covers few of this point's terms is not coverage.
+    sibling = strong.model_copy(update={"term_owner_rank": cfg.max_term_owner_rank + 1, "unit_coverage": 0.1})
+    assert decide_mark(sibling, cfg) is Mark.MORE_MATERIAL
+    assert decide_mark(sibling.model_copy(update={"unit_coverage": cfg.min_unit_coverage}), cfg) is Mark.CLEAR
+
+
+def test_ownership_prefers_the_point_a_paragraph_is_about(small_rubric, mini_collection):
+    from backend.review.matcher import Ownership
+
+    ownership = Ownership.of(small_rubric)
+    chunk = next(c for c in mini_collection.chunks if "督导" in c.text)
+    rank_supervision, cover, paragraph = ownership.term_signals("6.1.1", chunk)
+    rank_tracking, _, _ = ownership.term_signals("6.1.2", chunk)
+    assert rank_supervision == 1 and cover > 0 and "督导" in paragraph
+    assert rank_tracking > rank_supervision
 
 
 def test_level_mapping_uses_the_scale(small_rubric):

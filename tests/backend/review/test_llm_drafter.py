@@ -25,7 +25,7 @@ from backend.review.drafters.llm import (
     evidence_refs,
 )
 from backend.review.flows import review_collection
-from backend.review.matcher import match_point
+from backend.review.matcher import Ownership, match_point
 from backend.review.models import DrafterKind, IndicatorAssessment, Mark
 from backend.review.prompts import default_prompts
 from backend.review.rubric import Rubric, default_registry
@@ -113,7 +113,7 @@ def world(rubrics, indexed):
 
     def context(indicator_id: str) -> IndicatorContext:
         indicator = indicators[indicator_id]
-        matches = tuple(match_point(search, p) for p in indicator.review_points)
+        matches = tuple(match_point(search, p, Ownership.of(rubric)) for p in indicator.review_points)
         cited = {e.chunk_id: by_id[e.chunk_id] for m in matches for e in m.evidence}
         return IndicatorContext(rubric=rubric, indicator=indicator, matches=matches, chunks=cited, guide=guide)
 

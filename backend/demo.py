@@ -1,0 +1,422 @@
+"""Demo data of `ciqa demo`: institutions of each type, one user per role, a campaign, reviewed sample reports.
+
+Running it again creates nothing twice: institutions, users and the campaign are found by name, a
+submission's versions by position, and a version is ingested or reviewed only if that has not
+succeeded yet. Jobs run in this process (their flows called directly under a claim on the job row),
+so the data is ready when `ciqa serve` starts; the messages the upload published find the jobs
+finished and do nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import secrets
+import tempfile
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy.orm import Session
+
+from backend.auth.accounts import create_account, create_institution
+from backend.auth.passwords import hash_password
+from backend.config import Settings
+from backend.db.base import utcnow
+from backend.db.models import CampaignQuotas, Institution, JobKind, JobStatus, Role, Submission, User
+from backend.db.queries import (
+    assignments,
+    audit,
+    campaigns,
+    institutions,
+    jobs,
+    reviews,
+    submissions,
+    users,
+    versions,
+)
+from backend.db.session import session_scope, upgrade
+from backend.errors import AppError, ErrorCode
+from backend.indexing_cli import build_embedder
+from backend.ingest.flows import EmbedderFactory, ingest_version, upload_version
+from backend.review.flows import run_review_job
+from backend.review.operations import request_review
+from backend.review.rubric import InstitutionType, SubmissionKind
+from backend.worker.runner import INTERNAL_ERROR, JobRun
+from corpus.generator import SyntheticReport, generate_report
+from indexing.embedding import Embedder
+
+DEMO_PAGES = 20
+CAMPAIGN_NAME = "2026年质量文化示范校遴选"
+CAMPAIGN_RUBRIC = "quality-culture-2026"
+CAMPAIGN_QUOTAS = {InstitutionType.RESEARCH: 1, InstitutionType.APPLIED: 1, InstitutionType.VOCATIONAL: 1}
+EXPERT_INSTITUTION = "临川师范大学"
+FIRST_SEED = 2026
+PASSWORD_BYTES = 12
+DRAFT_ZH, RECTIFIED_ZH = "初稿", "整改稿"
+
+DemoProgress = Callable[[str, str, int], None]
+
+
+def _no_progress(task: str, stage: str, percent: int) -> None:
+    return None
+
+
+@dataclass(frozen=True)
+class DemoSchool:
+    """One demo university: its category, login, the name endings that fit it, and its report's gaps."""
+
+    type: InstitutionType
+    username: str
+    suffixes: tuple[str, ...]
+    region: str
+    omit: frozenset[str]
+    # Topics still missing in a rectified second version (None: no second version).
+    rectified_omit: frozenset[str] | None = None
+
+
+SCHOOLS = (
+    DemoSchool(
+        InstitutionType.RESEARCH,
+        "research-uni",
+        ("工程大学", "医科大学", "农林大学"),
+        "华中",
+        frozenset({"5.3.1", "5.3.2"}),
+    ),
+    # The 整改跟踪 example: the first draft lacks most quality-assurance evidence, the rectified one adds it.
+    DemoSchool(
+        InstitutionType.APPLIED,
+        "applied-uni",
+        ("理工学院", "科技学院", "财经学院", "师范学院"),
+        "华东",
+        frozenset({"6.1.2", "6.2.1", "6.2.2", "6.2.3", "6.3.1", "6.3.2", "6.3.3", "7.5.1", "7.5.2"}),
+        rectified_omit=frozenset({"7.5.2"}),
+    ),
+    DemoSchool(InstitutionType.VOCATIONAL, "vocational-uni", ("职业技术大学",), "西南", frozenset({"2.5.1", "2.5.2"})),
+)
+# Staff logins are named after their role.
+STAFF_NAMES_ZH = {
+    Role.ADMIN: "系统管理员",
+    Role.SECRETARIAT: "CIQA 秘书处",
+    Role.EXPERT: f"评审专家（{EXPERT_INSTITUTION}）",
+}
+
+
+@dataclass(frozen=True)
+class DemoAccount:
+    """A demo login; ``password`` is None for a user that existed and kept its password."""
+
+    username: str
+    role: Role
+    display_name: str
+    institution: str
+    password: str | None
+
+
+@dataclass(frozen=True)
+class DemoVersion:
+    """A reviewed demo version; ``created`` is False when an earlier run had already made and reviewed it."""
+
+    institution: str
+    institution_type: InstitutionType
+    label: str
+    submission_id: int
+    version_id: int
+    review_id: int
+    pages: int | None
+    chunks: int
+    materials: int
+    questions: int
+    created: bool
+
+
+@dataclass(frozen=True)
+class DemoResult:
+    """What the demo data set holds."""
+
+    accounts: tuple[DemoAccount, ...]
+    campaign_id: int
+    campaign_name: str
+    versions: tuple[DemoVersion, ...]
+
+
+def school_seed(school: DemoSchool, taken: set[str]) -> tuple[int, str]:
+    """The first seed whose generated school name fits the category (a 高职 report from a 职业技术大学)."""
+    names = ((seed, generate_report(seed, pages=1).labels.school) for seed in itertools.count(FIRST_SEED))
+    return next((seed, name) for seed, name in names if name.endswith(school.suffixes) and name not in taken)
+
+
+def run_demo(
+    settings: Settings,
+    *,
+    pages: int = DEMO_PAGES,
+    reset_passwords: bool = False,
+    progress: DemoProgress = _no_progress,
+    embedder_factory: EmbedderFactory = build_embedder,
+) -> DemoResult:
+    """Migrate the database and create (or complete) the demo data set, reviewing every sample report."""
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    upgrade(settings)
+    embedder: Embedder | None = None
+
+    def shared_embedder(_: Settings) -> Embedder:
+        # Loaded once, and only if a report still needs ingest or review.
+        nonlocal embedder
+        embedder = embedder or embedder_factory(settings)
+        return embedder
+
+    with session_scope(settings) as session:
+        accounts: list[DemoAccount] = []
+        admin = _staff(session, accounts, Role.ADMIN, None, reset_passwords)
+        expert_home = _institution(session, EXPERT_INSTITUTION, InstitutionType.RESEARCH, "华东", admin.id)
+        secretariat = _staff(session, accounts, Role.SECRETARIAT, None, reset_passwords)
+        campaign = campaigns.find_campaign_by_name(session, name=CAMPAIGN_NAME)
+        if campaign is None:
+            campaign = campaigns.create_campaign(
+                session,
+                name=CAMPAIGN_NAME,
+                rubric_id=CAMPAIGN_RUBRIC,
+                kind=SubmissionKind.SELF_EVALUATION,
+                quotas=CampaignQuotas(by_type=CAMPAIGN_QUOTAS),
+                created_by=secretariat.id,
+            )
+        expert = _staff(session, accounts, Role.EXPERT, expert_home.id, reset_passwords)
+        session.commit()
+
+        done: list[DemoVersion] = []
+        taken: set[str] = set()
+        for school in SCHOOLS:
+            seed, name = school_seed(school, taken)
+            taken.add(name)
+            institution = _institution(session, name, school.type, school.region, admin.id)
+            user = _account(
+                session, accounts, school.username, Role.UNIVERSITY, f"{name}教务处", institution.id, reset_passwords
+            )
+            submission = _submission(session, institution.id, campaign.id, f"{name}质量文化建设自评报告", user.id)
+            assignments.assign_expert(
+                session, expert_id=expert.id, submission_id=submission.id, assigned_by=secretariat.id
+            )
+            session.commit()
+            drafts = [(DRAFT_ZH, school.omit)]
+            if school.rectified_omit is not None:
+                drafts.append((RECTIFIED_ZH, school.rectified_omit))
+            for position, (label, omit) in enumerate(drafts):
+                report = generate_report(seed, pages=pages, omit=omit, institution_type=school.type.value)
+                done.append(
+                    _reviewed_version(
+                        session,
+                        settings,
+                        submission=submission,
+                        position=position,
+                        report=report,
+                        label=label,
+                        user=user,
+                        progress=progress,
+                        embedder_factory=shared_embedder,
+                    )
+                )
+        return DemoResult(tuple(accounts), campaign.id, campaign.name, tuple(done))
+
+
+def _institution(session: Session, name: str, type: InstitutionType, region: str, actor_id: int) -> Institution:
+    found = institutions.find_institution_by_name(session, name=name)
+    return found or create_institution(session, name=name, type=type, region=region, actor_id=actor_id)
+
+
+def _staff(
+    session: Session, accounts: list[DemoAccount], role: Role, institution_id: int | None, reset_password: bool
+) -> User:
+    return _account(session, accounts, role.value, role, STAFF_NAMES_ZH[role], institution_id, reset_password)
+
+
+def _account(
+    session: Session,
+    accounts: list[DemoAccount],
+    username: str,
+    role: Role,
+    display_name: str,
+    institution_id: int | None,
+    reset_password: bool,
+) -> User:
+    password: str | None = secrets.token_urlsafe(PASSWORD_BYTES)
+    user = users.find_user_by_username(session, username=username)
+    if user is None:
+        user = create_account(
+            session,
+            username=username,
+            password=password,
+            role=role,
+            display_name=display_name,
+            institution_id=institution_id,
+            actor_id=None,
+        )
+    elif reset_password:
+        users.set_password_hash(session, user_id=user.id, password_hash=hash_password(password))
+        audit.record_event(session, actor_id=None, action="user.password_reset", object_type="user", object_id=user.id)
+    else:
+        password = None
+    institution = (
+        institutions.get_institution(session, institution_id=user.institution_id) if user.institution_id else None
+    )
+    accounts.append(
+        DemoAccount(username, user.role, user.display_name, institution.name if institution else "", password)
+    )
+    return user
+
+
+def _submission(session: Session, institution_id: int, campaign_id: int, title: str, user_id: int) -> Submission:
+    found = submissions.list_submissions(session, institution_id=institution_id, campaign_id=campaign_id)
+    if found:
+        return found[0]
+    return submissions.create_submission(
+        session, institution_id=institution_id, title=title, campaign_id=campaign_id, created_by=user_id
+    )
+
+
+def _reviewed_version(
+    session: Session,
+    settings: Settings,
+    *,
+    submission: Submission,
+    position: int,
+    report: SyntheticReport,
+    label: str,
+    user: User,
+    progress: DemoProgress,
+    embedder_factory: EmbedderFactory,
+) -> DemoVersion:
+    """A submission's version at ``position`` (uploaded if missing), ingested and reviewed with the campaign rubric."""
+    name = submission.institution.name
+    existing = versions.list_versions(session, submission_id=submission.id)
+    created = len(existing) <= position
+    if created:
+        version_id = _upload(session, settings, submission.id, report, f"{name}自评报告（{label}）.pdf", user.id)
+    else:
+        version_id = existing[position].id
+    task = f"{name} {label}"
+
+    ingest = jobs.latest_job(session, kind=JobKind.INGEST, version_id=version_id)
+    if ingest is not None and ingest.status is not JobStatus.SUCCEEDED:
+        created = True
+
+        def do_ingest(run: JobRun) -> None:
+            ingest_version(
+                run.session,
+                version_id,
+                run.settings,
+                _both(run, task + " 入库", progress),
+                embedder_factory=embedder_factory,
+            )
+
+        _run_here(session, settings, ingest.id, do_ingest)
+
+    record = reviews.latest_review(session, version_id=version_id, rubric_id=CAMPAIGN_RUBRIC)
+    if record is None:
+        created = True
+        pending = [
+            j
+            for j in jobs.list_jobs(session, version_id=version_id)
+            if j.kind is JobKind.REVIEW and j.status in (JobStatus.QUEUED, JobStatus.RUNNING)
+        ]
+        job = pending[0] if pending else None
+        if job is None:
+            job = request_review(
+                session,
+                version_id=version_id,
+                rubric_id=CAMPAIGN_RUBRIC,
+                drafter=None,
+                user_id=user.id,
+                settings=settings,
+            )
+
+        def do_review(run: JobRun) -> None:
+            run_review_job(
+                run.session,
+                run.job_id,
+                run.settings,
+                _both(run, task + " 评审", progress),
+                embedder_factory=embedder_factory,
+            )
+
+        _run_here(session, settings, job.id, do_review)
+        record = reviews.find_review_for_job(session, job_id=job.id)
+        if record is None:
+            raise AppError(ErrorCode.CONFLICT, "示例评审未完成。", f"review job {job.id} stored no review")
+    version = versions.get_version(session, version_id=version_id)
+    return DemoVersion(
+        institution=name,
+        institution_type=submission.institution.type,
+        label=label,
+        submission_id=submission.id,
+        version_id=version_id,
+        review_id=record.id,
+        pages=version.pages,
+        chunks=version.parse_stats.chunks if version.parse_stats else 0,
+        materials=len(record.supplementary_materials),
+        questions=len(record.site_visit_questions),
+        created=created,
+    )
+
+
+def _upload(
+    session: Session, settings: Settings, submission_id: int, report: SyntheticReport, name: str, user_id: int
+) -> int:
+    from corpus.writers import write_pdf
+
+    with tempfile.TemporaryDirectory(prefix="ciqa-demo-") as tmp:
+        pdf = Path(tmp) / "report.pdf"
+        write_pdf(report, pdf)
+        data = pdf.read_bytes()
+    result = upload_version(
+        session, submission_id=submission_id, data=data, original_name=name, user_id=user_id, settings=settings
+    )
+    return result.version_id
+
+
+def _both(run: JobRun, task: str, progress: DemoProgress) -> Callable[[str, int], None]:
+    def report(stage: str, percent: int) -> None:
+        run.progress(stage, percent)
+        progress(task, stage, percent)
+
+    return report
+
+
+def _run_here(session: Session, settings: Settings, job_id: int, work: Callable[[JobRun], object]) -> None:
+    """Claim a job and run its flow in this process; a job left running by an interrupted demo is taken over.
+
+    Raises:
+        AppError: the job failed (now or in an earlier run); its reason is recorded on the job.
+    """
+    token = uuid.uuid4().hex
+    now = utcnow()
+    # No worker runs during the demo, so any running attempt is one an interrupted demo left behind.
+    job = jobs.claim_job(session, job_id=job_id, token=token, now=now, stale_before=now + dt.timedelta(seconds=1))
+    session.commit()
+    if job is None:
+        job = jobs.get_job(session, job_id=job_id)
+        if job.status is JobStatus.SUCCEEDED:
+            return
+        raise AppError(
+            ErrorCode.CONFLICT, f"示例任务失败：{job.error_zh or job.status}", f"job {job_id}: {job.error_detail}"
+        )
+    try:
+        work(JobRun(session=session, job=job, token=token, settings=settings))
+    except Exception as exc:
+        session.rollback()
+        code, message_zh = (
+            (exc.code.value, exc.message_zh) if isinstance(exc, AppError) else (INTERNAL_ERROR, "处理失败。")
+        )
+        jobs.fail_job(
+            session,
+            job_id=job_id,
+            token=token,
+            error_code=code,
+            error_zh=message_zh,
+            error_detail=repr(exc),
+            now=utcnow(),
+        )
+        session.commit()
+        raise
+    jobs.finish_job(session, job_id=job_id, token=token, now=utcnow())
+    session.commit()
