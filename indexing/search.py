@@ -69,10 +69,10 @@ class HybridSearcher:
         ]
         return np.asarray(rows, dtype=np.int64)
 
-    def _dense(self, query: str, n: int, allowed: np.ndarray | None) -> list[tuple[int, float]]:
+    def _dense(self, vec: np.ndarray, n: int, allowed: np.ndarray | None) -> list[tuple[int, float]]:
         import faiss
 
-        vec = self.embedder.embed_query(query).reshape(1, -1).astype(np.float32)
+        vec = vec.reshape(1, -1).astype(np.float32)
         params = None
         if allowed is not None:
             selector = faiss.IDSelectorBatch(allowed)
@@ -101,6 +101,7 @@ class HybridSearcher:
         document_ids: AbstractSet[str] | None = None,
         section: str | None = None,
         mode: SearchMode = SearchMode.HYBRID,
+        query_vector: np.ndarray | None = None,
     ) -> list[Hit]:
         """Return the ``k`` best chunks for ``query``.
 
@@ -110,6 +111,7 @@ class HybridSearcher:
             document_ids: only chunks of these documents.
             section: only chunks with a heading containing this text.
             mode: hybrid (default), dense only or BM25 only.
+            query_vector: the query's embedding when the caller embedded many queries in one batch.
 
         Returns:
             Hits ordered by fused score (ties broken by chunk order), each with both retrievers' ranks.
@@ -120,7 +122,11 @@ class HybridSearcher:
         if allowed is not None and not len(allowed):
             return []
         n = min(max(k, self.options.candidates), len(self.collection))
-        dense = self._dense(query, n, allowed) if mode is not SearchMode.BM25 else []
+        if mode is SearchMode.BM25:
+            dense = []
+        else:
+            vec = query_vector if query_vector is not None else self.embedder.embed_query(query)
+            dense = self._dense(vec, n, allowed)
         bm25, tokens = self._bm25(query, n, allowed) if mode is not SearchMode.DENSE else ([], [])
         fused: dict[int, float] = {}
         for weight, ranked in ((self.options.dense_weight, dense), (self.options.bm25_weight, bm25)):

@@ -82,9 +82,14 @@ def _overlaps(a: Chunk, b: Chunk) -> bool:
     return False
 
 
+def point_queries(point: ReviewPoint) -> list[str]:
+    """The texts a review point is searched with: its wording, its phrasings and its key terms."""
+    return [point.text, *point.queries, " ".join(point.key_terms)]
+
+
 def _candidates(search: Search, point: ReviewPoint, k: int) -> list[_Candidate]:
     """Hits of every phrasing fused by summing their RRF scores; best dense and BM25 scores kept."""
-    queries = [point.text, *point.queries, " ".join(point.key_terms)]
+    queries = point_queries(point)
     fused: dict[str, float] = {}
     best: dict[str, _Candidate] = {}
     for query in queries:

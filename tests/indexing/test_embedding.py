@@ -72,8 +72,8 @@ def test_cache_keys_include_the_model_name(tmp_path):
 def test_query_vectors_are_cached_separately_from_passages(tmp_path):
     inner = KeywordEmbedder()
     calls = []
-    original = inner.embed_query
-    inner.embed_query = lambda text: calls.append(text) or original(text)
+    original = inner.embed_queries
+    inner.embed_queries = lambda texts: calls.extend(texts) or original(texts)
     cache = CachedEmbedder(inner, tmp_path / "c.sqlite")
     first = cache.embed_query("生师比")
     cache.embed_query("生师比")
@@ -83,3 +83,11 @@ def test_query_vectors_are_cached_separately_from_passages(tmp_path):
     assert calls == ["生师比"]
     cache.embed_passages(["生师比"])
     assert inner.embedded == ["生师比"]
+
+
+def test_batched_queries_match_single_queries(e5):
+    texts = ["生师比", "教学督导听课制度", "毕业生跟踪调查"]
+    batch = e5.embed_queries(texts)
+    assert batch.shape == (3, e5.dim)
+    for text, vec in zip(texts, batch, strict=True):
+        np.testing.assert_allclose(vec, e5.embed_query(text), atol=1e-5)
