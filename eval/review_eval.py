@@ -296,10 +296,9 @@ def run_levels(
             progress(i + 1, n_reports)
     run.seconds = time.perf_counter() - started
     n = len(truth) or 1
-    confusion: dict[str, dict[str, int]] = {}
+    confusion = {row: dict.fromkeys(levels, 0) for row in levels}  # rows and columns in scale order
     for t, p in zip(truth, predicted, strict=True):
-        row = confusion.setdefault(levels[t], {lv: 0 for lv in levels})
-        row[levels[p]] += 1
+        confusion[levels[t]][levels[p]] += 1
     metrics = LevelMetrics(
         qwk=round(quadratic_weighted_kappa(truth, predicted, len(levels)), 6),
         exact=round(sum(t == p for t, p in zip(truth, predicted, strict=True)) / n, 6),
