@@ -101,7 +101,13 @@ def bench_review_cli(pages: int) -> None:
     from indexing.pipeline import index_files
     from indexing.store import Collection
 
-    embedder, registry = _context()
+    from backend.config import Settings
+    from indexing.embedding import CachedEmbedder, load_embedder
+
+    settings = Settings()
+    _, registry = _context()
+    # An in-memory cache only: the first review must embed the rubric's phrasings, as on a new server.
+    embedder = CachedEmbedder(load_embedder(settings.embedder, settings.embedder_model, settings.embed_batch_size))
     rubric = max(registry.list(), key=lambda r: r.counts().review_points)
     with tempfile.TemporaryDirectory() as tmp:
         pdf = generate_pdf(Path(tmp), pages=pages, seed=31)
