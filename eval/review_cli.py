@@ -94,15 +94,14 @@ def calibrate_cli(out: Path, reports: int, pages: int) -> None:
 
 def bench_review_cli(pages: int) -> None:
     """Time an extractive review of an indexed report against the largest rubric."""
+    from backend.config import Settings
     from backend.review.drafters.extractive import ExtractiveDrafter
     from backend.review.flows import review_collection
     from eval.datasets import generate_pdf
+    from indexing.embedding import CachedEmbedder, load_embedder
     from indexing.options import ParseOptions
     from indexing.pipeline import index_files
     from indexing.store import Collection
-
-    from backend.config import Settings
-    from indexing.embedding import CachedEmbedder, load_embedder
 
     settings = Settings()
     _, registry = _context()
