@@ -20,8 +20,10 @@ fonts:
 		( (apt-get update -qq && apt-get install -y -qq fonts-wqy-zenhei) >/dev/null 2>&1 || \
 		  echo "warning: fonts-wqy-zenhei could not be installed; OCR tests will be skipped" )
 
+# Demo data first (reviewed in-process, so it is ready at once), then the API and a worker until Ctrl-C.
 run: $(STAMP)
 	$(BIN)/ciqa demo
+	$(BIN)/ciqa serve
 
 test: $(STAMP) fonts
 	$(BIN)/ruff check .

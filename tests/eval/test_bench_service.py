@@ -84,4 +84,15 @@ def test_stopping_processes_ends_the_whole_group(tmp_path: Path) -> None:
         time.sleep(0.05)
     child = int(log.read_text().split()[0])
     group.stop()
-    assert not Path(f"/proc/{child}").exists() or "Z" in Path(f"/proc/{child}/stat").read_text().split()[2]
+    # SIGKILL is delivered asynchronously: wait (bounded) until the grandchild is gone or a zombie.
+    deadline = time.monotonic() + 10
+    while _alive(child) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not _alive(child)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split()[2] != "Z"
+    except FileNotFoundError:
+        return False
