@@ -16,7 +16,7 @@ from __future__ import annotations
 import hashlib
 import sqlite3
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from enum import StrEnum
 from pathlib import Path
 from typing import Protocol, runtime_checkable
@@ -229,7 +229,18 @@ class CachedEmbedder:
                 self._memory[key] = np.frombuffer(blob, dtype=np.float32)
 
     def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
-        keys = [self._key(t) for t in texts]
+        return self._cached(texts, "", self.inner.embed_passages)
+
+    def embed_query(self, text: str) -> np.ndarray:
+        return self.embed_queries([text])[0]
+
+    def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
+        # Rubric phrasings are the same for every report reviewed, so query vectors are cached too.
+        return self._cached(texts, "query\x00", self.inner.embed_queries)
+
+    def _cached(self, texts: Sequence[str], prefix: str, compute: Callable[[Sequence[str]], np.ndarray]) -> np.ndarray:
+        """Vectors of ``texts``, computing (once each) only those not cached under ``prefix``."""
+        keys = [self._key(prefix + t) for t in texts]
         with self._lock:
             self._lookup(keys)
             todo: dict[str, str] = {}
@@ -239,7 +250,7 @@ class CachedEmbedder:
             self.misses += len(todo)
             self.hits += len(texts) - len(todo)
         if todo:
-            vectors = self.inner.embed_passages(list(todo.values()))
+            vectors = compute(list(todo.values()))
             with self._lock:
                 for key, vec in zip(todo, vectors, strict=True):
                     self._memory[key] = vec
@@ -252,38 +263,6 @@ class CachedEmbedder:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
         return np.stack([self._memory[k] for k in keys])
-
-    def embed_query(self, text: str) -> np.ndarray:
-        return self.embed_queries([text])[0]
-
-    def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
-        # Rubric phrasings are the same for every report reviewed, so query vectors are cached too.
-        keys = [self._key("query\x00" + t) for t in texts]
-        with self._lock:
-            self._lookup(keys)
-            todo: dict[str, str] = {}
-            for key, text in zip(keys, texts, strict=True):
-                if key not in self._memory:
-                    todo.setdefault(key, text)
-            self.misses += len(todo)
-            self.hits += len(texts) - len(todo)
-        if todo:
-            vectors = self.inner.embed_queries(list(todo.values()))
-            self._store(list(todo), vectors)
-        if not texts:
-            return np.zeros((0, self.dim), dtype=np.float32)
-        return np.stack([self._memory[k] for k in keys])
-
-    def _store(self, keys: Sequence[str], vectors: np.ndarray) -> None:
-        with self._lock:
-            for key, vec in zip(keys, vectors, strict=True):
-                self._memory[key] = vec
-            if self._db is not None:
-                self._db.executemany(
-                    "INSERT OR IGNORE INTO embedding VALUES (?, ?)",
-                    [(k, v.astype(np.float32).tobytes()) for k, v in zip(keys, vectors, strict=True)],
-                )
-                self._db.commit()
 
     def close(self) -> None:
         """Close the persistent cache."""
