@@ -151,28 +151,21 @@ class SentenceTransformerEmbedder:
         return self._dim
 
     def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
-        if not texts:
-            return np.zeros((0, self._dim), dtype=np.float32)
-        v = self._model.encode(
-            list(texts),
-            batch_size=self._batch_size,
-            prompt_name=self._passage_prompt,
-            normalize_embeddings=True,
-            show_progress_bar=False,
-            convert_to_numpy=True,
-        )
-        return _normalise(v)
+        return self._encode(texts, self._passage_prompt)
 
     def embed_query(self, text: str) -> np.ndarray:
         return self.embed_queries([text])[0]
 
     def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
+        return self._encode(texts, self._query_prompt)
+
+    def _encode(self, texts: Sequence[str], prompt_name: str | None) -> np.ndarray:
         if not texts:
             return np.zeros((0, self._dim), dtype=np.float32)
         v = self._model.encode(
             list(texts),
             batch_size=self._batch_size,
-            prompt_name=self._query_prompt,
+            prompt_name=prompt_name,
             normalize_embeddings=True,
             show_progress_bar=False,
             convert_to_numpy=True,
