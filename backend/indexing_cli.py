@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from enum import StrEnum
 from pathlib import Path
+from typing import TypeVar
 
 import typer
 from rich.console import Console
@@ -16,9 +18,10 @@ from backend.config import Settings
 from indexing.embedding import CachedEmbedder, Embedder, load_embedder
 from indexing.errors import IndexingError
 from indexing.models import BlockKind, Document
-from indexing.pipeline import STAGE_LABELS_ZH, ProgressCallback, Stage
+from indexing.pipeline import STAGE_LABELS_ZH
 
 console = Console()
+S = TypeVar("S", bound=StrEnum)
 
 
 def build_embedder(settings: Settings) -> CachedEmbedder:
@@ -28,15 +31,15 @@ def build_embedder(settings: Settings) -> CachedEmbedder:
 
 
 @contextmanager
-def stage_progress() -> Iterator[ProgressCallback]:
-    """A rich progress display with one bar per indexing stage."""
-    columns = (TextColumn("{task.description:>6}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+def stage_progress(labels: Mapping[S, str]) -> Iterator[Callable[[S, int, int], None]]:
+    """A rich progress display with one bar per stage, titled by ``labels``."""
+    columns = (TextColumn("{task.description:>8}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(*columns, console=console, transient=False) as bar:
-        tasks: dict[Stage, TaskID] = {}
+        tasks: dict[S, TaskID] = {}
 
-        def update(stage: Stage, done: int, total: int) -> None:
+        def update(stage: S, done: int, total: int) -> None:
             if stage not in tasks:
-                tasks[stage] = bar.add_task(STAGE_LABELS_ZH[stage], total=total)
+                tasks[stage] = bar.add_task(labels[stage], total=total)
             bar.update(tasks[stage], completed=done, total=total)
 
         yield update
@@ -54,7 +57,7 @@ def index_files(files: Sequence[Path], out: Path) -> None:
     settings = Settings()
     embedder = build_embedder(settings)
     try:
-        with stage_progress() as progress:
+        with stage_progress(STAGE_LABELS_ZH) as progress:
             report = run(
                 list(files),
                 out,

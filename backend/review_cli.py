@@ -5,14 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from backend.config import Settings
 from backend.errors import AppError
-from backend.indexing_cli import build_embedder, console
+from backend.indexing_cli import build_embedder, console, stage_progress
 from backend.reports.review_report import write_review
-from backend.review.flows import REVIEW_STAGE_ZH, ReviewStage, build_drafter
+from backend.review.flows import REVIEW_STAGE_ZH, build_drafter
 from backend.review.flows import review_file as run_review
 from backend.review.models import DrafterKind, Mark
 from backend.review.rubric import default_registry
@@ -26,15 +25,7 @@ def review_file(file: Path, *, rubric_id: str, drafter: str, out: Path | None) -
         registry = default_registry(settings.rubrics_dir)
         rubric = registry.get(rubric_id)
         chosen = build_drafter(DrafterKind(drafter), settings)
-        columns = (TextColumn("{task.description:>8}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
-        with Progress(*columns, console=console) as bar:
-            tasks: dict[ReviewStage, TaskID] = {}
-
-            def progress(stage: ReviewStage, done: int, total: int) -> None:
-                if stage not in tasks:
-                    tasks[stage] = bar.add_task(REVIEW_STAGE_ZH[stage], total=total)
-                bar.update(tasks[stage], completed=done, total=total)
-
+        with stage_progress(REVIEW_STAGE_ZH) as progress:
             review = run_review(
                 file,
                 rubric,
