@@ -82,6 +82,23 @@ class PageStats:
 
 
 @dataclass(frozen=True)
+class TocEntry:
+    """One line of a table of contents printed in the document (kept apart from the body headings).
+
+    Args:
+        title: the entry's title as printed, without dot leaders and page number.
+        page_label: the page number printed in the entry (a printed label, not always the PDF page).
+        level: outline level from the entry's numbering or indentation, 1 = top.
+        page: the PDF page the TOC line stands on.
+    """
+
+    title: str
+    page_label: str | None
+    level: int
+    page: int | None = None
+
+
+@dataclass(frozen=True)
 class Document:
     """A parsed file: ordered blocks plus what is known about the file.
 
@@ -93,6 +110,7 @@ class Document:
         page_count: number of pages, ``None`` for formats without pages.
         pages: per-page statistics (PDF only).
         warnings: problems that did not stop parsing (e.g. OCR disabled on a scanned page).
+        toc: the printed table of contents, when the document has one (never part of ``blocks``).
     """
 
     id: str
@@ -102,6 +120,7 @@ class Document:
     page_count: int | None = None
     pages: tuple[PageStats, ...] = ()
     warnings: tuple[str, ...] = ()
+    toc: tuple[TocEntry, ...] = ()
 
     def block(self, block_id: str) -> Block:
         """Return the block with this id.
@@ -224,3 +243,55 @@ class Hit:
     bm25_score: float | None = None
     bm25_rank: int | None = None
     matched_terms: tuple[str, ...] = field(default=())
+
+
+class FactOrigin(StrEnum):
+    """Where in the document a reported figure stands."""
+
+    TABLE = "table"
+    SENTENCE = "sentence"
+
+
+@dataclass(frozen=True)
+class Fact:
+    """A figure the document reports, with the words and the place that state it.
+
+    Every fact can be checked against the source: ``block.text[start:end]`` is the figure as written
+    (for a table, the cell inside the block's ``cell | cell`` rendering), and ``evidence`` is the
+    table row or the sentence it stands in, also verbatim in the block text.
+
+    Args:
+        metric: the metric's label as written (a key–value table's key, ``row header · column header``
+            for a matrix table, the words before the figure in a sentence).
+        value: the number; never invented: a cell reading "—", "/" or "未统计" gives no fact.
+        unit: unit as stated or taken from the column/row header: ``%``, ``万元``, ``元``, ``人``,
+            ``:1`` (N in N:1), ``1:`` (N in 1:N), ``册`` …; empty when none is stated.
+        text: the figure exactly as written (``18.46``, ``67.21%``, ``1:284``, ``约 3.2 万``).
+        block_id: the block holding it.
+        page: 1-based page, or ``None``.
+        start: offset of ``text`` in the block text.
+        end: offset after ``text`` in the block text.
+        origin: table cell or sentence.
+        evidence: the row (``cell | cell``) or sentence it was read from, verbatim in the block text.
+        table_title: the table's caption or title, for table facts.
+        row: 0-based row of the cell, for table facts.
+        column: 0-based column of the cell, for table facts.
+        period: the period the figure is for when stated (``2023届``, ``2022年``).
+        qualifier: an approximation kept with the figure (``约``, ``以上``, ``近``, ``超过``, ``不低于``).
+    """
+
+    metric: str
+    value: float
+    unit: str
+    text: str
+    block_id: str
+    page: int | None
+    start: int
+    end: int
+    origin: FactOrigin
+    evidence: str
+    table_title: str | None = None
+    row: int | None = None
+    column: int | None = None
+    period: str | None = None
+    qualifier: str | None = None
