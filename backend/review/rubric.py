@@ -130,6 +130,8 @@ class Metric(_Strict):
 
     Args:
         name: metric name as in 状态数据 (e.g. 生师比).
+        synonyms: other names reports use for the same figure (学生与教师比; 毕业去向落实率 for 初次就业率); a
+            reported figure is looked up under the name and every synonym, never under a looser match.
         unit: ``%``, ``元``, ``:1`` (N in N:1), ``1:`` (N in 1:N), ``册`` …
         national_floor: the national threshold, only where it is certain; ``None`` otherwise.
         floor_direction: ``at_most`` (e.g. 生师比 ≤ 18) or ``at_least``; required with a floor.
@@ -137,6 +139,7 @@ class Metric(_Strict):
     """
 
     name: Text
+    synonyms: tuple[Text, ...] = ()
     unit: Text
     national_floor: float | None = None
     floor_direction: Literal["at_least", "at_most"] | None = None
