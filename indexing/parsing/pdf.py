@@ -22,11 +22,15 @@ How a PDF becomes blocks:
 6. **Headers, footers and page numbers**: lines in the top or bottom 10% of a page whose text, digits
    ignored, repeats on several pages, and page-number lines (``12``, ``- 12 -``, ``第 12 页 共 80 页``,
    ``12/80``) are removed.
-7. **Paragraphs** across lines and pages (:func:`indexing.parsing.layout.breaks_between`), then
-   **headings**: the PDF's bookmarks, Chinese section numbers
-   (:func:`~indexing.parsing.headings.numbering_level`), and short lines set larger than the body text or
-   in a heavy font. Levels: bookmark depth, else the size ranking of styled headings, with numbered
-   headings aligned to it (:func:`~indexing.parsing.headings.align_numbered_levels`).
+7. **Table of contents**: pages whose lines are mostly entries (dot leaders, or a page number set flush
+   right) become ``Document.toc`` (title, printed page label, level from numbering and indentation) and
+   leave the body: no TOC line is ever a block or a heading.
+8. **Paragraphs** across lines and pages (:func:`indexing.parsing.layout.breaks_between`), then
+   **headings**: the PDF's bookmarks, titles of the TOC, Chinese section numbers
+   (:func:`~indexing.parsing.headings.numbering_level`), run-in headings (``（一）办学定位。学校……`` is
+   split), and short lines set larger than the body text or in a heavy font; a bullet line is never a
+   heading. Levels: bookmark depth; else the TOC entry's level, the level of the heading's numbering
+   family (one family, one level, throughout the document), or for unnumbered headings their style's.
 
 Measured on a 2-core machine: ~30 pages/s for a generated 100-page report with a table on every page.
 
@@ -39,24 +43,34 @@ Example:
 from __future__ import annotations
 
 import ctypes
+import itertools
 import logging
 import math
 import re
 import statistics
 import unicodedata
-from collections import Counter
+from collections import Counter, deque
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from indexing.errors import IndexingError, IndexingErrorCode
-from indexing.models import BlockKind, Document, MediaType, PageStats, TextSource
+from indexing.models import BlockKind, Document, MediaType, PageStats, TextSource, TocEntry
 from indexing.options import ParseOptions
 from indexing.parsing.headings import (
     BlockBuilder,
+    NumberingFamily,
     RawBlock,
     align_numbered_levels,
+    family_levels,
+    is_bullet,
     is_list_number,
+    numbering_family,
     numbering_level,
     render_table,
+    split_run_in,
+    split_toc_entry,
+    title_key,
+    toc_levels,
 )
 from indexing.parsing.layout import (
     Line,
@@ -697,6 +711,96 @@ def _remove_running_lines(pages: list[_Page]) -> None:
         ]
 
 
+# --- table of contents -----------------------------------------------------------------------------
+
+_TOC_TITLE = re.compile(r"^(目\s*录|目\s*次)?\s*(contents|table\s+of\s+contents)?$", re.IGNORECASE)
+# Dot leaders (or an ellipsis) run into a page number: "一、概况………3", "1.1 定位 ........ 12".
+_LEADERS = re.compile(r"((?:[.．·•_－—-]\s*){3,}|(?:[…⋯]\s*){2,})\s*(\d{1,4}|[ivxlcdm]{1,7})$", re.IGNORECASE)
+
+
+def _take_toc(pages: list[_Page], body: float) -> tuple[TocEntry, ...]:
+    """Find the printed table of contents, take its lines out of the pages and return its entries.
+
+    A page holds a TOC when, between its first and last entry line, at least 60% of the lines are entries
+    whose page numbers mostly increase, and it has three lines with dot leaders, or a 目录/CONTENTS
+    title, or follows a TOC page. Entry lines: dot leaders then a page number; a title, a gap and a page
+    number; or a line ending in a number at the right edge where the other entries end theirs (a long
+    title leaves no room for leaders). A title line above the entries goes too; a non-entry line between
+    entries is the first part of a wrapped entry. Lines above the TOC that are no TOC title, and lines
+    below its last entry (the body may start on the same page), stay.
+
+    Args:
+        pages: the pages, lines in reading order, running headers and footers removed.
+        body: body font size (indentation steps are measured against it).
+
+    Returns:
+        The entries in order, with levels from numbering and indentation (:func:`toc_levels`).
+    """
+    found: list[tuple[str, str, float, int]] = []  # title, page label, indent, page
+    previous_toc = False
+    for p in pages:
+        taken = _toc_lines(p, body, previous_toc)
+        previous_toc = taken is not None
+        if taken is None:
+            continue
+        first, last, entries = taken
+        pending: list[Line] = []
+        for k in range(first, last + 1):
+            ln = p.lines[k]
+            parts = entries.get(k)
+            if parts is None:
+                pending.append(ln)
+                continue
+            head = pending[0] if pending else ln
+            title = join_line_texts([*pending, ln]) if pending else ln.text
+            split = split_toc_entry(title) or parts
+            found.append((split[0], split[1], head.x0, p.number))
+            pending = []
+        drop = set(range(first, last + 1))
+        drop.update(k for k in range(first) if _TOC_TITLE.match(p.lines[k].text.strip()))
+        p.lines = [ln for k, ln in enumerate(p.lines) if k not in drop]
+    if not found:
+        return ()
+    levels = toc_levels([f[0] for f in found], [f[2] for f in found], 0.6 * body)
+    return tuple(
+        TocEntry(title=title, page_label=label, level=level, page=page)
+        for (title, label, _, page), level in zip(found, levels, strict=True)
+    )
+
+
+def _toc_lines(p: _Page, body: float, after_toc: bool) -> tuple[int, int, dict[int, tuple[str, str]]] | None:
+    """The TOC part of one page: first and last entry line and the entries (line index → title, label),
+    or ``None`` when the page holds no TOC."""
+    if len(p.lines) < 3:
+        return None
+    strong: dict[int, tuple[str, str]] = {}
+    loose: dict[int, tuple[str, str]] = {}
+    for k, ln in enumerate(p.lines):
+        text = ln.text.strip()
+        parts = split_toc_entry(text)
+        if parts is None:
+            continue
+        if _LEADERS.search(text) or (ln.tabular and re.search(r"\s\d{1,4}$", text)):
+            strong[k] = parts
+        else:
+            loose[k] = parts
+    if len(strong) < 3 and not after_toc and not any(_TOC_TITLE.match(ln.text.strip()) for ln in p.lines[:5]):
+        return None
+    if len(strong) < 2:
+        return None
+    right = statistics.median(p.lines[k].x1 for k in strong)
+    entries = dict(strong)
+    entries.update((k, v) for k, v in loose.items() if abs(p.lines[k].x1 - right) <= 0.6 * body)
+    first, last = min(entries), max(entries)
+    if len(entries) < 3 or len(entries) < 0.6 * (last - first + 1):
+        return None
+    numbers = [int(entries[k][1]) for k in sorted(entries) if entries[k][1].isdigit()]
+    rising = sum(1 for a, b in itertools.pairwise(numbers) if b >= a)
+    if numbers and rising < 0.8 * (len(numbers) - 1):
+        return None
+    return first, last, entries
+
+
 # --- paragraphs and blocks -------------------------------------------------------------------------
 
 
@@ -796,23 +900,42 @@ def _outline_level(text: str, page: int, outline: _Outline) -> int | None:
     return None
 
 
-def _classify(items: list[_Para | _TableItem], body: float, outline: _Outline) -> list[RawBlock]:
+@dataclass
+class _Candidate:
+    """One block as it leaves :func:`_paragraph_blocks`, with what decides a heading's level."""
+
+    raw: RawBlock
+    style: tuple[float, bool] | None = None  # (size key, heavy) of a text-layer heading
+    bookmark: int | None = None  # level of the PDF bookmark with this title
+    numbered: bool = False  # a heading only because of its section number
+
+
+def _classify(
+    items: list[_Para | _TableItem], body: float, outline: _Outline, toc: Sequence[TocEntry] = ()
+) -> list[RawBlock]:
     """Turn paragraphs and tables into raw blocks with kinds and heading levels.
 
-    Headings come from the PDF's bookmarks (Word and WPS export them from heading styles), from short
-    text set larger than the body or in a heavy font, and from Chinese section numbers. Levels: bookmark
-    depth; else the rank of the heading's style (size, weight) among styled headings; numbered headings
-    without a style are aligned with styled ones that carry the same kind of number.
+    Headings come from the PDF's bookmarks (Word and WPS export them from heading styles), from the
+    printed table of contents (a short paragraph whose title matches an entry, in order), from short
+    text set larger than the body or in a heavy font, and from Chinese section numbers. A bullet line
+    is never a heading, and an OCR'd line only on numbering or TOC evidence (recognised boxes give no
+    reliable font size or weight).
+
+    Levels: with bookmarks, bookmark depth (numbered headings aligned to it). Otherwise a heading that
+    matches a TOC entry takes the entry's level; a numbered heading takes its numbering family's level
+    (:func:`~indexing.parsing.headings.family_levels`, with the families of the TOC fixed at their TOC
+    level), so that one family keeps one level through the document; an unnumbered styled heading takes
+    the level of numbered headings set in the same style, else sits below the nearest larger style.
     """
-    raws: list[RawBlock] = []
-    numbered: list[bool] = []
-    styles: dict[int, tuple[float, bool]] = {}  # styled or bookmarked headings: index → (size, heavy)
-    marked: dict[int, int] = {}  # bookmarked headings: index → bookmark level
+    toc_levels_by_key: dict[str, deque[int]] = {}
+    for entry in toc:
+        toc_levels_by_key.setdefault(title_key(entry.title), deque()).append(entry.level)
+    cands: list[_Candidate] = []
+    toc_level: dict[int, int] = {}  # index → level of the TOC entry the heading matches
     for item in items:
         if isinstance(item, _TableItem):
             rows = tuple(tuple(r) for r in item.rows)
-            raws.append(RawBlock(BlockKind.TABLE, render_table(rows), page=item.page, rows=rows))
-            numbered.append(False)
+            cands.append(_Candidate(RawBlock(BlockKind.TABLE, render_table(rows), page=item.page, rows=rows)))
             continue
         parts = [item.lines]
         first = item.lines[0]
@@ -824,39 +947,98 @@ def _classify(items: list[_Para | _TableItem], body: float, outline: _Outline) -
         ):
             parts = [item.lines[:1], item.lines[1:]]  # a bookmarked heading run into the next paragraph
         for lines in parts:
-            raw, style, bm_level, is_numbered = _paragraph_block(lines, body, outline)
-            if style is not None:
-                styles[len(raws)] = style
-            if bm_level is not None:
-                marked[len(raws)] = bm_level
-            raws.append(raw)
-            numbered.append(is_numbered)
+            for cand in _paragraph_blocks(lines, body, outline):
+                raw = cand.raw
+                levels = toc_levels_by_key.get(title_key(raw.text)) if len(raw.text) <= 100 else None
+                if levels and raw.kind in (BlockKind.HEADING, BlockKind.PARAGRAPH) and not _CAPTION.match(raw.text):
+                    raw.kind = BlockKind.HEADING
+                    toc_level[len(cands)] = levels.popleft()
+                cands.append(cand)
+    raws = [c.raw for c in cands]
+    marked = {i: c.bookmark for i, c in enumerate(cands) if c.bookmark is not None}
     if len(marked) >= 2:
-        votes: dict[tuple[float, bool], Counter[int]] = {}
-        for idx, level in marked.items():
-            votes.setdefault(styles[idx], Counter())[level] += 1
-        deepest = max(marked.values())
-        biggest = max(styles[idx][0] for idx in marked)
-        for idx, key in styles.items():
-            if idx in marked:
-                raws[idx].heading_level = marked[idx]
-            elif key in votes:
-                raws[idx].heading_level = votes[key].most_common(1)[0][0]
-            else:
-                raws[idx].heading_level = 1 if key[0] > biggest else min(deepest + 1, 9)
-    else:
-        order = sorted(set(styles.values()), key=lambda k: (-k[0], not k[1]))
-        ranks = {k: i + 1 for i, k in enumerate(order)}
-        for idx, key in styles.items():
-            raws[idx].heading_level = ranks[key]
-    align_numbered_levels(raws, numbered)
+        _bookmark_levels(cands, marked)
+        align_numbered_levels(raws, [c.numbered for c in cands])
+        return raws
+    fixed_votes: dict[NumberingFamily, Counter[int]] = {}
+    for entry in toc:
+        family = numbering_family(entry.title)
+        if family is not None:
+            fixed_votes.setdefault(family, Counter())[entry.level] += 1
+    heads = [i for i, c in enumerate(cands) if c.raw.kind is BlockKind.HEADING]
+    families = {i: numbering_family(raws[i].text) for i in heads}
+    by_family = family_levels(
+        (f for f in families.values() if f is not None),
+        {f: votes.most_common(1)[0][0] for f, votes in fixed_votes.items()},
+    )
+    unleveled: list[int] = []
+    for i in heads:
+        family = families[i]
+        if i in toc_level:
+            raws[i].heading_level = toc_level[i]
+        elif family is not None:
+            raws[i].heading_level = by_family[family]
+        else:
+            unleveled.append(i)
+    _style_levels(cands, unleveled)
     return raws
 
 
-def _paragraph_block(
-    lines: list[Line], body: float, outline: _Outline
-) -> tuple[RawBlock, tuple[float, bool] | None, int | None, bool]:
-    """One paragraph's raw block, its heading style (if styled), bookmark level and numbering flag."""
+def _bookmark_levels(cands: list[_Candidate], marked: dict[int, int]) -> None:
+    """Levels from bookmark depth; styled headings without a bookmark take the level of bookmarked
+    headings in the same style, else the top (larger than any bookmarked heading) or one below the
+    deepest."""
+    votes: dict[tuple[float, bool], Counter[int]] = {}
+    for idx, level in marked.items():
+        style = cands[idx].style
+        if style is not None:
+            votes.setdefault(style, Counter())[level] += 1
+    deepest = max(marked.values())
+    biggest = max((cands[idx].style or (0.0, False))[0] for idx in marked)
+    for idx, cand in enumerate(cands):
+        if idx in marked:
+            cand.raw.heading_level = marked[idx]
+        elif cand.style is not None and cand.raw.kind is BlockKind.HEADING and not cand.numbered:
+            if cand.style in votes:
+                cand.raw.heading_level = votes[cand.style].most_common(1)[0][0]
+            else:
+                cand.raw.heading_level = 1 if cand.style[0] > biggest else min(deepest + 1, 9)
+
+
+def _style_levels(cands: list[_Candidate], unleveled: list[int]) -> None:
+    """Levels for unnumbered headings (set larger or heavier than the body) from their style.
+
+    A style shared with headings whose level is known (numbered or in the TOC) takes their level; one of
+    the same size takes that size's level; a smaller style sits one level below the nearest larger known
+    style; a style larger than all known ones is the top level. Without any known level, styles are ranked
+    by size, then weight.
+    """
+    votes: dict[tuple[float, bool], Counter[int]] = {}
+    for cand in cands:
+        if cand.raw.kind is BlockKind.HEADING and cand.raw.heading_level and cand.style is not None:
+            votes.setdefault(cand.style, Counter())[cand.raw.heading_level] += 1
+    known = {style: c.most_common(1)[0][0] for style, c in votes.items()}
+    styles = sorted({cands[i].style or (0.0, False) for i in unleveled}, key=lambda k: (-k[0], not k[1]))
+    for i in unleveled:
+        style = cands[i].style or (0.0, False)
+        if not known:
+            level = styles.index(style) + 1
+        elif style in known:
+            level = known[style]
+        else:
+            same = [lv for (size, _), lv in known.items() if size == style[0]]
+            larger = [(size, lv) for (size, _), lv in known.items() if size > style[0]]
+            if same:
+                level = min(same)
+            elif larger:
+                level = min(larger)[1] + 1
+            else:
+                level = 1
+        cands[i].raw.heading_level = level
+
+
+def _paragraph_blocks(lines: list[Line], body: float, outline: _Outline) -> list[_Candidate]:
+    """One paragraph's blocks (two when a run-in heading starts it), with what decides heading levels."""
     text = join_line_texts(lines)
     source = lines[0].source
     conf = None
@@ -864,28 +1046,39 @@ def _paragraph_block(
         confs = [ln.confidence for ln in lines if ln.confidence is not None]
         conf = round(sum(confs) / len(confs), 4) if confs else None
     raw = RawBlock(BlockKind.PARAGRAPH, text, page=lines[0].page, source=source, ocr_confidence=conf)
+    if any(ln.toc for ln in lines):
+        return [_Candidate(raw)]  # a stray table-of-contents line outside a TOC page
+    if is_bullet(text):
+        raw.kind = BlockKind.LIST_ITEM
+        return [_Candidate(raw)]
     size = statistics.median(ln.size for ln in lines)
     heavy = min(ln.bold for ln in lines) >= 0.8
-    style = (size_key(size), heavy)
-    if any(ln.toc for ln in lines):
-        return raw, None, None, False  # a table-of-contents entry
+    style = (size_key(size), heavy) if source is TextSource.TEXT_LAYER else None
     bm_level = _outline_level(text, lines[0].page, outline) if outline and len(text) <= 100 else None
     if bm_level is not None:
         raw.kind = BlockKind.HEADING
-        return raw, style, bm_level, False
+        return [_Candidate(raw, style, bm_level)]
     letters = sum(1 for ch in text if ch.isalpha())
     if not _CAPTION.match(text):
         larger = size >= 1.12 * body and size - body >= 1.0
-        if (larger or heavy) and _heading_text(text, len(lines), letters):
+        if style is not None and (larger or heavy) and _heading_text(text, len(lines), letters):
             raw.kind = BlockKind.HEADING
-            return raw, style, None, False
+            return [_Candidate(raw, style)]
         level = numbering_level(text)
         if level is not None and len(lines) <= 2 and letters >= 2:
             raw.kind, raw.heading_level = BlockKind.HEADING, level
-            return raw, None, None, True
+            return [_Candidate(raw, style, numbered=True)]
+        run_in = split_run_in(text)
+        if run_in is not None:
+            head, rest = run_in
+            heading = RawBlock(BlockKind.HEADING, head, page=raw.page, source=source, ocr_confidence=conf)
+            level = numbering_level(head.rstrip("。：:"))
+            heading.heading_level = level
+            raw.text = rest
+            return [_Candidate(heading, None, numbered=True), _Candidate(raw)]
     if is_list_number(text):
         raw.kind = BlockKind.LIST_ITEM
-    return raw, None, None, False
+    return [_Candidate(raw)]
 
 
 def _heading_text(text: str, n_lines: int, letters: int) -> bool:
@@ -1050,6 +1243,7 @@ def _parse_pages(pdf, n: int, *, doc_id: str, name: str, options: ParseOptions) 
         body = ocr_sizes.most_common(1)[0][0] if ocr_sizes else 12.0
 
     _remove_running_lines(pages)
+    toc = _take_toc(pages, body)
     stats = []
     for p in pages:
         p.right = right_edge(p.lines)
@@ -1057,7 +1251,7 @@ def _parse_pages(pdf, n: int, *, doc_id: str, name: str, options: ParseOptions) 
         chars += sum(len(c.replace(" ", "")) for t in p.tables for r in t.rows for c in r)
         stats.append(PageStats(page=p.number, chars=chars, source=p.source, ocr_confidence=p.ocr_confidence))
     builder = BlockBuilder()
-    for raw in _classify(_assemble(pages, body), body, outline):  # _assemble merges continued tables
+    for raw in _classify(_assemble(pages, body), body, outline, toc):  # _assemble merges continued tables
         builder.add(raw)
     return Document(
         id=doc_id,
@@ -1067,6 +1261,7 @@ def _parse_pages(pdf, n: int, *, doc_id: str, name: str, options: ParseOptions) 
         page_count=n,
         pages=tuple(stats),
         warnings=warnings.render(),
+        toc=toc,
     )
 
 

@@ -1,0 +1,281 @@
+"""Document structure in PDFs built in the tests: a printed table of contents kept apart from the body and
+used to level its headings, numbering families, bullets, run-in headings, two-column pages and three-line
+tables."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import pytest
+
+from indexing.models import Block, BlockKind, Document
+from indexing.options import ParseOptions
+from indexing.parsing.pdf import parse_pdf
+from tests.indexing.parsing.pdf_factory import CJK_FONT, canvas_pdf
+
+pytestmark = pytest.mark.unit
+
+LONG = (
+    "学校坚持立德树人根本任务，深入推进本科教育教学改革，构建了校院两级教学质量保障体系，完善了课程思政与"
+    "专业思政协同机制，近三年新增国家级一流本科专业12个，建成省级以上一流课程86门，教学经费投入逐年增长。"
+)
+SHORT = "生师比为17.5:1，具有博士学位教师占比45.3%。"
+LEFT, RIGHT, TOP = 72.0, 523.0, 770.0
+
+
+def parse(data: bytes) -> Document:
+    return parse_pdf(data, doc_id="test", name="test.pdf", options=ParseOptions(ocr=False))
+
+
+# --- a small typesetter on reportlab canvases --------------------------------------------------------------
+
+
+def wrap(text: str, width: float, size: float) -> list[str]:
+    """Break ``text`` into lines of at most ``width`` points; punctuation never starts a line."""
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    lines, line = [], ""
+    for ch in text:
+        if line and stringWidth(line + ch, CJK_FONT, size) > width and ch not in "，。、；：！？）%":
+            lines.append(line)
+            line = ""
+        line += ch
+    return [*lines, line] if line else lines
+
+
+@dataclass
+class Pen:
+    """Draws lines top-down on one page."""
+
+    c: object
+    y: float = TOP
+
+    def line(self, text: str, size: float = 12, x: float = LEFT, font: str = CJK_FONT, gap: float = 1.6) -> None:
+        self.c.setFont(font, size)
+        self.c.drawString(x, self.y, text)
+        self.y -= size * gap
+
+    def para(self, text: str, size: float = 12, x0: float = LEFT, x1: float = RIGHT, indent: bool = True) -> None:
+        first = 2 * size if indent else 0.0
+        lines: list[tuple[float, str]] = []
+        rest = text
+        width = x1 - x0 - first
+        while rest:
+            piece = wrap(rest, width, size)[0]
+            lines.append((x0 + (first if not lines else 0.0), piece))
+            rest = rest[len(piece) :]
+            width = x1 - x0
+        for x, piece in lines:
+            self.c.setFont(CJK_FONT, size)
+            self.c.drawString(x, self.y, piece)
+            self.y -= size * 1.5
+        self.y -= size * 0.5
+
+
+def pages_pdf(pages: Sequence[Callable[[Pen], None]]) -> bytes:
+    """A PDF with one page per function, each drawing with a :class:`Pen`."""
+
+    def draw(c, index: int) -> None:
+        pages[index](Pen(c))
+
+    return canvas_pdf(draw, pages=len(pages))
+
+
+def toc_page(entries: Sequence[tuple[str, int, str]], *, leaders: bool = True, title: str | None = "目录"):
+    """A table-of-contents page: ``(title, level, page label)`` entries indented by level, with dot
+    leaders (or a plain gap) and page numbers set flush right in Helvetica."""
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    def draw(pen: Pen) -> None:
+        if title:
+            pen.c.setFont(CJK_FONT, 18)
+            pen.c.drawCentredString(297, pen.y, title)
+            pen.y -= 40
+        for text, level, label in entries:
+            x = LEFT + 21 * (level - 1)
+            pen.c.setFont(CJK_FONT, 12)
+            pen.c.drawString(x, pen.y, text)
+            end = x + stringWidth(text, CJK_FONT, 12)
+            if leaders:
+                dots = int((RIGHT - 14 - end) / stringWidth(".", CJK_FONT, 12))
+                pen.c.drawString(end + 2, pen.y, "." * dots)
+            pen.c.setFont("Helvetica", 12)
+            pen.c.drawRightString(RIGHT, pen.y, label)
+            pen.y -= 22
+
+    return draw
+
+
+def headings(doc: Document) -> list[tuple[str, int | None]]:
+    return [(b.text, b.heading_level) for b in doc.blocks if b.kind is BlockKind.HEADING]
+
+
+def block(doc: Document, text: str) -> Block:
+    return next(b for b in doc.blocks if b.text == text)
+
+
+# --- table of contents -------------------------------------------------------------------------------------
+
+TOC = [
+    ("第一章 学校概况", 1, "1"),
+    ("一、办学定位", 2, "1"),
+    ("（一）办学思路", 3, "1"),
+    ("（二）发展目标", 3, "2"),
+    ("二、师资队伍", 2, "2"),
+    ("第二章 人才培养", 1, "3"),
+    ("一、培养方案", 2, "3"),
+    ("结语", 1, "4"),
+]
+
+
+def body_pages() -> list[Callable[[Pen], None]]:
+    def chapter_one(pen: Pen) -> None:
+        pen.line("第一章 学校概况", size=18)
+        pen.line("一、办学定位", size=15)
+        pen.line("（一）办学思路")
+        pen.para(LONG)
+        pen.line("1.坚持特色发展")
+        pen.para(SHORT)
+        pen.line("（1）学科特色")
+        pen.para(LONG)
+        pen.line("● 覆盖全体教师", size=14)
+        pen.line("● 服务地方产业")
+        pen.para("（二）发展目标。学校以建设高水平应用型大学为目标，持续推进内涵建设，办学水平稳步提升。")
+
+    def chapter_one_rest(pen: Pen) -> None:
+        pen.line("二、师资队伍")  # set like the body: its number and the TOC make it a heading
+        pen.para(SHORT)
+        pen.line("2.优化队伍结构")  # the 1. family keeps its level wherever it appears
+        pen.para(LONG)
+
+    def chapter_two(pen: Pen) -> None:
+        pen.line("第二章 人才培养", size=18)
+        pen.line("一、培养方案", size=15)
+        pen.para(LONG)
+        pen.line("结语", size=18)
+        pen.para(SHORT)
+
+    return [chapter_one, chapter_one_rest, chapter_two]
+
+
+def test_toc_page_becomes_document_toc_and_never_body_blocks():
+    doc = parse(pages_pdf([toc_page(TOC), *body_pages()]))
+    assert [(e.title, e.level, e.page_label, e.page) for e in doc.toc] == [(t, lv, lb, 1) for t, lv, lb in TOC]
+    assert all(b.page != 1 for b in doc.blocks), "no line of the TOC page is a body block"
+    assert doc.blocks[0].text == "第一章 学校概况" and doc.blocks[0].kind is BlockKind.HEADING
+
+
+def test_body_headings_take_toc_levels_and_numbering_families_keep_one_level():
+    doc = parse(pages_pdf([toc_page(TOC), *body_pages()]))
+    assert headings(doc) == [
+        ("第一章 学校概况", 1),
+        ("一、办学定位", 2),
+        ("（一）办学思路", 3),
+        ("1.坚持特色发展", 4),
+        ("（1）学科特色", 5),
+        ("（二）发展目标。", 3),
+        ("二、师资队伍", 2),
+        ("2.优化队伍结构", 4),
+        ("第二章 人才培养", 1),
+        ("一、培养方案", 2),
+        ("结语", 1),
+    ]
+    assert block(doc, SHORT).heading_path == ("第一章 学校概况", "一、办学定位", "（一）办学思路", "1.坚持特色发展")
+    assert block(doc, "● 覆盖全体教师").kind is BlockKind.LIST_ITEM
+    assert block(doc, "● 服务地方产业").heading_path[-1] == "（1）学科特色"
+
+
+def test_toc_without_leaders_is_found_by_its_title_and_right_aligned_numbers():
+    entries = [("一、学校概况", 1, "1"), ("二、培养过程", 1, "3"), ("三、教学资源", 1, "5"), ("附录", 1, "7")]
+
+    def body(pen: Pen) -> None:
+        pen.line("一、学校概况", size=15)
+        pen.para(LONG)
+
+    doc = parse(pages_pdf([toc_page(entries, leaders=False), body]))
+    assert [e.title for e in doc.toc] == ["一、学校概况", "二、培养过程", "三、教学资源", "附录"]
+    assert [b.text for b in doc.blocks] == ["一、学校概况", LONG]
+
+
+def test_ranked_list_with_numbers_is_not_a_toc():
+    def ranking(pen: Pen) -> None:
+        pen.line("各学院毕业去向落实率", size=15)
+        for name, value in [("机械工程学院", "95"), ("化学工程学院", "87"), ("计算机学院", "92"), ("外国语学院", "78")]:
+            pen.c.setFont(CJK_FONT, 12)
+            pen.c.drawString(LEFT, pen.y, name)
+            pen.c.setFont("Helvetica", 12)
+            pen.c.drawRightString(RIGHT, pen.y, value)
+            pen.y -= 20
+
+    doc = parse(pages_pdf([ranking]))
+    assert doc.toc == ()
+    assert len(doc.blocks) == 5
+
+
+def test_wrapped_toc_entry_is_one_entry():
+    long_title = "（一）毕业生就业与所学专业对口度及自身期待匹配度较高，专业就业前景预期良好"
+
+    def toc(pen: Pen) -> None:
+        toc_page([("第一章 总体情况", 1, "1"), ("一、就业情况", 2, "1")], title="目录")(pen)
+        pen.c.setFont(CJK_FONT, 12)
+        pen.c.drawString(LEFT + 42, pen.y, long_title[:30])
+        pen.y -= 22
+        toc_page([(long_title[30:], 3, "2"), ("二、升学情况", 2, "3")], title=None)(pen)
+
+    doc = parse(pages_pdf([toc]))
+    assert [e.title for e in doc.toc] == ["第一章 总体情况", "一、就业情况", long_title, "二、升学情况"]
+    assert [e.level for e in doc.toc] == [1, 2, 3, 2]
+    assert doc.blocks == ()
+
+
+# --- numbering without a TOC, bullets, run-in headings --------------------------------------------------------
+
+
+def test_top_numbering_family_is_level_one_and_keeps_it_whatever_its_style():
+    def page(pen: Pen) -> None:
+        pen.line("一、学校概况", size=15)
+        pen.para(LONG)
+        pen.line("（一）办学历史")
+        pen.para(SHORT)
+        pen.line("二、培养过程")  # body size this time
+        pen.para(LONG)
+
+    doc = parse(pages_pdf([page]))
+    assert headings(doc) == [("一、学校概况", 1), ("（一）办学历史", 2), ("二、培养过程", 1)]
+
+
+def test_bullet_lines_are_list_items_never_headings():
+    def page(pen: Pen) -> None:
+        pen.line("一、数据来源", size=15)
+        for bullet in ("●", "•", "■", "◆", "▪", "★", "√", "-"):
+            pen.line(f"{bullet} 毕业生就业数据", size=14)
+            pen.para(SHORT)
+
+    doc = parse(pages_pdf([page]))
+    assert headings(doc) == [("一、数据来源", 1)]
+    items = [b for b in doc.blocks if b.kind is BlockKind.LIST_ITEM]
+    assert len(items) == 8 and all(b.text.endswith("毕业生就业数据") for b in items)
+
+
+def test_run_in_heading_is_split_from_its_paragraph():
+    text = "（一）办学定位。学校坚持以本为本，扎根地方办学，服务区域经济社会发展，办学特色日益鲜明。"
+    listing = "1. 建立了完善的教师发展体系，教师发展中心年均开展培训120余场次。"
+    figure = "（1）本科：98.5%，研究生毕业去向落实率为99.1%，均高于全省平均水平。"
+
+    def page(pen: Pen) -> None:
+        pen.line("一、学校概况", size=15)
+        pen.para(text)
+        pen.para(listing, indent=False)
+        pen.para(figure, indent=False)
+
+    doc = parse(pages_pdf([page]))
+    assert [(b.kind, b.text) for b in doc.blocks] == [
+        (BlockKind.HEADING, "一、学校概况"),
+        (BlockKind.HEADING, "（一）办学定位。"),
+        (BlockKind.PARAGRAPH, text[len("（一）办学定位。") :]),
+        (BlockKind.LIST_ITEM, listing),
+        (BlockKind.LIST_ITEM, figure),
+    ]
+    assert doc.blocks[2].heading_path == ("一、学校概况", "（一）办学定位。")
+    assert all(b.text in text + listing + figure for b in doc.blocks[1:])
