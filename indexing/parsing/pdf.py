@@ -156,6 +156,7 @@ class _Reader:
         self.fonts: list[_Font] = []
         self._font_ids: dict[tuple[str, bool, bool], int] = {}
         self._rect = pdfium_c.FS_RECTF()
+        self._matrix = pdfium_c.FS_MATRIX()
         # FPDFText_GetTextObject returning a plain address: called for every character, and comparing
         # addresses is all we need (the stock binding returns a pointer object that must be cast).
         address = ctypes.cast(pdfium_c.FPDFText_GetTextObject, ctypes.c_void_p).value
@@ -187,6 +188,14 @@ class _Reader:
             fid = self._font_ids[key] = len(self.fonts)
             self.fonts.append(_Font(name=name, heavy=heavy, fake_bold=fake))
         return fid
+
+    def _sheared(self, raw, index: int) -> bool:
+        """Whether a character's matrix only slants it (x axis unrotated, y axis leaning): an italic
+        made by the writer (WPS, Word's synthetic italic), which PDFium reports as a skewed angle."""
+        m = self._matrix
+        if not self.c.FPDFText_GetMatrix(raw, index, m):
+            return False
+        return m.a > 0 and m.d > 0 and abs(m.b) <= 0.02 * m.a and abs(m.c) <= 0.6 * m.d
 
     def _watermark(self, textobj, size: float) -> bool:
         """Semi-transparent text, or large light-grey text: a watermark laid over the page."""
@@ -222,6 +231,8 @@ class _Reader:
                     last_addr = addr
                     obj = ctypes.cast(addr, c.FPDF_PAGEOBJECT) if addr else None
                     q = _quadrant(c.FPDFText_GetCharAngle(raw, i))
+                    if q < 0 and self._sheared(raw, i):
+                        q = 0  # synthetic italic: upright text slanted by a shear, not a diagonal watermark
                     size = c.FPDFText_GetFontSize(raw, i)
                     fid = self._font_id(obj)
                     if obj and self._watermark(obj, size):

@@ -373,6 +373,20 @@ def test_rotated_watermark_is_dropped():
     assert texts(parse(canvas_pdf(draw))) == [SHORT]
 
 
+def test_slanted_italic_text_is_kept():
+    note = "报告数据精确到小数点后两位，部分数据可能存在误差。"
+
+    def draw(c, page):
+        c.setFont(CJK_FONT, 12)
+        c.drawString(72, 760, SHORT)
+        c.saveState()
+        c.transform(1, 0, 0.33, 1, 0, 0)  # a shear: how writers fake an italic (PDFium reports ~18°)
+        c.drawString(72 - 0.33 * 730, 730, note)
+        c.restoreState()
+
+    assert texts(parse(canvas_pdf(draw))) == [SHORT, note]
+
+
 def test_sideways_page_is_read_upright():
     def draw(c, page):
         c.saveState()
