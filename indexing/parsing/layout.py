@@ -23,6 +23,7 @@ Example:
 
 from __future__ import annotations
 
+import bisect
 import itertools
 import re
 import statistics
@@ -143,6 +144,151 @@ def group_rows(items: Sequence[T], span: Callable[[T], tuple[float, float]]) -> 
     return rows
 
 
+@dataclass(frozen=True)
+class ColumnRegion:
+    """Consecutive rows of a page read as two columns: rows ``[first, end)`` split at the gutter
+    ``(g0, g1)`` (points); boxes left of the gutter's middle form the left column."""
+
+    first: int
+    end: int
+    g0: float
+    g1: float
+
+    @property
+    def middle(self) -> float:
+        return (self.g0 + self.g1) / 2
+
+
+def column_regions(
+    rows: Sequence[Sequence[T]],
+    span: Callable[[T], tuple[float, float]],
+    weight: Callable[[T], int],
+    *,
+    width: float,
+    em: float,
+) -> list[ColumnRegion]:
+    """Find the parts of a page set in two columns, from where the text is.
+
+    A gutter is a vertical strip in the middle half of the page, at least one character wide, that no box
+    of a run of consecutive rows crosses; the run stops at the first row that crosses it (a full-width
+    title or paragraph above, between or below the columns). A run is two columns of running text when
+    each side has at least two lines, and both sides six, of ten or more characters that reach their
+    column's right edge (justified prose; a form of short label/value pairs or a ragged borderless table
+    has few such lines). Columns may be of unequal length: rows with text on one side only leave the
+    gutter free too.
+
+    Args:
+        rows: the page's boxes grouped into rows, top to bottom (:func:`group_rows`).
+        span: ``(x0, x1)`` of a box.
+        weight: how many characters a box holds (1 for a PDF character, the text length of an OCR line);
+            boxes of weight 0 (spaces) are ignored.
+        width: page width in points.
+        em: the page's usual character size in points.
+
+    Returns:
+        The two-column runs, top to bottom.
+    """
+    lo, hi = 0.25 * width, 0.75 * width
+    min_gap = max(em, 6.0)
+    profiles = [
+        _RowProfile([span(b) for b in row if weight(b) > 0], [weight(b) for b in row if weight(b) > 0]) for row in rows
+    ]
+    frees = [p.free(lo, hi, min_gap) for p in profiles]
+    regions: list[ColumnRegion] = []
+    i = 0
+    while i < len(rows):
+        common = frees[i]
+        j = i + 1
+        while common and j < len(rows):
+            narrowed = _intersect_spans(common, frees[j], min_gap)
+            if not narrowed:
+                break
+            common, j = narrowed, j + 1
+        gutter = _two_column_gutter(profiles[i:j], common, em) if j - i >= 3 else None
+        if gutter is None:
+            i += 1
+            continue
+        regions.append(ColumnRegion(i, j, *gutter))
+        i = j
+    return regions
+
+
+class _RowProfile:
+    """The boxes of one row, indexed so that the text on either side of any x is counted in log time."""
+
+    def __init__(self, spans: list[tuple[float, float]], weights: list[int]) -> None:
+        by_end = sorted(zip(spans, weights, strict=True), key=lambda sw: sw[0][1])
+        self.ends = [s[1] for s, _ in by_end]
+        self.end_weight = list(itertools.accumulate((w for _, w in by_end), initial=0))
+        by_start = sorted(zip(spans, weights, strict=True), key=lambda sw: sw[0][0])
+        self.starts = [s[0] for s, _ in by_start]
+        self.start_weight = list(itertools.accumulate((w for _, w in by_start), initial=0))
+        right_end: list[float] = []
+        edge = 0.0
+        for s, _ in reversed(by_start):
+            edge = max(edge, s[1])
+            right_end.append(edge)
+        self.right_end = right_end[::-1]
+        self.spans = sorted(spans)
+
+    def free(self, lo: float, hi: float, min_gap: float) -> list[tuple[float, float]]:
+        """The stretches of ``[lo, hi]`` no box covers, at least ``min_gap`` wide."""
+        free: list[tuple[float, float]] = []
+        x = lo
+        for a, b in self.spans:
+            if b <= x:
+                continue
+            if a >= hi:
+                break
+            if a - x >= min_gap:
+                free.append((x, a))
+            x = max(x, b)
+        if hi - x >= min_gap:
+            free.append((x, hi))
+        return free
+
+    def left_of(self, x: float) -> tuple[int, float]:
+        """Characters in boxes ending at or before ``x``, and where the rightmost of them ends."""
+        k = bisect.bisect_right(self.ends, x)
+        return self.end_weight[k], self.ends[k - 1] if k else 0.0
+
+    def right_of(self, x: float) -> tuple[int, float]:
+        """Characters in boxes starting at or after ``x``, and where the rightmost of them ends."""
+        k = bisect.bisect_left(self.starts, x)
+        return self.start_weight[-1] - self.start_weight[k], self.right_end[k] if k < len(self.starts) else 0.0
+
+
+def _intersect_spans(
+    a: list[tuple[float, float]], b: list[tuple[float, float]], min_gap: float
+) -> list[tuple[float, float]]:
+    out = []
+    for a0, a1 in a:
+        for b0, b1 in b:
+            lo, hi = max(a0, b0), min(a1, b1)
+            if hi - lo >= min_gap:
+                out.append((lo, hi))
+    return out
+
+
+def _two_column_gutter(
+    rows: Sequence[_RowProfile], gutters: list[tuple[float, float]], em: float
+) -> tuple[float, float] | None:
+    """The gutter among ``gutters`` with running text on both sides (most prose lines), or ``None``."""
+    best: tuple[int, tuple[float, float]] | None = None
+    for g0, g1 in gutters:
+        middle = (g0 + g1) / 2
+        prose = []
+        for lines in (
+            [line for line in (r.left_of(middle) for r in rows) if line[0]],
+            [line for line in (r.right_of(middle) for r in rows) if line[0]],
+        ):
+            edge = max((x1 for _, x1 in lines), default=0.0)
+            prose.append(sum(1 for n, x1 in lines if n >= 10 and x1 >= edge - 1.5 * em))
+        if min(prose) >= 2 and sum(prose) >= 6 and (best is None or sum(prose) > best[0]):
+            best = (sum(prose), (g0, g1))
+    return best[1] if best else None
+
+
 def size_key(size: float) -> float:
     """Font sizes rounded to half points, so that 12.0 and 11.96 compare equal."""
     return round(size * 2) / 2
@@ -233,6 +379,15 @@ def breaks_between(
         return True
     if (prev.bold >= 0.8) != (cur.bold >= 0.8) and (prev.bold <= 0.2 or cur.bold <= 0.2):
         return True
+    if (
+        prev.column_right is not None
+        and cur.column_right is not None
+        and cur.top < prev.top
+        and cur.x0 >= prev.x1 - 0.5 * em
+        and prev.x1 >= prev.column_right - em
+        and not ends_sentence(prev.text)
+    ):
+        return False  # a sentence running from the foot of one column to the head of the next
     if pitch is not None:
         if cur.top < prev.top + 0.5 * em:  # not below: another column or a stray object
             return True

@@ -75,6 +75,7 @@ from indexing.parsing.headings import (
 from indexing.parsing.layout import (
     Line,
     breaks_between,
+    column_regions,
     ends_sentence,
     expected_pitch,
     first_unit_length,
@@ -469,75 +470,39 @@ def _is_garbage(chars: list[str]) -> bool:
 def _build_lines(chars: list[Char], page: int, bold_fonts: set[int], width: float = 0.0) -> list[Line]:
     """Cluster characters into lines in reading order, building each line's text and metrics.
 
-    On a two-column page (see :func:`_gutter`), each band between full-width lines is read left column
-    first, then right column.
+    Parts of the page set in two columns (:func:`~indexing.parsing.layout.column_regions`: a gutter no
+    character crosses across a run of rows, running text on both sides) are read left column first, then
+    right column; full-width lines above, between and below them stay where they are.
     """
-    gutter = _gutter(chars, width) if width else None
-    if gutter is None:
-        return _row_lines(chars, page, bold_fonts)
-    g0, g1 = gutter
     rows = _rows(chars)
-    spanning = [r for r in rows if any(c[1] < g1 and c[3] > g0 for c in r if c[0].strip())]
-    taken = {id(c) for r in spanning for c in r}
-    left = [c for c in chars if id(c) not in taken and (c[1] + c[3]) / 2 < (g0 + g1) / 2]
-    right = [c for c in chars if id(c) not in taken and (c[1] + c[3]) / 2 >= (g0 + g1) / 2]
-    made = (_make_line(sorted(r, key=lambda c: c[1]), page, bold_fonts) for r in spanning)
-    breaks = sorted((ln for ln in made if ln is not None), key=lambda ln: ln.top)
+    visible = [c[5] for c in chars if c[0].strip()]
+    regions = []
+    if width and len(visible) >= 60:
+        em = statistics.median(visible)
+        regions = column_regions(rows, _char_span, _char_weight, width=width, em=em)
     out: list[Line] = []
-    cols = (_row_lines(left, page, bold_fonts), _row_lines(right, page, bold_fonts))
-    for col in cols:
-        edge = right_edge(col)
-        for ln in col:
-            ln.column_right = edge
-    pos = [0, 0]
-    for sep in [*breaks, None]:
-        limit = sep.top if sep is not None else math.inf
-        for k, col in enumerate(cols):
-            while pos[k] < len(col) and col[pos[k]].top < limit:
-                out.append(col[pos[k]])
-                pos[k] += 1
-        if sep is not None:
-            out.append(sep)
-    return out
+    done = 0
+    for region in regions:
+        out += _lines_of_rows(rows[done : region.first], page, bold_fonts)
+        inside = [c for r in rows[region.first : region.end] for c in r]
+        for col in (
+            _row_lines([c for c in inside if (c[1] + c[3]) / 2 < region.middle], page, bold_fonts),
+            _row_lines([c for c in inside if (c[1] + c[3]) / 2 >= region.middle], page, bold_fonts),
+        ):
+            edge = right_edge(col)
+            for ln in col:
+                ln.column_right = edge
+            out += col
+        done = region.end
+    return out + _lines_of_rows(rows[done:], page, bold_fonts)
 
 
-def _gutter(chars: list[Char], width: float) -> tuple[float, float] | None:
-    """The empty vertical strip between two columns of running text, or ``None`` on a one-column page.
+def _char_span(c: Char) -> tuple[float, float]:
+    return c[1], c[3]
 
-    Two columns: a strip in the middle of the page at least one character wide that almost no character
-    crosses, with at least six lines of ten or more characters on each side (so that a form with short
-    label/value pairs is not taken for columns).
-    """
-    visible = [c for c in chars if c[0].strip()]
-    if len(visible) < 120:
-        return None
-    em = sorted(c[5] for c in visible)[len(visible) // 2]
-    step = 2.0
-    bins = [0] * (int(width / step) + 2)
-    for c in visible:
-        for b in range(max(0, int(c[1] / step)), min(len(bins), int(c[3] / step) + 1)):
-            bins[b] += 1
-    lo, hi = int(0.3 * width / step), int(0.7 * width / step)
-    busy = sorted(v for v in bins if v)[len([v for v in bins if v]) // 2]
-    best: tuple[int, int] | None = None
-    start = None
-    for b in range(lo, hi + 1):
-        if bins[b] <= 0.2 * busy:  # a full-width title may cross the gutter
-            start = b if start is None else start
-            if best is None or b - start > best[1] - best[0]:
-                best = (start, b)
-        else:
-            start = None
-    if best is None or (best[1] - best[0] + 1) * step < em:
-        return None
-    g0, g1 = best[0] * step, (best[1] + 1) * step
-    sides = (
-        _row_lines([c for c in visible if c[3] <= g0 + 1], 0, set()),
-        _row_lines([c for c in visible if c[1] >= g1 - 1], 0, set()),
-    )
-    if all(sum(1 for ln in side if len(ln.text) >= 10) >= 6 for side in sides):
-        return g0, g1
-    return None
+
+def _char_weight(c: Char) -> int:
+    return 1 if c[0].strip() else 0
 
 
 def _rows(chars: list[Char]) -> list[list[Char]]:
@@ -546,8 +511,12 @@ def _rows(chars: list[Char]) -> list[list[Char]]:
 
 
 def _row_lines(chars: list[Char], page: int, bold_fonts: set[int]) -> list[Line]:
+    return _lines_of_rows(_rows(chars), page, bold_fonts)
+
+
+def _lines_of_rows(rows: list[list[Char]], page: int, bold_fonts: set[int]) -> list[Line]:
     lines = []
-    for g in _rows(chars):
+    for g in rows:
         line = _make_line(sorted(g, key=lambda c: c[1]), page, bold_fonts)
         if line is not None:
             lines.append(line)

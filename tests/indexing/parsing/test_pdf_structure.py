@@ -279,3 +279,68 @@ def test_run_in_heading_is_split_from_its_paragraph():
     ]
     assert doc.blocks[2].heading_path == ("一、学校概况", "（一）办学定位。")
     assert all(b.text in text + listing + figure for b in doc.blocks[1:])
+
+
+# --- two columns ----------------------------------------------------------------------------------------------
+
+
+def test_partial_two_column_region_under_a_full_width_title_is_read_column_by_column():
+    intro = LONG
+    left = "毕业生就业数据来源于学校毕业生就业数据库，数据统计截至2023年11月30日，涵盖全部毕业生就业信息，" * 2
+    left += "数据分析方法为全样本分析，抽样方法为分层抽样。"
+    right = "用人单位调研数据来源于第三方开展的重点用人单位调研问卷，问卷回收有效问卷229份。"
+    outro = "报告数据精确到小数点后两位，部分数据可能存在误差，属正常现象。"
+
+    def page(pen: Pen) -> None:
+        pen.line("编制说明", size=18)
+        pen.para(intro)
+        pen.line("数据来源", size=16, x=260)
+        top = pen.y
+        pen.para(left, x0=LEFT, x1=287)
+        bottom = pen.y
+        pen.y = top
+        pen.para(right, x0=308, x1=RIGHT)  # a shorter right column
+        pen.y = min(bottom, pen.y) - 10
+        pen.para(outro)
+
+    doc = parse(pages_pdf([page]))
+    assert [b.text for b in doc.blocks] == ["编制说明", intro, "数据来源", left, right, outro]
+
+
+def test_sentence_running_from_the_foot_of_the_left_column_to_the_head_of_the_right_is_one_paragraph():
+    text = "学校坚持以本为本，推进四个回归，" * 12 + "全面提高人才培养能力。"
+    second = "持续改进机制运行有效，用人单位满意度较高，毕业生就业率保持在95%以上。"
+
+    def page(pen: Pen) -> None:
+        lines = wrap(text, 287 - LEFT, 12)
+        cut = (len(lines) + 1) // 2
+        for k, line in enumerate(lines):
+            x, y = (LEFT, TOP - 18 * k) if k < cut else (308, TOP - 18 * (k - cut))
+            pen.c.setFont(CJK_FONT, 12)
+            pen.c.drawString(x, y, line)
+        pen.y = TOP - 18 * (len(lines) - cut)
+        pen.para(second, x0=308, x1=RIGHT)
+
+    doc = parse(pages_pdf([page]))
+    assert [b.text for b in doc.blocks] == [text, second]
+
+
+def test_ragged_borderless_two_column_list_is_read_row_by_row():
+    rows = [
+        ("本科毕业生人数统计", "四千八百一十三人整"),
+        ("研究生毕业生人数统计口径", "一千六百一十八人（含非全日制）"),
+        ("毕业去向落实率", "百分之九十五点一二左右"),
+        ("升学率（本科毕业生国内外）", "百分之三十二点六四"),
+        ("灵活就业比例统计", "较上年下降约二个百分点以上"),
+        ("用人单位满意度调查结果", "百分之九十八"),
+    ]
+
+    def page(pen: Pen) -> None:
+        for label, value in rows:
+            pen.c.setFont(CJK_FONT, 12)
+            pen.c.drawString(LEFT, pen.y, label)
+            pen.c.drawString(320, pen.y, value)
+            pen.y -= 22
+
+    doc = parse(pages_pdf([page]))
+    assert [b.text for b in doc.blocks] == [f"{label} {value}" for label, value in rows]
