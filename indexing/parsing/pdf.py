@@ -87,6 +87,7 @@ from indexing.parsing.layout import (
     right_edge,
     size_key,
 )
+from indexing.parsing.text import join_lines
 
 __all__ = ["parse_pdf"]
 
@@ -654,6 +655,126 @@ def _find_tables(page: _Page, bold_fonts: set[int]) -> None:
         page.chars = [c for i, c in enumerate(page.chars) if i not in taken]
 
 
+def _find_rule_tables(page: _Page, bold_fonts: set[int]) -> None:
+    """Find three-line tables (horizontal rules only: top, under the header, bottom) and take their
+    characters out of the flow.
+
+    Rules are horizontal edges at least a quarter of the page wide; rules drawn twice or as thin filled
+    rectangles (two edges a point apart) count once. Three or more rules of the same extent, with text
+    between each two of them and no vertical rule in between, frame a candidate. Columns come from the
+    characters: the stretches of x that the body rows' cells cover, separated by gaps common to all rows
+    (at least one character wide); rows are the text lines, lines set tight under each other (no cell
+    padding between them) being one row with wrapped cells. A candidate is a table only with at least two
+    columns and two body rows filling two or more cells: the lines of an ordinary paragraph between rules
+    run across any gap, so they make one column and stay in the flow.
+    """
+    rules: dict[tuple[int, int], list[float]] = {}
+    for e in page.edges:
+        if e["orientation"] == "h" and e["width"] >= 0.25 * page.width:
+            rules.setdefault((round(e["x0"] / 4), round(e["x1"] / 4)), []).append(e["top"])
+    verticals = [e for e in page.edges if e["orientation"] == "v"]
+    taken: set[int] = set()
+    for (a, b), tops in rules.items():
+        ys: list[float] = []
+        for y in sorted(tops):
+            if not ys or y - ys[-1] > 2.0:
+                ys.append(y)
+        if len(ys) < 3:
+            continue
+        x0, x1 = 4 * a - 2, 4 * b + 2
+        top, bottom = ys[0], ys[-1]
+        if any(x0 < v["x0"] < x1 and v["top"] < bottom - 2 and v["bottom"] > top + 2 for v in verticals):
+            continue  # ruled both ways: pdfplumber's table finder has had its chance
+        inside = [
+            i
+            for i, c in enumerate(page.chars)
+            if i not in taken and x0 <= (c[1] + c[3]) / 2 <= x1 and top < (c[2] + c[4]) / 2 < bottom
+        ]
+        bands = [
+            [i for i in inside if y0 < (page.chars[i][2] + page.chars[i][4]) / 2 < y1]
+            for y0, y1 in itertools.pairwise(ys)
+        ]
+        if any(not any(page.chars[i][0].strip() for i in band) for band in bands):
+            continue  # a stretch between two rules without text: a chart's grid, not a table
+        rows = _rule_table_rows([[page.chars[i] for i in band] for band in bands], page.number, bold_fonts)
+        if rows is None:
+            continue
+        taken.update(inside)
+        page.tables.append(_TableItem(top=top, rows=rows, page=page.number, last_page=page.number))
+    if taken:
+        page.chars = [c for i, c in enumerate(page.chars) if i not in taken]
+
+
+def _rule_table_rows(bands: list[list[Char]], page: int, bold_fonts: set[int]) -> list[list[str]] | None:
+    """Cells of a three-line table from the characters between its rules (the first band is the header),
+    or ``None`` when they do not form at least two columns and two filled body rows."""
+    lines: list[tuple[int, list[list[Char]]]] = []  # (band, cells as character runs)
+    em = 0.0
+    for k, band in enumerate(bands):
+        for row in _rows(band):
+            visible = sorted((c for c in row if c[0].strip()), key=lambda c: c[1])
+            if not visible:
+                continue
+            size = statistics.median(c[5] for c in visible)
+            em = max(em, size)
+            runs = [[visible[0]]]
+            for c in visible[1:]:
+                if c[1] - runs[-1][-1][3] >= 0.9 * size:
+                    runs.append([c])
+                else:
+                    runs[-1].append(c)
+            lines.append((k, runs))
+    body = [runs for k, runs in lines if k > 0]
+    spans = sorted((run[0][1], max(c[3] for c in run)) for runs in body for run in runs)
+    columns: list[list[float]] = []
+    for s0, s1 in spans:
+        if columns and s0 - columns[-1][1] < 0.9 * em:
+            columns[-1][1] = max(columns[-1][1], s1)
+        else:
+            columns.append([s0, s1])
+    if len(columns) < 2 or sum(1 for runs in body if len(runs) >= 2) < 2:
+        return None
+
+    def column(run: list[Char]) -> int:
+        r0, r1 = run[0][1], max(c[3] for c in run)
+        return max(range(len(columns)), key=lambda j: min(r1, columns[j][1]) - max(r0, columns[j][0]))
+
+    # Lines set tight under each other (no cell padding between them) are the wrapped lines of one row,
+    # unless two of them fill every cell (a table without padding). Each: band, top, bottom, cells.
+    cells_of: list[tuple[int, float, float, list[str]]] = []
+    for k, runs in lines:
+        cells = [""] * len(columns)
+        for run in runs:
+            line = _make_line(run, page, bold_fonts)
+            if line is not None:
+                j = column(run)
+                cells[j] = f"{cells[j]} {line.text}" if cells[j] else line.text
+        top = min(c[2] for run in runs for c in run)
+        bottom = max(c[4] for run in runs for c in run)
+        cells_of.append((k, top, bottom, cells))
+    rows: list[list[str]] = []
+    group: list[list[str]] = []
+    for idx, (k, top, _, cells) in enumerate(cells_of):
+        if group and (cells_of[idx - 1][0] != k or top - cells_of[idx - 1][2] >= 0.35 * em):
+            rows += _merge_wrapped(group)
+            group = []
+        group.append(cells)
+    rows += _merge_wrapped(group)
+    return _tidy_rows(rows)
+
+
+def _merge_wrapped(lines: list[list[str]]) -> list[list[str]]:
+    """Tightly set table lines as rows: one row with each cell's wrapped text joined, or one row per line
+    when two or more lines fill every cell they can (single-line rows without padding)."""
+    filled = [sum(1 for c in cells if c) for cells in lines]
+    if not lines or filled.count(max(filled)) >= 2:
+        return lines
+    merged = [""] * len(lines[0])
+    for cells in lines:
+        merged = [join_lines([a, b]) if a and b else a or b for a, b in zip(merged, cells, strict=True)]
+    return [merged]
+
+
 def _tidy_rows(rows: list[list[str]]) -> list[list[str]]:
     """Drop empty rows and columns that are empty in every row (slivers from misaligned borders)."""
     rows = [r for r in rows if any(r)]
@@ -1207,6 +1328,7 @@ def _parse_pages(pdf, n: int, *, doc_id: str, name: str, options: ParseOptions) 
                 p.chars = []
                 continue
         _find_tables(p, bold_fonts)
+        _find_rule_tables(p, bold_fonts)
         p.lines = _build_lines(p.chars, p.number, bold_fonts, p.width)
         p.chars = []
 

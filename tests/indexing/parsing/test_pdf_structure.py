@@ -344,3 +344,67 @@ def test_ragged_borderless_two_column_list_is_read_row_by_row():
 
     doc = parse(pages_pdf([page]))
     assert [b.text for b in doc.blocks] == [f"{label} {value}" for label, value in rows]
+
+
+# --- three-line tables ----------------------------------------------------------------------------------------
+
+
+def booktabs_pdf(flow: Sequence[tuple[str, object]]) -> bytes:
+    """Paragraphs (``("para", text)``), three-line tables (``("table", rows)``: rules above and below the
+    header and below the last row, none vertical) and notes framed by the same three rules
+    (``("framed", (title, text))``), typeset with reportlab's platypus."""
+    import io
+
+    from reportlab.lib import colors
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.styles import ParagraphStyle
+    from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+
+    canvas_pdf(lambda c, i: None)  # registers the CJK font
+    body = ParagraphStyle("b", fontName=CJK_FONT, fontSize=12, leading=18, wordWrap="CJK", firstLineIndent=24)
+    cell = ParagraphStyle("c", fontName=CJK_FONT, fontSize=10.5, leading=13, wordWrap="CJK")
+    story: list = []
+    for kind, content in flow:
+        if kind == "para":
+            story.append(Paragraph(str(content), body))
+        else:
+            if kind == "framed":  # a titled note in a box of rules: one column of prose
+                title, text = content  # type: ignore[misc]
+                t = Table([[Paragraph(title, body)], [Paragraph(text, body)]], colWidths=[451])
+            else:
+                rows = [[Paragraph(c, cell) for c in r] for r in content]  # type: ignore[union-attr]
+                t = Table(rows, colWidths=[440 / len(rows[0])] * len(rows[0]))  # long names wrap in their cell
+            t.setStyle(
+                TableStyle(
+                    [
+                        ("LINEABOVE", (0, 0), (-1, 0), 1.5, colors.black),
+                        ("LINEBELOW", (0, 0), (-1, 0), 0.75, colors.black),
+                        ("LINEBELOW", (0, -1), (-1, -1), 1.5, colors.black),
+                    ]
+                )
+            )
+            story += [Spacer(1, 8), t, Spacer(1, 8)]
+    buf = io.BytesIO()
+    SimpleDocTemplate(buf, pagesize=A4, leftMargin=72, rightMargin=72, topMargin=72, bottomMargin=72).build(story)
+    return buf.getvalue()
+
+
+def test_three_line_table_is_rebuilt_with_columns_from_character_positions():
+    rows = (
+        ("学院", "毕业生人数", "毕业去向落实率", "升学率"),
+        ("化学与环境工程学院", "612", "92.15%", "35.20%"),
+        ("机电工程学院", "587", "90.46%", "28.11%"),
+        ("计算机科学与工程学院（人工智能学院）", "701", "93.01%", "22.54%"),
+        ("外语学院", "143", "88.81%", "18.18%"),
+    )
+    doc = parse(booktabs_pdf([("para", LONG), ("table", rows), ("para", SHORT)]))
+    assert [b.kind for b in doc.blocks] == [BlockKind.PARAGRAPH, BlockKind.TABLE, BlockKind.PARAGRAPH]
+    assert doc.blocks[1].rows == rows
+    assert doc.blocks[0].text == LONG and doc.blocks[2].text == SHORT
+
+
+def test_paragraph_between_rules_is_not_a_table():
+    note = "本报告毕业去向落实率按教育部统计口径计算，升学包括国内升学和出国（境）深造，数据截至2023年12月31日。"
+    doc = parse(booktabs_pdf([("para", LONG), ("framed", ("统计口径说明", note)), ("para", SHORT)]))
+    assert BlockKind.TABLE not in [b.kind for b in doc.blocks]
+    assert [b.text for b in doc.blocks] == [LONG, "统计口径说明", note, SHORT]
