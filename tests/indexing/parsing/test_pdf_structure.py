@@ -9,10 +9,10 @@ from dataclasses import dataclass
 
 import pytest
 
-from indexing.models import Block, BlockKind, Document
+from indexing.models import Block, BlockKind, Document, TextSource
 from indexing.options import ParseOptions
 from indexing.parsing.pdf import parse_pdf
-from tests.indexing.parsing.pdf_factory import CJK_FONT, canvas_pdf
+from tests.indexing.parsing.pdf_factory import CJK_FONT, canvas_pdf, has_cjk_font, scanned_pdf
 
 pytestmark = pytest.mark.unit
 
@@ -408,3 +408,17 @@ def test_paragraph_between_rules_is_not_a_table():
     doc = parse(booktabs_pdf([("para", LONG), ("framed", ("统计口径说明", note)), ("para", SHORT)]))
     assert BlockKind.TABLE not in [b.kind for b in doc.blocks]
     assert [b.text for b in doc.blocks] == [LONG, "统计口径说明", note, SHORT]
+
+
+# --- OCR'd pages ------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.skipif(not has_cjk_font(), reason="fonts-wqy-zenhei is not installed")
+def test_ocr_lines_are_headings_only_on_numbering_evidence():
+    data = scanned_pdf(["一、办学定位", LONG, "● 覆盖全体教师", SHORT], heading="学校概况与办学特色")
+    doc = parse_pdf(data, doc_id="test", name="scan.pdf", options=ParseOptions(ocr=True))
+    assert {b.source for b in doc.blocks} == {TextSource.OCR}
+    kinds = {b.text: b.kind for b in doc.blocks}
+    assert kinds["学校概况与办学特色"] is BlockKind.PARAGRAPH  # set larger, but OCR sizes are no evidence
+    assert kinds["一、办学定位"] is BlockKind.HEADING
+    assert [b.kind for b in doc.blocks if "覆盖全体教师" in b.text] == [BlockKind.LIST_ITEM]
