@@ -395,8 +395,8 @@ def _align_rows(rows: Sequence[_Row], leaves: Sequence[_Leaf]) -> tuple[dict[int
     for row in rows:
         for c in row.filled:
             k = sure.get(row.index, {}).get(c.col)
-            if k is not None:
-                votes[k]["value" if c.is_value else "text"] += 1
+            if k is not None and c.kind is not _CellKind.NO_VALUE:  # a placeholder says nothing of its column
+                votes[k]["value" if c.kind is _CellKind.FIGURE else "text"] += 1
     value_leaf = [v["value"] > 0 and v["value"] >= v["text"] for v in votes]
     aligned: dict[int, _Alignment] = {}
     for row in rows:
@@ -429,6 +429,8 @@ def _row_labels(
             continue
         if k is not None and k in label_leaves:
             level = label_leaves.index(k)
+        elif k is not None and k < len(leaves) and leaves[k].col > max(leaves[i].col for i in label_leaves or [k]):
+            continue  # an attribute column (500强标签) between the row's name and its values
         else:
             left = [i for i, leaf_k in enumerate(label_leaves) if leaves[leaf_k].col <= c.col]
             level = left[-1] if left else 0
@@ -509,7 +511,7 @@ def _matrix_facts(table: _Table, body: Sequence[_Row], leaves: Sequence[_Leaf]) 
     aligned, value_leaf = _align_rows(body, leaves)
     content = [k for k, leaf in enumerate(leaves) if not leaf.is_serial]
     first_value = next((k for k in content if value_leaf[k]), len(leaves))
-    label_leaves = [k for k in content if k < first_value]
+    label_leaves = _identity_leaves([k for k in content if k < first_value], body, aligned)
     # value columns right of a second text column (名称 | 人数 | 地域 | 人数) cannot be told apart from labels
     attribute = next((k for k in content if k > first_value and not value_leaf[k]), len(leaves))
     value_leaves = [k for k in content if value_leaf[k] and k < attribute]
@@ -552,6 +554,26 @@ def _matrix_facts(table: _Table, body: Sequence[_Row], leaves: Sequence[_Leaf]) 
             if c.kind is _CellKind.FIGURE and c.figure is not None and k in value_leaves:
                 facts.append(_cell_fact(table, row, c, c.figure, leaves[k], row_label, row_unit, row_period, key_value))
     return facts
+
+
+def _identity_leaves(label_leaves: list[int], body: Sequence[_Row], aligned: dict[int, _Alignment]) -> list[int]:
+    """The label columns that name a row: up to the one with the most distinct labels.
+
+    In ``学院 | 专业 | 人数`` the 专业 names the row and 学院 groups it; in ``企业名称 | 500强标签 | 人数`` the
+    name does and the tag, repeated from row to row, is an attribute, not part of the row's name.
+    """
+    if len(label_leaves) < 2:
+        return label_leaves
+    distinct: dict[int, set[str]] = {k: set() for k in label_leaves}
+    for row in body:
+        alignment = aligned.get(row.index, {})
+        for c in row.filled:
+            k = alignment.get(c.col)
+            if c.kind is _CellKind.TEXT and k in distinct:
+                distinct[k].add(c.text)
+    most = max(len(v) for v in distinct.values())
+    identity = max(k for k in label_leaves if len(distinct[k]) == most)
+    return [k for k in label_leaves if k <= identity]
 
 
 def _unbalanced(text: str) -> bool:
@@ -628,7 +650,7 @@ _SUBJECT_BREAKS = "，,；;：:。！？!?\n为是于"
 _LEADING_WORDS = re.compile(r"^(?:[0-9]{1,2}(?=[" + _CJK + r"])|其中|另外|此外|同时|并且|以及|而且|即)+")
 # Verbs before a figure; a single character only where it does not end a word (会计, 人均, 所在, 所有, 公共).
 _TRAILING_WORDS = re.compile(
-    r"(?:分别为|分别是|约为|均为|共计|合计|达到|为|是|了|(?<![发])达|(?<![会统设估审总])计|(?<![人平生])均|"
+    r"(?:分别为|分别是|约为|均为|共计|合计|共有|达到|(?:始终|一直|仍然?|均|都)?(?:保持|维持|稳定)在|为|是|了|(?<![发])达|(?<![会统设估审总])计|(?<![人平生])均|"
     r"(?<![所存现])在|(?<![所拥具现共没])有|(?<![公总])共|(?<![而])已)+$"
 )
 # A metric made only of such words names nothing.
@@ -637,6 +659,13 @@ _EMPTY_METRIC_RE = re.compile(r"^(?:共有|现有|拥有|建有|设有|有|共|�
 _INNER_FOOTNOTE_RE = re.compile(
     r"(?<=[" + _CJK + r"])[0-9]{1,2}(?=[" + _CJK + r"])(?![年月日届级期周天次个名人项所门家篇倍岁分])"
 )
+# Populations a report breaks its figures down by; a sentence that opens with one is about it throughout.
+_POPULATION_RE = re.compile(
+    r"(?:全体|本科|专科|高职|研究生|硕士研究生|博士研究生|硕士|博士)(?:毕业生|生)|研究生|男生|女生|"
+    r"省内生源|省外生源|少数民族生源|汉族生源"
+)
+_WHOLE_RE = re.compile(r"全校|学校|总体|整体|全部|所有")
+_REACHED_RE = re.compile(r"(?:增长|增加|上升|提高|提升|下降|降低|减少|扩大|缩小)(?:至|到)\s*$")
 _ROUNDED_RE = re.compile(r"(?:近|约|超过|接近|将近|逾)?(?:[一二两三四五六七八九十]成|半数|过半|大半|多半)(?:以上)?$")
 _CHANGE_RE = re.compile(
     r"提高|提升|上升|下降|增长|增加|减少|降低|同比|环比|较上|较去|较前|相比|相较|比上|比去|高于|低于|增幅|降幅|变化|"
@@ -645,7 +674,8 @@ _CHANGE_RE = re.compile(
 _RANK_RE = re.compile(r"排名|位列|排行|名列|位居|位于|第$|前$|后$|Top$|TOP$|top$")
 _CLASSIFIERS = set("个项所门名家篇种条座批台套件位间场")
 _NOUN_STOP_RE = re.compile(
-    r"[，,、；;：:。！？!?（(“”「」\s]|的|进入|获得|获|入选|通过|进行|开展|展开|为|是|在|中|被|和|与|及|等|均|共|占|达"
+    r"[，,、；;：:。！？!?（(“”「」\s0-9]|的|进入|获得|获|入选|通过|进行|开展|展开|参加|参与|举办|提供|实现|完成|"
+    r"为|是|在|中|被|和|与|及|等|均|共|占|达|到|来|赴"
 )
 _SENTENCE_UNITLESS_VERBS = ("为", "是", "达到", "达")
 
@@ -770,9 +800,10 @@ def _sentence_facts(block: Block) -> list[Fact]:
             if named is None:
                 continue
             period = next((p.text for p in reversed(periods) if p.end <= fig.start), None)
+            metric = _with_population(named.metric, _population(sentence, fig.start))
             facts.append(
                 Fact(
-                    metric=named.metric,
+                    metric=metric,
                     value=fig.value,
                     unit=fig.unit,
                     text=fig.text,
@@ -786,8 +817,30 @@ def _sentence_facts(block: Block) -> list[Fact]:
                     qualifier=fig.qualifier or named.qualifier,
                 )
             )
-            previous = (named.metric, fig.end)
+            previous = (metric, fig.end)
     return facts
+
+
+def _population(sentence: str, pos: int) -> str | None:
+    """The population the clause holding ``pos``, or the nearest clause before it, opens with (``本科毕业生……``)."""
+    starts = [0] + [i + 1 for i, ch in enumerate(sentence[:pos]) if ch in _CLAUSE_BREAKS]
+    for start in reversed(starts):
+        clause = re.sub(r"^[0-9]{4}(?:[-–~至][0-9]{4})?(?:届|年|学年)的?", "", sentence[start:pos])
+        m = _POPULATION_RE.match(clause)
+        if m:
+            return m.group(0)
+        if _WHOLE_RE.match(clause):
+            return None  # "全校……": about everyone
+    return None
+
+
+def _with_population(metric: str, population: str | None) -> str:
+    """The metric of a sentence about one population (``研究生毕业生……``) carries that population when it
+    names none itself: ``毕业去向落实率`` → ``研究生毕业生毕业去向落实率``; ``武汉理工大学 · 人数`` →
+    ``研究生毕业生/武汉理工大学 · 人数``."""
+    if not population or _POPULATION_RE.search(metric) or _WHOLE_RE.search(metric):
+        return metric
+    return f"{population}/{metric}" if MATRIX_SEPARATOR in metric else population + metric
 
 
 def _sentence_metric(
@@ -811,7 +864,10 @@ def _sentence_metric(
     region = sentence[start : fig.start]
     if re.search(r"[=＝*×/÷]", region) or _RANK_RE.search(region.strip()):
         return None  # a formula (落实率=落实人数/总人数*100%) or a rank (位列第19, 前1%)
-    if _CHANGE_RE.search(region) and fig.unit not in ("个百分点", "百分点"):
+    reached = _REACHED_RE.search(region)
+    if reached:  # "规模增长至4567人": the level reached, not the change
+        region = region[: reached.start()]
+    elif _CHANGE_RE.search(region) and fig.unit not in ("个百分点", "百分点"):
         return None  # a change written in % reads like a level; only 百分点 marks it as a change
     qualifier = "约" if re.search(r"约为?\s*$", region) else None
     if fig.kind is FigureKind.COUNT:
@@ -822,7 +878,7 @@ def _sentence_metric(
             return None
     label = _clean_metric(region)
     prev_metric = previous[0] if previous else None
-    if paren is not None:
+    if paren is not None and not re.search(r"(?:为|是|达到?)\s*$", region):
         subject = _subject_before(sentence, paren, figure_ends)
         if subject is None:
             # "3046人（占比92.14%）": the parenthesis describes the figure before it, named by that fact
