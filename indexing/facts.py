@@ -43,6 +43,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import Enum
+from functools import cached_property
 
 from indexing.figures import (
     Figure,
@@ -223,11 +224,11 @@ class _Row:
     line: str
     cells: tuple[_Cell, ...]
 
-    @property
+    @cached_property
     def filled(self) -> tuple[_Cell, ...]:
         return tuple(c for c in self.cells if c.kind is not _CellKind.EMPTY)
 
-    @property
+    @cached_property
     def has_values(self) -> bool:
         return any(c.kind is _CellKind.FIGURE for c in self.cells)
 

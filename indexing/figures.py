@@ -33,6 +33,7 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
+from functools import lru_cache
 
 
 class FigureKind(StrEnum):
@@ -229,6 +230,7 @@ _NOT_FIGURES = (
 )
 _BARE_YEAR_RE = re.compile(r"(?<![0-9.,])" + _YEAR + r"(?![0-9.,%])")
 _SECTION_NUMBER_RE = re.compile(r"^\s*(?P<number>[0-9]{1,2}(?:\.[0-9]{1,2})*)(?:[.、)]|\s+)?(?=[\u4e00-\u9fff])")
+_ANY_DIGIT_RE = re.compile(r"[0-9]")
 _NO_VALUE_RE = re.compile(
     r"^(?:[—–\-－_/／\\×xX*…·.。]+|未统计|暂无(?:数据)?|无数据|不适用|未填报?|不详|空|N/?A|n/?a|null|None|/|无)$"
 )
@@ -362,7 +364,7 @@ def find_figures(text: str) -> list[Figure]:
         Figures with offsets into ``text``; ``text[f.start:f.end] == f.text``.
     """
     t = half_width(text)
-    mask = _masked(t)
+    mask = _masked(t) if _ANY_DIGIT_RE.search(t) else [False] * len(t)
     taken = [False] * len(t)
     found: list[Figure] = []
 
@@ -458,6 +460,10 @@ def _finish(
     return Figure(kind, value, unit, text[start:end], start, end, qualifier, marker)
 
 
+_PLAIN_CELL_RE = re.compile(r"(?P<num>[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?|[0-9]+(?:\.[0-9]+)?)(?P<pct>\s*%)?")
+
+
+@lru_cache(maxsize=8192)
 def parse_figure(cell: str) -> Figure | None:
     """Read a whole table cell as one figure.
 
@@ -468,11 +474,17 @@ def parse_figure(cell: str) -> Figure | None:
         The figure, its offsets relative to ``cell``; ``None`` for a placeholder ("—", "/", "未统计", blank),
         text, a date or period (``2023届``), or a cell holding more than one figure (``3046（92.14%）``).
     """
-    if is_no_value(cell):
-        return None
     t = half_width(cell)
     stripped = t.strip()
     lead = len(t) - len(t.lstrip())
+    plain = _PLAIN_CELL_RE.fullmatch(stripped)
+    if plain and not re.fullmatch(_YEAR, stripped):  # the common cell (494, 10.26%) needs no full grammar
+        kind, unit = (FigureKind.PERCENT, "%") if plain.group("pct") else (FigureKind.COUNT, "")
+        return Figure(
+            kind, _value(plain.group("num")), unit, cell[lead : lead + len(stripped)], lead, lead + len(stripped)
+        )
+    if is_no_value(cell):
+        return None
     if re.fullmatch(_YEAR, stripped):
         # a bare 2023 in a cell can be a count; a period needs a 年/届 suffix, so keep it as a number
         value = _value(stripped)
