@@ -648,7 +648,10 @@ _SENTENCE_RE = re.compile(r"[^。！？；;!?\n]+[。！？；;!?]?")
 _CLAUSE_BREAKS = "，,；;：:。！？!?\n"
 _SUBJECT_BREAKS = "，,；;：:。！？!?\n为是于"
 # Connectives are dropped; verbs that are part of what is counted (现有, 开设, 向社会输送) are kept.
-_LEADING_WORDS = re.compile(r"^(?:[0-9]{1,2}(?=[" + _CJK + r"])|其中|另外|此外|同时|并且|以及|而且|即)+")
+_LEADING_WORDS = re.compile(
+    r"^(?:[0-9]{1,2}(?=[" + _CJK + r"])|其中|另外|此外|同时|并且|以及|而且|即|及|和|与|而|"
+    r"相较而言|相比之下|相比而言|总体来看|整体来看|综合来看|总体而言|整体而言)+"
+)
 # Verbs before a figure; a single character only where it does not end a word (会计, 人均, 所在, 所有, 公共).
 _TRAILING_WORDS = re.compile(
     r"(?:分别为|分别是|约为|均为|共计|合计|共有|达到|(?:始终|一直|仍然?|均|都)?(?:保持|维持|稳定)在|为|是|了|(?<![发])达|(?<![会统设估审总])计|(?<![人平生])均|"
@@ -665,6 +668,9 @@ _POPULATION_RE = re.compile(
     r"(?:全体|本科|专科|高职|研究生|硕士研究生|博士研究生|硕士|博士)(?:毕业生|生)|研究生|男生|女生|"
     r"省内生源|省外生源|少数民族生源|汉族生源"
 )
+_QUOTED_END_RE = re.compile(r"[“\"「]([^“”\"「」]{1,40})[”\"」][0-9]{0,2}\s*$")
+_JUDGEMENT_RE = re.compile(r"(?:较|最|更|偏)(?:高|低|多|少|好|差|大|小|强|弱|快|慢)$|突出$|明显$")
+_GENERIC_NOUNS = {"方面", "维度", "指标", "部分", "环节", "层面", "角度", "类别", "类型", "阶段", "步骤"}
 _WHOLE_RE = re.compile(r"全校|学校|总体|整体|全部|所有")
 _REACHED_RE = re.compile(r"(?:增长|增加|上升|提高|提升|下降|降低|减少|扩大|缩小)(?:至|到)\s*$")
 _ROUNDED_RE = re.compile(r"(?:近|约|超过|接近|将近|逾)?(?:[一二两三四五六七八九十]成|半数|过半|大半|多半)(?:以上)?$")
@@ -676,7 +682,7 @@ _RANK_RE = re.compile(r"排名|位列|排行|名列|位居|位于|第$|前$|后$
 _CLASSIFIERS = set("个项所门名家篇种条座批台套件位间场")
 _NOUN_STOP_RE = re.compile(
     r"[，,、；;：:。！？!?（(“”「」\s0-9]|的|进入|获得|获|入选|通过|进行|开展|展开|参加|参与|举办|提供|实现|完成|"
-    r"为|是|在|中|被|和|与|及|等|均|共|占|达|到|来|赴"
+    r"为|是|在|中|被|和|与|及|等|均|共|占|达|到|来|赴|并|将"
 )
 _SENTENCE_UNITLESS_VERBS = ("为", "是", "达到", "达")
 
@@ -709,9 +715,14 @@ def _subject_before(sentence: str, paren: int, figure_ends: Sequence[int]) -> st
     """The name a parenthesis describes: the words before it back to a clause break, 为/是, or "）、"."""
     if paren in figure_ends:
         return None  # "3046人（占比92.14%）": the parenthesis describes a figure, handled by the caller
+    quoted = _QUOTED_END_RE.search(sentence[:paren])
+    if quoted:  # "集中在“5天”（占比53.62%）": the quoted name, whatever comes before it
+        return _clean_metric(quoted.group(1), verbs=False) or None
     depth, i = 0, paren - 1
     while i >= 0:
         ch = sentence[i]
+        if ch in "）)" and depth == 0 and re.search(r"[0-9]", sentence[max(0, i - 12) : i]):
+            break  # "满意度（满意度96.99%）及推荐度（98.19%）": the name starts after the first figure's parenthesis
         if ch in "）)":
             depth += 1
         elif ch in "（(":
@@ -723,6 +734,8 @@ def _subject_before(sentence: str, paren: int, figure_ends: Sequence[int]) -> st
         i -= 1
     # "留鄂就业率近六成（57.46%）": the parenthesis gives the exact figure of a rounded one
     subject = _ROUNDED_RE.sub("", _clean_metric(sentence[i + 1 : paren], verbs=False))
+    if _JUDGEMENT_RE.search(subject):
+        return None  # "研究生毕业生评价较高（95.60%）": the words judge the figure, they do not name it
     return subject or None
 
 
@@ -743,7 +756,9 @@ def _clean_metric(region: str, verbs: bool = True) -> str:
             break
     if "等" in t:
         tail = t.rsplit("等", 1)[1]
-        if tail and not tail.startswith("级"):
+        if not tail:
+            return ""  # "……专业有制药工程、动画等21个": a list, the thing counted is not named
+        if not tail.startswith("级"):
             t = tail
     t = t.replace("“", "").replace("”", "").replace("「", "").replace("」", "")
     return t
@@ -780,6 +795,7 @@ class _Named:
 
     metric: str
     qualifier: str | None = None
+    is_subject: bool = False  # named after the name a parenthesis describes: 化工与制药学院（633人）
 
 
 def _sentence_facts(block: Block) -> list[Fact]:
@@ -801,7 +817,7 @@ def _sentence_facts(block: Block) -> list[Fact]:
             if named is None:
                 continue
             period = next((p.text for p in reversed(periods) if p.end <= fig.start), None)
-            metric = _with_population(named.metric, _population(sentence, fig.start))
+            metric = _with_population(named, _population(sentence, fig.start))
             facts.append(
                 Fact(
                     metric=metric,
@@ -826,7 +842,8 @@ def _population(sentence: str, pos: int) -> str | None:
     """The population the clause holding ``pos``, or the nearest clause before it, opens with (``本科毕业生……``)."""
     starts = [0] + [i + 1 for i, ch in enumerate(sentence[:pos]) if ch in _CLAUSE_BREAKS]
     for start in reversed(starts):
-        clause = re.sub(r"^[0-9]{4}(?:[-–~至][0-9]{4})?(?:届|年|学年)的?", "", sentence[start:pos])
+        clause = _LEADING_WORDS.sub("", sentence[start:pos].lstrip())
+        clause = re.sub(r"^[0-9]{4}(?:[-–~至][0-9]{4})?(?:届|年|学年)的?", "", clause)
         m = _POPULATION_RE.match(clause)
         if m:
             return m.group(0)
@@ -835,13 +852,14 @@ def _population(sentence: str, pos: int) -> str | None:
     return None
 
 
-def _with_population(metric: str, population: str | None) -> str:
+def _with_population(named: _Named, population: str | None) -> str:
     """The metric of a sentence about one population (``研究生毕业生……``) carries that population when it
     names none itself: ``毕业去向落实率`` → ``研究生毕业生毕业去向落实率``; ``武汉理工大学 · 人数`` →
     ``研究生毕业生/武汉理工大学 · 人数``."""
+    metric = named.metric
     if not population or _POPULATION_RE.search(metric) or _WHOLE_RE.search(metric):
         return metric
-    return f"{population}/{metric}" if MATRIX_SEPARATOR in metric else population + metric
+    return f"{population}/{metric}" if named.is_subject else population + metric
 
 
 def _sentence_metric(
@@ -863,6 +881,8 @@ def _sentence_metric(
         return None  # "是……的1.5倍" compares
     start = max(clause_start, cut, (paren + 1) if paren is not None else 0)
     region = sentence[start : fig.start]
+    if sentence[: fig.start].count("“") > sentence[: fig.start].count("”"):
+        return None  # "“离职3次及以上”": the figure is part of a quoted name
     if re.search(r"[=＝*×/÷]", region) or _RANK_RE.search(region.strip()):
         return None  # a formula (落实率=落实人数/总人数*100%) or a rank (位列第19, 前1%)
     reached = _REACHED_RE.search(region)
@@ -885,17 +905,19 @@ def _sentence_metric(
             # "3046人（占比92.14%）": the parenthesis describes the figure before it, named by that fact
             if previous is None or previous[1] != paren:
                 return None
+            if re.search(r"[率度]$", label) and _is_metric(label):
+                return _Named(label, qualifier)  # "国内升学1512人（国内升学率31.41%）": a metric of its own
             subject = previous[0].split(MATRIX_SEPARATOR)[0]
         if not _is_metric(subject) or len(subject) > 30:
             return None
-        return _Named(f"{subject}{MATRIX_SEPARATOR}{label}" if label else subject, qualifier)
+        return _Named(f"{subject}{MATRIX_SEPARATOR}{label}" if label else subject, qualifier, is_subject=True)
     if fig.unit[-1:] in _CLASSIFIERS and fig.unit not in ("个月",):
         nxt = sentence[fig.end : fig.end + 1]
         if nxt and re.match(f"[{_CJK}“]", nxt) and not _NOUN_STOP_RE.match(nxt):
             # "2个博士后科研流动站": the classifier counts the noun after it
             noun = _following_noun(sentence, fig.end)
-            if noun is None:
-                return None
+            if noun is None or any(noun.startswith(g) for g in _GENERIC_NOUNS):
+                return None  # "从十个方面进行分析" counts the report's own sections
             head = label if start == clause_start else ""
             metric = head + noun
             return _Named(metric, qualifier) if _is_metric(metric) and len(metric) >= 3 else None
@@ -904,7 +926,8 @@ def _sentence_metric(
         if not prev_metric or not label or MATRIX_SEPARATOR in prev_metric:
             return None
         return _Named(prev_metric + label, qualifier)
-    if prev_metric and start == clause_start and MATRIX_SEPARATOR not in prev_metric:
+    adjacent = previous is not None and sum(ch in _CLAUSE_BREAKS for ch in sentence[previous[1] : clause_start]) == 1
+    if prev_metric and adjacent and start == clause_start and MATRIX_SEPARATOR not in prev_metric and "“" not in region:
         label = _inherit_subject(prev_metric, label)
     if not _is_metric(label):
         return None
@@ -918,6 +941,8 @@ def _inherit_subject(previous: str, label: str) -> str:
     ``男生毕业去向落实率``. The subject is what precedes, in the previous metric, the longest start of this
     metric that it contains (at least two characters, subject at most eight).
     """
+    if previous.endswith(label):
+        return label  # "“非常满意”占比…，“满意”占比": a sibling category, not a clause without subject
     for size in range(len(label), 1, -1):
         k = previous.rfind(label[:size])
         if k > 0:
