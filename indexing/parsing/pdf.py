@@ -128,6 +128,8 @@ class _TableItem:
     rows: list[list[str]]
     page: int
     last_page: int  # a table continued on following pages is merged into one item
+    source: TextSource = TextSource.TEXT_LAYER
+    ocr_confidence: float | None = None
 
 
 @dataclass
@@ -1036,7 +1038,18 @@ def _classify(
     for item in items:
         if isinstance(item, _TableItem):
             rows = tuple(tuple(r) for r in item.rows)
-            cands.append(_Candidate(RawBlock(BlockKind.TABLE, render_table(rows), page=item.page, rows=rows)))
+            cands.append(
+                _Candidate(
+                    RawBlock(
+                        BlockKind.TABLE,
+                        render_table(rows),
+                        page=item.page,
+                        rows=rows,
+                        source=item.source,
+                        ocr_confidence=item.ocr_confidence,
+                    )
+                )
+            )
             continue
         parts = [item.lines]
         first = item.lines[0]
@@ -1444,10 +1457,26 @@ def _ocr_pages(pdf, pages: list[_Page], options: ParseOptions, warnings: _Warnin
         same_space = rotation == 0 and abs(p.width - result.width) < 1 and abs(p.height - result.height) < 1
         keep = p.lines if same_space else []
         added = [o for o in result.lines if not any(_overlap(o, t) for t in keep)]
-        p.lines = sorted(keep + added, key=lambda ln: (ln.top, ln.x0))
+        # OCR lines come in reading order (column by column); a kept line goes before the first below it.
+        p.lines = added
+        for line in sorted(keep, key=lambda ln: ln.top):
+            k = next((i for i, o in enumerate(p.lines) if o.top > line.top), len(p.lines))
+            p.lines.insert(k, line)
+        p.tables += [
+            _TableItem(
+                top=t.top,
+                rows=[list(r) for r in t.rows],
+                page=p.number,
+                last_page=p.number,
+                source=TextSource.OCR,
+                ocr_confidence=t.confidence,
+            )
+            for t in result.tables
+        ]
         p.width, p.height = result.width, result.height
-        if sum(len(ln.text) for ln in added) >= sum(len(ln.text) for ln in keep):
+        read = sum(len(ln.text) for ln in added) + sum(len(c) for t in result.tables for r in t.rows for c in r)
+        if read >= sum(len(ln.text) for ln in keep):
             p.source = TextSource.OCR
         p.ocr_confidence = result.confidence
-        if not result.lines:
+        if not result.lines and not result.tables:
             warnings.add("PDF_OCR_NO_TEXT", p.number, "read by OCR, but no text was found")

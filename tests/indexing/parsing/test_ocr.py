@@ -12,7 +12,8 @@ import pytest
 from indexing.models import BlockKind, TextSource
 from indexing.options import ParseOptions
 from indexing.parsing import ocr
-from indexing.parsing.ocr import OcrLine, group_paragraphs, normalize_ocr_text, to_layout_lines
+from indexing.parsing.layout import group_paragraphs
+from indexing.parsing.ocr import OcrLine, layout_page, normalize_ocr_text
 from indexing.parsing.pdf import parse_pdf
 from tests.indexing.parsing.pdf_factory import (
     CJK_FONT,
@@ -54,7 +55,7 @@ def test_ocr_lines_are_grouped_into_paragraphs_like_text_lines():
         _line("流本科专业12个。", 100, 180, 300),
         _line("持续改进机制运行有效，用人单位满意度较高。", 150, 220, 675),
     ]
-    paras = group_paragraphs(lines)
+    paras = group_paragraphs(layout_page(lines).lines)
     assert ["".join(ln.text for ln in p) for p in paras] == [
         "学校坚持立德树人根本任务，深入推进本科教育教学改革，构建了校院两级教"
         "学质量保障体系，完善了课程思政与专业思政协同机制，近三年新增国家级一流本科专业12个。",
@@ -65,7 +66,7 @@ def test_ocr_lines_are_grouped_into_paragraphs_like_text_lines():
 
 def test_boxes_on_one_row_become_one_line_in_points():
     lines = [_line("姓名", 100, 100, 150, h=25), _line("张三", 400, 102, 450, h=25), _line("下一行", 100, 150, 175)]
-    out = to_layout_lines(lines, scale=2.0, page=3)
+    out = layout_page(lines, scale=2.0, page=3).lines
     assert [ln.text for ln in out] == ["姓名 张三", "下一行"]
     assert out[0].x0 == 50 and out[0].x1 == 225 and out[0].page == 3
 
