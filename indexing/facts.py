@@ -512,7 +512,7 @@ def _matrix_facts(table: _Table, body: Sequence[_Row], leaves: Sequence[_Leaf]) 
     aligned, value_leaf = _align_rows(body, leaves)
     content = [k for k, leaf in enumerate(leaves) if not leaf.is_serial]
     first_value = next((k for k in content if value_leaf[k]), len(leaves))
-    label_leaves = _identity_leaves([k for k in content if k < first_value], body, aligned)
+    label_leaves = _identity_leaves([k for k in content if k < first_value], leaves, body, aligned)
     # value columns right of a second text column (名称 | 人数 | 地域 | 人数) cannot be told apart from labels
     attribute = next((k for k in content if k > first_value and not value_leaf[k]), len(leaves))
     value_leaves = [k for k in content if value_leaf[k] and k < attribute]
@@ -557,24 +557,28 @@ def _matrix_facts(table: _Table, body: Sequence[_Row], leaves: Sequence[_Leaf]) 
     return facts
 
 
-def _identity_leaves(label_leaves: list[int], body: Sequence[_Row], aligned: dict[int, _Alignment]) -> list[int]:
-    """The label columns that name a row: up to the one with the most distinct labels.
+def _identity_leaves(
+    label_leaves: list[int], leaves: Sequence[_Leaf], body: Sequence[_Row], aligned: dict[int, _Alignment]
+) -> list[int]:
+    """The label columns that name a row: the groups, then the first column filled in (nearly) every row.
 
-    In ``学院 | 专业 | 人数`` the 专业 names the row and 学院 groups it; in ``企业名称 | 500强标签 | 人数`` the
-    name does and the tag, repeated from row to row, is an attribute, not part of the row's name.
+    In ``学院 | 专业 | 人数`` the 学院 cell is merged over its 专业 rows (blank in most of them): a group; the
+    专业 names the row. In ``企业名称 | 500强标签 | 人数`` the name is filled in every row and names it; the tag
+    after it is an attribute, not part of the row's name.
     """
     if len(label_leaves) < 2:
         return label_leaves
-    distinct: dict[int, set[str]] = {k: set() for k in label_leaves}
+    filled = Counter[int]()
+    rows = 0
     for row in body:
-        alignment = aligned.get(row.index, {})
-        for c in row.filled:
-            k = alignment.get(c.col)
-            if c.kind is _CellKind.TEXT and k in distinct:
-                distinct[k].add(c.text)
-    most = max(len(v) for v in distinct.values())
-    identity = max(k for k in label_leaves if len(distinct[k]) == most)
-    return [k for k in label_leaves if k <= identity]
+        alignment = aligned.get(row.index)
+        if alignment is not None:
+            rows += 1
+            filled.update(_row_labels(row, alignment, leaves, label_leaves).keys())
+    for level in range(len(label_leaves)):
+        if filled[level] >= 0.9 * rows:
+            return label_leaves[: level + 1]
+    return label_leaves
 
 
 def _unbalanced(text: str) -> bool:
@@ -655,7 +659,7 @@ _LEADING_WORDS = re.compile(
 # Verbs before a figure; a single character only where it does not end a word (会计, 人均, 所在, 所有, 公共).
 _TRAILING_WORDS = re.compile(
     r"(?:分别为|分别是|约为|均为|共计|合计|共有|达到|(?:始终|一直|仍然?|均|都)?(?:保持|维持|稳定)在|为|是|了|(?<![发])达|(?<![会统设估审总])计|(?<![人平生])均|"
-    r"(?<![所存现])在|(?<![所拥具现共没])有|(?<![公总])共|(?<![而])已)+$"
+    r"(?<![所存现])在|(?<![所拥具现共没设建含])有|(?<![公总])共|(?<![而])已)+$"
 )
 # A metric made only of such words names nothing.
 _EMPTY_METRIC_RE = re.compile(r"^(?:共有|现有|拥有|建有|设有|有|共|共计|合计|累计|其中|占比?|分别|达到?|约|近|超过)$")
@@ -671,6 +675,10 @@ _POPULATION_RE = re.compile(
 _QUOTED_END_RE = re.compile(r"[“\"「]([^“”\"「」]{1,40})[”\"」][0-9]{0,2}\s*$")
 _JUDGEMENT_RE = re.compile(r"(?:较|最|更|偏)(?:高|低|多|少|好|差|大|小|强|弱|快|慢)$|突出$|明显$")
 _GENERIC_NOUNS = {"方面", "维度", "指标", "部分", "环节", "层面", "角度", "类别", "类型", "阶段", "步骤"}
+_SUBJECTFUL_RE = re.compile(r"生|教师|教职工|人员|员工|校友|单位|企业|学院|学校|高校|院校|专业|用人")
+_LEADING_PERIOD_RE = re.compile(
+    r"^[0-9]{4}\s*(?:年|届)?\s*(?:[-–—~～至到]\s*[0-9]{4}\s*)?(?:学年度|学年|年度|年|届|级)的?"
+)
 _WHOLE_RE = re.compile(r"全校|学校|总体|整体|全部|所有")
 _REACHED_RE = re.compile(r"(?:增长|增加|上升|提高|提升|下降|降低|减少|扩大|缩小)(?:至|到)\s*$")
 _ROUNDED_RE = re.compile(r"(?:近|约|超过|接近|将近|逾)?(?:[一二两三四五六七八九十]成|半数|过半|大半|多半)(?:以上)?$")
@@ -795,7 +803,7 @@ class _Named:
 
     metric: str
     qualifier: str | None = None
-    is_subject: bool = False  # named after the name a parenthesis describes: 化工与制药学院（633人）
+    subject_at: int | None = None  # named after the name a parenthesis (at this offset) describes: 学院（633人）
 
 
 def _sentence_facts(block: Block) -> list[Fact]:
@@ -806,7 +814,8 @@ def _sentence_facts(block: Block) -> list[Fact]:
         figures = find_figures(sentence)
         if not figures:
             continue
-        periods = [p for p in find_periods(sentence) if not p.is_range]
+        # a period after 较/相较于/与 is the baseline of a comparison, not the period of the figure
+        periods = [p for p in find_periods(sentence) if not re.search(r"[较于比与同]\s*$", sentence[: p.start])]
         figure_ends = [f.end for f in figures]
         cut = 0  # the metric region starts after the last figure read
         previous: tuple[str, int] | None = None  # metric and end of the previous fact in this sentence
@@ -817,7 +826,9 @@ def _sentence_facts(block: Block) -> list[Fact]:
             if named is None:
                 continue
             period = next((p.text for p in reversed(periods) if p.end <= fig.start), None)
-            metric = _with_population(named, _population(sentence, fig.start))
+            at = named.subject_at if named.subject_at is not None else fig.start
+            metric = _with_population(named, *_population(sentence, at))
+            metric = _LEADING_PERIOD_RE.sub("", metric) or metric  # the period is kept apart, in ``period``
             facts.append(
                 Fact(
                     metric=metric,
@@ -838,28 +849,31 @@ def _sentence_facts(block: Block) -> list[Fact]:
     return facts
 
 
-def _population(sentence: str, pos: int) -> str | None:
-    """The population the clause holding ``pos``, or the nearest clause before it, opens with (``本科毕业生……``)."""
+def _population(sentence: str, pos: int) -> tuple[str | None, bool]:
+    """The population the clause holding ``pos``, or the nearest clause before it, opens with (``本科毕业生……``),
+    and whether it is the figure's own clause."""
     starts = [0] + [i + 1 for i, ch in enumerate(sentence[:pos]) if ch in _CLAUSE_BREAKS]
     for start in reversed(starts):
-        clause = _LEADING_WORDS.sub("", sentence[start:pos].lstrip())
-        clause = re.sub(r"^[0-9]{4}(?:[-–~至][0-9]{4})?(?:届|年|学年)的?", "", clause)
+        clause = _LEADING_PERIOD_RE.sub("", _LEADING_WORDS.sub("", sentence[start:pos].lstrip()))
         m = _POPULATION_RE.match(clause)
         if m:
-            return m.group(0)
+            return m.group(0), start == starts[-1]
         if _WHOLE_RE.match(clause):
-            return None  # "全校……": about everyone
-    return None
+            return None, False  # "全校……": about everyone
+    return None, False
 
 
-def _with_population(named: _Named, population: str | None) -> str:
+def _with_population(named: _Named, population: str | None, same_clause: bool) -> str:
     """The metric of a sentence about one population (``研究生毕业生……``) carries that population when it
     names none itself: ``毕业去向落实率`` → ``研究生毕业生毕业去向落实率``; ``武汉理工大学 · 人数`` →
-    ``研究生毕业生/武汉理工大学 · 人数``."""
+    ``研究生毕业生/武汉理工大学 · 人数``. From an earlier clause only to a metric that names no one at all
+    (``本科毕业生升学率达32.64%，现有全日制在校生26000余人``: the students are not the graduates)."""
     metric = named.metric
     if not population or _POPULATION_RE.search(metric) or _WHOLE_RE.search(metric):
         return metric
-    return f"{population}/{metric}" if named.is_subject else population + metric
+    if not same_clause and _SUBJECTFUL_RE.search(metric):
+        return metric
+    return f"{population}/{metric}" if named.subject_at is not None else population + metric
 
 
 def _sentence_metric(
@@ -910,7 +924,7 @@ def _sentence_metric(
             subject = previous[0].split(MATRIX_SEPARATOR)[0]
         if not _is_metric(subject) or len(subject) > 30:
             return None
-        return _Named(f"{subject}{MATRIX_SEPARATOR}{label}" if label else subject, qualifier, is_subject=True)
+        return _Named(f"{subject}{MATRIX_SEPARATOR}{label}" if label else subject, qualifier, subject_at=paren)
     if fig.unit[-1:] in _CLASSIFIERS and fig.unit not in ("个月",):
         nxt = sentence[fig.end : fig.end + 1]
         if nxt and re.match(f"[{_CJK}“]", nxt) and not _NOUN_STOP_RE.match(nxt):

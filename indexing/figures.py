@@ -187,8 +187,8 @@ _FIGURE_RE = re.compile(
     r"(?P<num>" + _NUM + r")"
     r"(?:\s*(?P<ratio>:)\s*(?P<num2>" + _NUM + r"))?"
     r"(?P<pct>\s*%)?"
-    r"(?P<q_mid>余|多)?"
-    r"(?:\s*(?P<mult>万|亿)(?P<q_mid2>余|多)?)?"
+    r"(?:\s*(?P<q_mid>余|多))?"
+    r"(?:\s*(?P<mult>万|亿)\s*(?P<q_mid2>余|多)?)?"
     r"(?P<base>\s*(?:" + "|".join(re.escape(u) for u in (*_BASE_UNITS, "千元")) + r"))?"
 )
 _CN_FIGURE_RE = re.compile(r"(?P<cn>" + _CN_NUM + r")(?P<q_mid>余|多)?(?P<unit>" + "|".join(_COUNT_UNITS) + r")(?!次)")
