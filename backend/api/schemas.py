@@ -21,6 +21,7 @@ from backend.db.models import (
 from backend.review.decisions import DecisionInput
 from backend.review.models import ChecklistItem, DrafterKind, IndicatorAssessment, Mark
 from backend.review.rubric import InstitutionType, SubmissionKind
+from indexing.models import FactOrigin
 
 
 class _Out(BaseModel):
@@ -144,6 +145,23 @@ class SubmissionOut(_Out):
     campaign_id: int | None
     title: str
     created_at: dt.datetime
+
+
+class FactOut(BaseModel):
+    """A reported figure: metric label as written, value and unit, and the row or sentence stating it."""
+
+    metric: str
+    value: float
+    unit: str
+    text: str
+    page: int | None
+    origin: FactOrigin
+    evidence: str
+    table_title: str | None
+    row: int | None
+    column: int | None
+    period: str | None
+    qualifier: str | None
 
 
 class VersionOut(_Out):

@@ -20,7 +20,7 @@ from __future__ import annotations
 import datetime as dt
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import (
     BigInteger,
     Boolean,
@@ -40,6 +40,7 @@ from backend.db.base import ENUM_LENGTH, Base, PydanticJSON, StrEnumType, UTCDat
 from backend.review import models as rm
 from backend.review.decisions import DecisionAction
 from backend.review.rubric import InstitutionType, SubmissionKind
+from indexing.models import FactOrigin
 
 ID_LENGTH = 100
 NAME_LENGTH = 255
@@ -89,6 +90,7 @@ class ParseStats(BaseModel):
     chunks: int
     chars: int
     tables: int
+    facts: int | None = Field(default=None, description="facts extracted; None for versions ingested before facts")
     text_pages: int = 0
     ocr_pages: int = 0
     warnings: tuple[str, ...] = ()
@@ -212,6 +214,32 @@ class Chunk(Base):
     page_start: Mapped[int | None] = mapped_column(Integer)
     page_end: Mapped[int | None] = mapped_column(Integer)
     is_table: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class FactRecord(Base):
+    """A figure a version reports (table cell or sentence), as the indexing library extracted it."""
+
+    __tablename__ = "facts"
+    __table_args__ = (UniqueConstraint("version_id", "ordinal"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("document_versions.id", ondelete="CASCADE"), index=True)
+    ordinal: Mapped[int] = mapped_column(Integer)
+    metric: Mapped[str] = mapped_column(Text)
+    value: Mapped[float] = mapped_column(Float)
+    unit: Mapped[str] = mapped_column(String(ID_LENGTH))
+    text: Mapped[str] = mapped_column(String(NAME_LENGTH))
+    block_key: Mapped[str] = mapped_column(String(ID_LENGTH))
+    page: Mapped[int | None] = mapped_column(Integer)
+    start: Mapped[int] = mapped_column(Integer)
+    end: Mapped[int] = mapped_column(Integer)
+    origin: Mapped[FactOrigin] = mapped_column(StrEnumType(FactOrigin))
+    evidence: Mapped[str] = mapped_column(Text)
+    table_title: Mapped[str | None] = mapped_column(Text)
+    row: Mapped[int | None] = mapped_column(Integer)
+    column: Mapped[int | None] = mapped_column(Integer)
+    period: Mapped[str | None] = mapped_column(String(ID_LENGTH))
+    qualifier: Mapped[str | None] = mapped_column(String(ID_LENGTH))
 
 
 class Job(Base):

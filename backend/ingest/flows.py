@@ -15,12 +15,13 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Protocol
 
+from indexing.facts import extract_facts
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from backend.config import Settings
 from backend.db.models import Job, JobKind, ParseStats, VersionStatus
-from backend.db.queries import audit, chunks, jobs, submissions, versions
+from backend.db.queries import audit, chunks, facts, jobs, submissions, versions
 from backend.errors import AppError, ErrorCode
 from backend.indexing_cli import build_embedder
 from backend.storage import file_store
@@ -29,7 +30,7 @@ from backend.worker.runner import TRANSIENT_ERRORS, ClaimLost, JobRun
 from indexing.chunking import chunk_document
 from indexing.embedding import Embedder
 from indexing.errors import IndexingError
-from indexing.models import BlockKind, Document, TextSource
+from indexing.models import BlockKind, Document, Fact, TextSource
 from indexing.parsing import display_name, parse, sniff
 from indexing.pipeline import Stage, embed_chunks
 from indexing.store import Collection
@@ -41,6 +42,7 @@ class IngestStage(StrEnum):
     """Stages of ingest as recorded on the job."""
 
     PARSE = "parse"
+    FACTS = "facts"
     CHUNK = "chunk"
     SAVE = "save"
     EMBED = "embed"
@@ -50,7 +52,8 @@ class IngestStage(StrEnum):
 # Share of the overall 0–100 progress each stage spans; embedding dominates on CPU.
 STAGE_SPANS = {
     IngestStage.PARSE: (0, 25),
-    IngestStage.CHUNK: (25, 30),
+    IngestStage.FACTS: (25, 27),
+    IngestStage.CHUNK: (27, 30),
     IngestStage.SAVE: (30, 35),
     IngestStage.EMBED: (35, 90),
     IngestStage.INDEX: (90, 100),
@@ -186,7 +189,7 @@ def ingest_version(
     *,
     embedder_factory: EmbedderFactory = build_embedder,
 ) -> IngestResult:
-    """Parse, chunk, save chunks, embed and index one version, reporting progress per stage.
+    """Parse, extract facts, chunk, save chunks and facts, embed and index one version, reporting progress per stage.
 
     Raises:
         AppError: ``BAD_FILE`` with the parser's Chinese message when the file cannot be read; the
@@ -211,12 +214,18 @@ def ingest_version(
     report(IngestStage.PARSE, 1, 1)
 
     t = time.perf_counter()
+    document_facts = extract_facts(document)
+    seconds[IngestStage.FACTS] = time.perf_counter() - t
+    report(IngestStage.FACTS, 1, 1)
+
+    t = time.perf_counter()
     document_chunks = chunk_document(document, settings.chunking_options())
     seconds[IngestStage.CHUNK] = time.perf_counter() - t
     report(IngestStage.CHUNK, 1, 1)
 
     report(IngestStage.SAVE, 0, 1)
     chunks.replace_chunks(session, version_id=version_id, chunks=document_chunks)
+    facts.replace_facts(session, version_id=version_id, facts=document_facts)
     session.commit()
     report(IngestStage.SAVE, 1, 1)
 
@@ -239,16 +248,35 @@ def ingest_version(
         version_id=version_id,
         media_type=document.media_type.value,
         pages=document.page_count,
-        stats=_stats(document, len(document_chunks), seconds),
+        stats=_stats(document, len(document_chunks), len(document_facts), seconds),
     )
     session.commit()
     return IngestResult(version_id, len(document_chunks), document.page_count, out)
 
 
-def _stats(document: Document, chunk_count: int, seconds: dict[str, float]) -> ParseStats:
+def version_facts(session: Session, version_id: int, settings: Settings) -> list[Fact]:
+    """A ready version's facts; a version ingested before facts existed has them extracted and saved now."""
+    version = versions.get_version(session, version_id=version_id)
+    if version.parse_stats is not None and version.parse_stats.facts is not None:
+        return facts.list_facts(session, version_id=version_id)
+    document = parse(
+        file_store(settings).read(version.sha256), name=version.original_name, options=settings.parse_options()
+    )
+    found = list(extract_facts(document))
+    facts.replace_facts(session, version_id=version_id, facts=found)
+    if version.parse_stats is not None:
+        versions.set_parse_stats(
+            session, version_id=version_id, stats=version.parse_stats.model_copy(update={"facts": len(found)})
+        )
+    session.commit()
+    return found
+
+
+def _stats(document: Document, chunk_count: int, fact_count: int, seconds: dict[str, float]) -> ParseStats:
     return ParseStats(
         blocks=len(document.blocks),
         chunks=chunk_count,
+        facts=fact_count,
         chars=sum(len(b.text) for b in document.blocks),
         tables=sum(b.kind is BlockKind.TABLE for b in document.blocks),
         text_pages=sum(p.source is TextSource.TEXT_LAYER for p in document.pages),

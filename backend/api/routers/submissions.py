@@ -5,9 +5,9 @@ from __future__ import annotations
 from fastapi import APIRouter, UploadFile
 
 from backend.api.deps import DbSession, Readers, SettingsDep, University, load_job, load_submission, load_version
-from backend.api.schemas import JobOut, SubmissionIn, SubmissionOut, UploadOut, VersionOut
+from backend.api.schemas import FactOut, JobOut, SubmissionIn, SubmissionOut, UploadOut, VersionOut
 from backend.auth.access import visible_submissions
-from backend.db.queries import campaigns, jobs, submissions, versions
+from backend.db.queries import campaigns, facts, jobs, submissions, versions
 from backend.ingest.flows import upload_version
 
 router = APIRouter(tags=["submissions"])
@@ -72,6 +72,13 @@ def upload(
 def get_version(version_id: int, user: Readers, session: DbSession) -> VersionOut:
     """One version with its ingest status (and, if it failed, the reason in Chinese)."""
     return VersionOut.model_validate(load_version(session, user, version_id))
+
+
+@router.get("/versions/{version_id}/facts")
+def list_facts(version_id: int, user: Readers, session: DbSession) -> list[FactOut]:
+    """The figures a version reports, each with its table cell or sentence, in document order."""
+    version = load_version(session, user, version_id)
+    return [FactOut.model_validate(f, from_attributes=True) for f in facts.list_facts(session, version_id=version.id)]
 
 
 @router.get("/jobs/{job_id}")

@@ -94,3 +94,9 @@ def mark_version_failed(session: Session, *, version_id: int, error_zh: str) -> 
     version.status = VersionStatus.FAILED
     version.error_zh = error_zh
     session.flush()
+
+
+def set_parse_stats(session: Session, *, version_id: int, stats: ParseStats) -> None:
+    """Replace what ingest recorded about a version (e.g. after facts were extracted later)."""
+    get_version(session, version_id=version_id).parse_stats = stats
+    session.flush()

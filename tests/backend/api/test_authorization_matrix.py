@@ -86,6 +86,7 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("GET", "/api/submissions/{submission_id}/versions"): Row(TENANT_READ),
     ("POST", "/api/submissions/{submission_id}/versions"): Row(_roles({"university": (OK, NOT_FOUND)}), _upload),
     ("GET", "/api/versions/{version_id}"): Row(TENANT_READ),
+    ("GET", "/api/versions/{version_id}/facts"): Row(TENANT_READ),
     ("GET", "/api/jobs/{job_id}"): Row(TENANT_READ),
     ("POST", "/api/versions/{version_id}/reviews"): Row(
         _roles({"university": (OK, NOT_FOUND), "secretariat": (OK, OK)}),

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from backend.config import Settings
 from backend.db.base import utcnow
 from backend.db.models import Job, JobKind, JobStatus, VersionStatus
-from backend.db.queries import audit, chunks, jobs, versions
+from backend.db.queries import audit, chunks, facts, jobs, versions
 from backend.errors import AppError, ErrorCode
 from backend.ingest import flows
 from backend.storage import file_store
@@ -141,7 +141,7 @@ def test_ingest_saves_chunks_index_and_reports_stages(
         db, result.version_id, settings, lambda stage, pct: seen.append((stage, pct)), embedder_factory=fake_embedder
     )
     stages = list(dict.fromkeys(stage for stage, _ in seen))
-    assert stages == ["parse", "chunk", "save", "embed", "index"]
+    assert stages == ["parse", "facts", "chunk", "save", "embed", "index"]
     percents = [pct for _, pct in seen]
     assert percents == sorted(percents) and percents[-1] == 100
     version = versions.get_version(db, version_id=result.version_id)
@@ -152,6 +152,28 @@ def test_ingest_saves_chunks_index_and_reports_stages(
     manifest = json.loads((flows.index_dir(settings, result.version_id) / "manifest.json").read_text("utf-8"))
     assert manifest["documents"][0]["chunk_count"] == out.chunk_count
     assert manifest["documents"][0]["id"] == version.sha256
+    stored = {(f.metric, f.value, f.unit) for f in facts.list_facts(db, version_id=result.version_id)}
+    assert {("生师比", 17.5, ":1"), ("具有博士学位教师占比", 45.0, "%")} <= stored
+    assert version.parse_stats.facts == len(stored)
+
+
+def test_version_ingested_before_facts_gets_them_on_review(
+    db: Session, tenant: Tenant, settings: Settings, published: list[int]
+) -> None:
+    """A version ready before fact extraction existed (no count recorded) has its facts extracted once, then kept."""
+    result = _upload(db, tenant, settings, report_bytes())
+    flows.ingest_version(db, result.version_id, settings, embedder_factory=fake_embedder)
+    version = versions.get_version(db, version_id=result.version_id)
+    assert version.parse_stats is not None
+    facts.replace_facts(db, version_id=result.version_id, facts=[])
+    versions.set_parse_stats(
+        db, version_id=result.version_id, stats=version.parse_stats.model_copy(update={"facts": None})
+    )
+    db.commit()
+    found = flows.version_facts(db, result.version_id, settings)
+    assert any(f.metric == "生师比" and f.value == 17.5 for f in found)
+    assert facts.list_facts(db, version_id=result.version_id) == found
+    assert versions.get_version(db, version_id=result.version_id).parse_stats.facts == len(found)
 
 
 def test_job_runs_to_progress_100(
