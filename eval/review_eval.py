@@ -19,12 +19,15 @@ from __future__ import annotations
 
 import itertools
 import json
+import math
 import random
 import tempfile
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+
+from indexing.facts import extract_facts
 
 from backend.review.citations import check_assessment
 from backend.review.drafters.extractive import ExtractiveDrafter
@@ -116,9 +119,17 @@ def review_generated(
     pdf = work_dir / f"{report.labels.report_id}.pdf"
     write_pdf(report, pdf)
     out = work_dir / f"{report.labels.report_id}.idx"
-    index_files([pdf], out, embedder, parse_options=ParseOptions(ocr=False))
+    indexed = index_files([pdf], out, embedder, parse_options=ParseOptions(ocr=False))
     collection = Collection.load(out)
-    review = review_collection(collection, embedder, rubric, ExtractiveDrafter(), registry=registry, config=config)
+    review = review_collection(
+        collection,
+        embedder,
+        rubric,
+        ExtractiveDrafter(),
+        registry=registry,
+        config=config,
+        facts=extract_facts(indexed.documents[0].document),
+    )
     if run is not None:
         run.reviews.append(review)
         chunks = {c.id: c for c in collection.chunks}
@@ -312,6 +323,9 @@ def run_levels(
 def _with_config(o: Observation, config: MatcherConfig) -> Mark:
     from backend.review.models import PointSignals
 
+    if (o.unit_coverage or 0.0) < config.min_evidence_cover:
+        return Mark.MORE_MATERIAL  # every candidate is below the relevance bar: the point shows no evidence
+
     signals = PointSignals(
         best_dense=o.best_dense,
         best_bm25=0.0,
@@ -344,7 +358,21 @@ def calibrate(
             best = (key, cfg, m)
     if best is None:
         raise ValueError("no threshold setting keeps false alarms under the bound")
-    return best[1], best[2]
+    bar = relevance_bar(observations)
+    config = best[1].model_copy(update={"min_evidence_cover": bar})
+    return config, omission_metrics(observations, 1.0, lambda o: _with_config(o, config))
+
+
+def relevance_bar(observations: Sequence[Observation], keep: float = 0.99) -> float:
+    """The highest evidence relevance bar under which ``keep`` of the points whose evidence is present keep some.
+
+    Evidence below the bar is not shown (the point says 未找到相关内容); the bar is set on present points so that
+    honest silence on filler does not cost real evidence.
+    """
+    present = sorted(o.unit_coverage or 0.0 for o in observations if o.truth == Truth.PRESENT)
+    if not present:
+        return 0.0
+    return math.floor(present[int((1.0 - keep) * len(present))] * 100) / 100  # rounded down: keeps that point
 
 
 def save(out_dir: Path, name: str, payload: object) -> Path:

@@ -6,7 +6,7 @@ from enum import StrEnum
 from pathlib import Path
 
 from backend.errors import AppError, ErrorCode
-from backend.review.models import Evidence, IndicatorAssessment, Mark, Review
+from backend.review.models import NO_EVIDENCE_ZH, Evidence, IndicatorAssessment, Mark, Review
 
 
 class ReportFormat(StrEnum):
@@ -34,6 +34,11 @@ def _summary_rows(review: Review) -> list[tuple[str, str, str, str, str]]:
     return rows
 
 
+def _quoted(ev: Evidence) -> str:
+    """A quote as experts read it: a table row as 「表名：指标 = 值」, text in quotation marks."""
+    return ev.display_zh or f"“{ev.quote}”"
+
+
 def _indicator_markdown(a: IndicatorAssessment) -> list[str]:
     drafter = a.draft.drafter.value + (f"（回退：{a.draft.fallback_reason}）" if a.draft.fallback_reason else "")
     lines = [
@@ -49,10 +54,12 @@ def _indicator_markdown(a: IndicatorAssessment) -> list[str]:
         lines.append("")
         lines.append(p.rationale_zh)
         if p.figure:
-            lines.append(f"- 报告数值：{p.figure.metric} = {p.figure.text}")
+            lines.append(f"- 报告数值：{p.figure.metric} {p.figure.display_zh}")
+        if not p.evidence:
+            lines.append(f"- {NO_EVIDENCE_ZH}")
         for ev in p.evidence:
             section = " > ".join(ev.heading_path)
-            lines.append(f"- {_pages(ev)}（{section}）：“{ev.quote}”")
+            lines.append(f"- {_pages(ev)}（{section}）：{_quoted(ev)}")
         lines.append("")
     if a.missing:
         lines += ["**缺失证据**", ""] + [f"- {m.point_id}：{m.expected_zh}" for m in a.missing] + [""]
@@ -100,8 +107,12 @@ def to_docx(review: Review, path: Path) -> None:
         for p in a.points:
             doc.add_heading(f"{p.point_id} [{p.mark_zh}] {p.point_text}", level=2)
             doc.add_paragraph(p.rationale_zh)
+            if p.figure:
+                doc.add_paragraph(f"报告数值：{p.figure.metric} {p.figure.display_zh}", style="List Bullet")
+            if not p.evidence:
+                doc.add_paragraph(NO_EVIDENCE_ZH, style="List Bullet")
             for ev in p.evidence:
-                doc.add_paragraph(f"{_pages(ev)}：“{ev.quote}”", style="List Bullet")
+                doc.add_paragraph(f"{_pages(ev)}：{_quoted(ev)}", style="List Bullet")
         for m in a.missing:
             doc.add_paragraph(f"缺失证据 {m.point_id}：{m.expected_zh}", style="List Bullet")
         for x in a.advice:

@@ -1,99 +1,111 @@
-"""Numbers in report text: ratios (17.5:1), percentages, amounts with units, years; and a metric's value."""
+"""A rubric metric's reported value, looked up among the facts extracted at ingest (never a nearby number).
+
+The report's figures are extracted once, at ingest, as :class:`~indexing.models.Fact` rows (table cells and
+sentences, see :mod:`indexing.facts`). A quantitative review point takes its figure from them by the metric's
+name and synonyms only, with units converted (0.48 万元 → 4800 元); when no fact fits, the point says 未提供.
+"""
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Sequence
-from dataclasses import dataclass
-from enum import StrEnum
 
+from backend.review.models import ReportedFigure
+from backend.review.rubric import Metric
+from indexing.figures import normalize
+from indexing.models import Chunk, Fact, FactOrigin
 
-class FigureKind(StrEnum):
-    """What shape a number has."""
-
-    RATIO = "ratio"
-    PERCENT = "percent"
-    AMOUNT = "amount"
-    YEAR = "year"
-    COUNT = "count"
-
-
-@dataclass(frozen=True)
-class Figure:
-    """A number found in text, with its unit and position."""
-
-    kind: FigureKind
-    value: float
-    unit: str
-    text: str
-    start: int
-    end: int
-
-
-_NUM = r"(\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)"
-_UNITS = "亿元|万元|元|万册|册|万平方米|平方米|㎡|人次|人|门次|门|项|个|名|所|节|学分|小时|篇|台|套|家"
-_PATTERNS: tuple[tuple[FigureKind, re.Pattern[str]], ...] = (
-    (FigureKind.RATIO, re.compile(_NUM + r"\s*[:：]\s*1(?![\d.])")),
-    (FigureKind.PERCENT, re.compile(_NUM + r"\s*[%％]")),
-    (FigureKind.PERCENT, re.compile(r"百分之" + _NUM)),
-    (FigureKind.AMOUNT, re.compile(_NUM + r"\s*(" + _UNITS + ")")),
-    (FigureKind.YEAR, re.compile(r"((?:19|20)\d{2})\s*年")),
-    (FigureKind.COUNT, re.compile(r"(?<![\d.])" + _NUM + r"(?![\d.%％:：])")),
+# Words that only say whose figure it is (the school's, this year's): "全校生师比" is 生师比.
+_SCOPE = re.compile(
+    r"^(?:\d{4}\s*(?:届|学年|年度|年)?|截至目前|目前|当前|现有|现|当年|本学年|全校|学校|本校|我校|该校|全体|总体|整体|全部"
+    r"|普通|应届|本专科|本科生?|专科生?|高职|毕业生|其中|届|的)+"
 )
-_SENTENCE_BREAK = re.compile(r"[。；;！？!?\n]")
+_TRAILING_VERB = re.compile(r"(?:为|达到|达|是|约|共|计|有|占)+$")
+_BRACKETED = re.compile(r"[（(][^（）()]*[）)]")
+# Row labels of a matrix table that stand for the whole school (a per-college row is not the school's figure).
+_WHOLE_SCHOOL_ROWS = frozenset({"", "合计", "总计", "全校", "学校", "总体", "全部", "平均", "全校合计", "全校平均"})
+# Units a bare count in a table may stand for (no unit written: 专任教师数 | 1732); money and areas never.
+_COUNT_UNITS = frozenset({"人", "个", "项", "门", "所", "名", "门次", "人次"})
+MATRIX_SEPARATOR = " · "
 
 
-def find_figures(text: str) -> list[Figure]:
-    """All numbers in ``text``, each reported once in its most specific shape, in text order."""
-    taken: list[tuple[int, int]] = []
-    found: list[Figure] = []
-    for kind, pattern in _PATTERNS:
-        for m in pattern.finditer(text):
-            if any(m.start() < e and s < m.end() for s, e in taken):
+def label_key(text: str) -> str:
+    """A metric label reduced to what names the metric: no spaces, bracketed units, scope words or verbs."""
+    t = unicodedata.normalize("NFKC", text)
+    t = _BRACKETED.sub("", t)
+    t = re.sub(r"[\s:：|]", "", t)
+    t = _TRAILING_VERB.sub("", t)
+    return _SCOPE.sub("", t)
+
+
+def _unit_fits(fact: Fact, unit: str) -> tuple[bool, float]:
+    """Whether the fact is stated in a unit comparable to ``unit``, and its value converted to ``unit``."""
+    if unit in {":1", "1:"} and not fact.unit:
+        # State-data tables write ratios as the bare N (生师比 | 18.46 is 18.46:1; a 1:N ratio's N likewise).
+        return fact.origin is FactOrigin.TABLE and fact.value >= 1, fact.value
+    if unit in {":1", "1:", "%"}:
+        return fact.unit == unit, fact.value
+    if not fact.unit:
+        return fact.origin is FactOrigin.TABLE and unit in _COUNT_UNITS, fact.value
+    value, base = normalize(fact.value, fact.unit)
+    one, wanted = normalize(1.0, unit)
+    if base != wanted or not one:
+        return False, fact.value
+    return True, value / one
+
+
+class FactIndex:
+    """The facts of one document, looked up by a rubric metric's name and synonyms, never by a looser match."""
+
+    def __init__(self, facts: Sequence[Fact], chunks: Sequence[Chunk]) -> None:
+        self._facts = list(facts)
+        self._chunks = list(chunks)
+
+    def _chunk_of(self, fact: Fact) -> str | None:
+        for chunk in self._chunks:
+            for seg in chunk.segments:
+                if seg.block_id == fact.block_id and seg.block_start <= fact.start < seg.block_start + seg.length:
+                    return chunk.id
+        return None
+
+    def _label_fits(self, fact: Fact, keys: set[str]) -> bool:
+        if MATRIX_SEPARATOR in fact.metric:
+            row, _, column = fact.metric.partition(MATRIX_SEPARATOR)
+            if label_key(column) in keys:
+                return label_key(row) in _WHOLE_SCHOOL_ROWS
+            return label_key(row) in keys and label_key(column) in _WHOLE_SCHOOL_ROWS
+        return label_key(fact.metric) in keys
+
+    def lookup(self, metric: Metric) -> ReportedFigure | None:
+        """The figure the report states for ``metric`` (first in document order), or ``None`` (未提供)."""
+        keys = {label_key(n) for n in (metric.name, *metric.synonyms)}
+        for fact in self._facts:
+            if not self._label_fits(fact, keys):
                 continue
-            unit = {FigureKind.RATIO: ":1", FigureKind.PERCENT: "%", FigureKind.YEAR: "年"}.get(
-                kind, m.group(2) if kind is FigureKind.AMOUNT else ""
+            fits, value = _unit_fits(fact, metric.unit)
+            chunk_id = self._chunk_of(fact) if fits else None
+            if chunk_id is None:
+                continue
+            meets = None
+            if metric.national_floor is not None and metric.floor_direction:
+                floor = metric.national_floor
+                meets = value >= floor if metric.floor_direction == "at_least" else value <= floor
+            return ReportedFigure(
+                metric=metric.name,
+                value=round(value, 6),
+                unit=metric.unit,
+                text=fact.text,
+                chunk_id=chunk_id,
+                label=fact.metric,
+                page=fact.page,
+                evidence=fact.evidence,
+                origin=fact.origin,
+                table_title=fact.table_title,
+                row=fact.row,
+                column=fact.column,
+                qualifier=fact.qualifier,
+                period=fact.period,
+                meets_floor=meets,
             )
-            value = float(m.group(1).replace(",", ""))
-            found.append(Figure(kind, value, unit, m.group(0), m.start(), m.end()))
-            taken.append((m.start(), m.end()))
-    return sorted(found, key=lambda f: f.start)
-
-
-def _unit_kind(unit: str) -> FigureKind | None:
-    if ":" in unit or "：" in unit or unit in {"比", "ratio"}:
-        return FigureKind.RATIO
-    if "%" in unit or "％" in unit or "百分" in unit:
-        return FigureKind.PERCENT
-    if unit:
-        return FigureKind.AMOUNT
-    return None
-
-
-def _fits(kind: FigureKind, wanted: FigureKind | None) -> bool:
-    """A bare count fits a metric measured in an amount unit (专任教师 | 1260 under a 人 column)."""
-    return wanted is None or kind is wanted or (wanted is FigureKind.AMOUNT and kind is FigureKind.COUNT)
-
-
-def figure_near(text: str, names: Sequence[str], unit: str = "", window: int = 40) -> Figure | None:
-    """The value reported for a metric: the first fitting number after one of its names, same sentence.
-
-    Table rows (``生师比 | 17.5:1``) count as one sentence. Years are never a metric's value.
-    """
-    wanted = _unit_kind(unit)
-    for name in names:
-        for m in re.finditer(re.escape(name), text):
-            tail = text[m.end() : m.end() + window]
-            cut = _SENTENCE_BREAK.search(tail)
-            tail = tail[: cut.start()] if cut else tail
-            for fig in find_figures(tail):
-                if fig.kind is FigureKind.YEAR:
-                    continue
-                if (
-                    wanted is None
-                    or fig.kind is wanted
-                    or (wanted is FigureKind.AMOUNT and fig.kind is FigureKind.COUNT)
-                ):
-                    offset = m.end()
-                    return Figure(fig.kind, fig.value, fig.unit or unit, fig.text, fig.start + offset, fig.end + offset)
-    return None
+        return None

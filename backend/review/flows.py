@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from enum import StrEnum
 from pathlib import Path
 
+from indexing.facts import extract_facts
 from sqlalchemy.orm import Session
 
 from backend.config import Settings
@@ -15,10 +16,12 @@ from backend.errors import AppError, ErrorCode
 from backend.review.citations import check_assessment
 from backend.review.drafters.base import Drafter, IndicatorContext
 from backend.review.drafters.extractive import ExtractiveDrafter
+from backend.review.figures import FactIndex
 from backend.review.matcher import MatcherConfig, Ownership, match_point, point_queries
 from backend.review.models import ChecklistItem, DrafterKind, IndicatorAssessment, Mark, Review
 from backend.review.rubric import Indicator, Rubric, RubricRegistry
 from indexing.embedding import Embedder
+from indexing.models import Fact
 from indexing.search import HybridSearcher, SearchMode
 from indexing.store import Collection
 
@@ -112,9 +115,13 @@ def review_collection(
     registry: RubricRegistry | None = None,
     config: MatcherConfig | None = None,
     document_id: str | None = None,
+    facts: Sequence[Fact] = (),
     progress: ReviewProgress = _quiet,
 ) -> Review:
-    """Match every review point of ``rubric`` in the collection, draft each indicator, verify every quote."""
+    """Match every review point of ``rubric`` in the collection, draft each indicator, verify every quote.
+
+    Quantitative points take their figure from ``facts`` (extracted at ingest); without one they say 未提供.
+    """
     started = time.perf_counter()
     if document_id is None:
         if len(collection.documents) != 1:
@@ -133,11 +140,13 @@ def review_collection(
     indicators = assessed_indicators(rubric)
     chunks = {c.id: c for c in collection.chunks if c.document_id == document_id}
     ownership = Ownership.of(rubric)
+    fact_index = FactIndex(facts, list(chunks.values()))
     contexts = []
     for n, indicator in enumerate(indicators, start=1):
-        matches = tuple(match_point(search, p, ownership, config) for p in indicator.review_points)
+        matches = tuple(match_point(search, p, ownership, config, fact_index) for p in indicator.review_points)
         progress(ReviewStage.MATCH, n, len(indicators))
         cited = {e.chunk_id: chunks[e.chunk_id] for m in matches for e in m.evidence}
+        cited.update({m.figure.chunk_id: chunks[m.figure.chunk_id] for m in matches if m.figure})
         contexts.append(
             IndicatorContext(rubric=rubric, indicator=indicator, matches=matches, chunks=cited, guide=guide)
         )
@@ -186,6 +195,7 @@ def review_file(
 
     progress(ReviewStage.PARSE, 0, 1)
     document = parse_path(path, parse_options) if parse_options else parse_path(path)
+    document_facts = extract_facts(document)
     progress(ReviewStage.PARSE, 1, 1)
 
     def on_index(stage: Stage, done: int, total: int) -> None:
@@ -203,6 +213,7 @@ def review_file(
         registry=registry,
         config=config,
         document_id=document.id,
+        facts=document_facts,
         progress=progress,
     )
 
@@ -218,7 +229,7 @@ def run_review_job(
     """The review task's body: review the job's version with its rubric and drafter; store it once."""
     from backend.db.queries import jobs, reviews
     from backend.indexing_cli import build_embedder
-    from backend.ingest.flows import index_dir
+    from backend.ingest.flows import index_dir, version_facts
     from backend.review.operations import rubric_registry
 
     job = jobs.get_job(session, job_id=job_id)
@@ -238,7 +249,13 @@ def run_review_job(
             progress(stage.value, lo + (hi - lo) * done_ // max(total, 1))
 
     review = review_collection(
-        collection, (embedder_factory or build_embedder)(settings), rubric, drafter, registry=registry, progress=report
+        collection,
+        (embedder_factory or build_embedder)(settings),
+        rubric,
+        drafter,
+        registry=registry,
+        facts=version_facts(session, job.version_id, settings),
+        progress=report,
     )
     record = reviews.save_review(session, job_id=job_id, version_id=job.version_id, review=review)
     session.commit()

@@ -8,7 +8,9 @@ relative to one document and cannot say whether evidence exists at all):
 * ``best_dense``: the highest cosine between any phrasing and an evidence chunk;
 * ``term_coverage``: the share of the point's key terms present in the evidence;
 * ``concrete``: whether the paragraph most about the point carries a figure or a named document (《…》);
-* ``figure_found``: for quantitative points, whether the metric's value was reported;
+* ``figure_found``: for quantitative points, whether the report states the metric's value: looked up among
+  the facts extracted at ingest (table cells and sentences) by the metric's name and synonyms, never taken
+  from a number that merely stands near the name;
 * ``term_owner_rank``: among all review points of the rubric, the best rank of this point in what an
   evidence paragraph is about (1 = the paragraph is about this point above all), see :class:`Ownership`;
 * ``unit_coverage``: the best weighted share of the point's terms found in one evidence paragraph.
@@ -32,9 +34,10 @@ from pydantic import BaseModel, ConfigDict
 
 from backend.review.citations import quote_pages
 from backend.review.drafters.base import PointMatch
-from backend.review.figures import figure_near, find_figures
-from backend.review.models import Evidence, Mark, PointSignals, ReportedFigure
+from backend.review.figures import FactIndex
+from backend.review.models import Evidence, Mark, PointSignals
 from backend.review.rubric import PointKind, ReviewPoint, Rubric
+from indexing.figures import find_figures
 from indexing.models import Chunk, Hit
 from indexing.search import SearchMode
 from indexing.tokenize import tokenize
@@ -55,7 +58,7 @@ class MatcherConfig(BaseModel):
     max_term_owner_rank: int = 1
     min_unit_coverage: float = 0.22
     concrete_min: float = 0.5
-    figure_window: int = 40
+    min_evidence_cover: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -108,23 +111,12 @@ def _candidates(search: Search, point: ReviewPoint, k: int) -> list[_Candidate]:
     return [_Candidate(c.chunk, fused[c.chunk.id], c.dense, c.bm25, ()) for c in ranked]
 
 
-def _dedupe(candidates: Sequence[_Candidate], limit: int) -> list[_Candidate]:
-    kept: list[_Candidate] = []
-    for c in candidates:
-        if not any(_overlaps(c.chunk, k.chunk) for k in kept):
-            kept.append(c)
-        if len(kept) == limit:
-            break
-    return kept
-
-
 def _is_concrete(sentence: str) -> bool:
     """A sentence with a figure (not a bare year) or a named document (《…》), not a bare claim.
 
     Result words alone (提升, 达到) do not count: claims use them as freely as reports of results do.
     """
-    figures = [f for f in find_figures(sentence) if f.kind.value != "year"]
-    return bool(figures or _DOCUMENT.search(sentence))
+    return bool(find_figures(sentence) or _DOCUMENT.search(sentence))
 
 
 def best_quote(chunk: Chunk, terms: Sequence[str]) -> tuple[int, int]:
@@ -139,6 +131,26 @@ def best_quote(chunk: Chunk, terms: Sequence[str]) -> tuple[int, int]:
         if best is None or score > best[0]:
             best = (score, (start, start + len(text)))
     return best[1] if best else (0, len(chunk.text))
+
+
+def table_row_display(chunk: Chunk, start: int, end: int) -> str | None:
+    """A quoted table row as experts read it: 「表名：指标 = 值」 (header names the values of a wider row)."""
+    if not chunk.is_table:
+        return None
+    quote = chunk.text[start:end]
+    cells = [c.strip() for c in quote.split(" | ")]
+    lines = chunk.text.split("\n")
+    header_at = next((i for i, line in enumerate(lines) if " | " in line), None)
+    if len(cells) < 2 or "\n" in quote or header_at is None or lines[header_at] == quote:
+        return None
+    title = "".join(lines[:header_at]).strip()
+    header = [h.strip() for h in lines[header_at].split(" | ")]
+    if len(cells) == 2 or len(header) != len(cells):
+        values = " | ".join(cells[1:])
+    else:
+        values = "，".join(f"{h} = {v}" for h, v in zip(header[1:], cells[1:], strict=True))
+        return f"「{title + '：' if title else ''}{cells[0]} {values}」"
+    return f"「{title + '：' if title else ''}{cells[0]} = {values}」"
 
 
 def _evidence(c: _Candidate, rank: int, terms: Sequence[str]) -> Evidence:
@@ -158,34 +170,8 @@ def _evidence(c: _Candidate, rank: int, terms: Sequence[str]) -> Evidence:
         bm25_score=round(c.bm25, 4),
         rank=rank,
         matched_terms=tuple(t for t in terms if t in c.chunk.text),
+        display_zh=table_row_display(c.chunk, start, end),
     )
-
-
-def _figure(point: ReviewPoint, candidates: Sequence[_Candidate], config: MatcherConfig) -> ReportedFigure | None:
-    metric = point.metric
-    if metric is None:
-        return None
-    names = list(dict.fromkeys([metric.name, *point.key_terms]))
-    for c in candidates:
-        fig = figure_near(c.chunk.text, names, metric.unit, config.figure_window)
-        if fig is None:
-            continue
-        meets = None
-        if metric.national_floor is not None and metric.floor_direction:
-            meets = (
-                fig.value >= metric.national_floor
-                if metric.floor_direction == "at_least"
-                else fig.value <= metric.national_floor
-            )
-        return ReportedFigure(
-            metric=metric.name,
-            value=fig.value,
-            unit=fig.unit,
-            text=fig.text,
-            chunk_id=c.chunk.id,
-            meets_floor=meets,
-        )
-    return None
 
 
 class Ownership:
@@ -259,17 +245,28 @@ def decide_mark(signals: PointSignals, config: MatcherConfig) -> Mark:
 
 
 def match_point(
-    search: Search, point: ReviewPoint, ownership: Ownership, config: MatcherConfig | None = None
+    search: Search,
+    point: ReviewPoint,
+    ownership: Ownership,
+    config: MatcherConfig | None = None,
+    facts: FactIndex | None = None,
 ) -> PointMatch:
-    """Find and rank the evidence of one review point and suggest its mark."""
+    """Find and rank the evidence of one review point and suggest its mark; figures come from ``facts`` only."""
     config = config or MatcherConfig()
-    candidates = _dedupe(_candidates(search, point, config.per_query_k), config.max_evidence)
+    candidates, terms_seen = [], []
+    for c in _candidates(search, point, config.per_query_k):
+        seen = ownership.term_signals(point.id, c.chunk)
+        # Below the relevance bar a chunk is filler (a cover line, a table title): better no evidence than that.
+        if seen[1] >= config.min_evidence_cover and not any(_overlaps(c.chunk, k.chunk) for k in candidates):
+            candidates.append(c)
+            terms_seen.append(seen)
+        if len(candidates) == config.max_evidence:
+            break
     terms = list(point.key_terms)
     evidence = tuple(_evidence(c, i, terms) for i, c in enumerate(candidates, start=1))
     text = "\n".join(c.chunk.text for c in candidates)
     coverage = sum(t in text for t in terms) / len(terms) if terms else 0.0
-    figure = _figure(point, candidates, config)
-    terms_seen = [ownership.term_signals(point.id, c.chunk) for c in candidates]
+    figure = facts.lookup(point.metric) if facts is not None and point.metric is not None else None
     # Concreteness is judged on the paragraph most about this point, not on neighbours sharing its chunk.
     own_paragraph = max(terms_seen, key=lambda t: t[1], default=(0, 0.0, ""))[2]
     concrete = 1.0 if own_paragraph and _is_concrete(own_paragraph) else 0.0

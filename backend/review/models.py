@@ -6,6 +6,8 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field, computed_field, model_validator
 
+from indexing.models import FactOrigin
+
 
 class Mark(StrEnum):
     """The three marks experts put on a review point in the online 审核评估 review."""
@@ -21,6 +23,8 @@ class Mark(StrEnum):
 
 
 MARK_ZH = {Mark.CLEAR: "句号", Mark.MORE_MATERIAL: "破折号", Mark.VERIFY_ON_SITE: "问号"}
+# What a point shows when nothing in the report passes the relevance bar (never filler quotes).
+NO_EVIDENCE_ZH = "未找到相关内容"
 
 
 class DrafterKind(StrEnum):
@@ -50,17 +54,58 @@ class Evidence(_Frozen):
     bm25_score: float | None = None
     rank: int
     matched_terms: tuple[str, ...] = ()
+    display_zh: str | None = Field(
+        default=None, description="a table row as 「表名：指标 = 值」; the quote stays verbatim"
+    )
 
 
 class ReportedFigure(_Frozen):
-    """A quantitative value found next to its metric name (生师比 17.5:1 → 17.5)."""
+    """A metric's value as the report states it, with the table cell or sentence that states it.
+
+    ``value`` is in the rubric metric's ``unit`` (0.48 万元 → 4800 元); ``text`` is the figure as written.
+    """
 
     metric: str
     value: float
     unit: str
     text: str
     chunk_id: str
+    label: str = Field(default="", description="the metric's label as written in the report")
+    page: int | None = None
+    evidence: str = Field(default="", description="the table row or the sentence, verbatim in the source")
+    origin: FactOrigin | None = None
+    table_title: str | None = None
+    row: int | None = Field(default=None, description="0-based row of the table cell")
+    column: int | None = Field(default=None, description="0-based column of the table cell")
+    qualifier: str | None = None
+    period: str | None = None
     meets_floor: bool | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _drop_derived(cls, data: object) -> object:
+        """Serialised reviews carry ``display_zh``; it is derived, so it is not read back."""
+        if isinstance(data, dict) and "display_zh" in data:
+            return {k: v for k, v in data.items() if k != "display_zh"}
+        return data
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def display_zh(self) -> str:
+        """How experts read it: 「表名：指标 = 值」 with the cell, or the sentence with its page."""
+        page = f"第 {self.page} 页" if self.page else "页码未知"
+        written = (
+            f"{self.qualifier or ''}{self.text}" if self.qualifier and self.qualifier not in self.text else self.text
+        )
+        if self.origin is FactOrigin.TABLE:
+            title = f"{self.table_title}：" if self.table_title else ""
+            cell = (
+                f"表格第 {self.row + 1} 行第 {self.column + 1} 列"
+                if self.row is not None and self.column is not None
+                else "表格"
+            )
+            return f"「{title}{self.label or self.metric} = {written}」（{page}，{cell}）"
+        return f"「{self.evidence or written}」（{page}）"
 
 
 class PointSignals(_Frozen):

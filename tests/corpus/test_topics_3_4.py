@@ -7,10 +7,13 @@ import string
 
 import pytest
 
-from backend.review.figures import figure_near
+from backend.review.figures import FactIndex
 from backend.review.rubric import default_registry
 from corpus.catalogue import SLOTS, Strength, Topic
 from corpus.topics.chapter3_4 import TOPICS
+from indexing.chunking import chunk_document
+from indexing.facts import extract_facts
+from indexing.models import Block, BlockKind, Document, MediaType
 
 PREFIXES = ("3.", "4.")
 NUMERIC_SLOTS = frozenset({"year", "n", "m", "num", "pct", "value"})
@@ -171,20 +174,28 @@ def test_realistic_metric_ranges():
         assert (metric.low, metric.high) == (low, high)
 
 
+def _reported(text: str, point_id: str):
+    """The figure a review takes for the point from a one-paragraph report: facts extracted, then looked up."""
+    doc = Document("d", "r.pdf", MediaType.PDF, (Block("b0001", BlockKind.PARAGRAPH, text, page=1),), page_count=1)
+    metric = POINTS[point_id].metric
+    assert metric is not None
+    return FactIndex(extract_facts(doc), chunk_document(doc)).lookup(metric)
+
+
 @pytest.mark.parametrize("topic", [t for t in TOPICS if t.metric is not None], ids=lambda t: t.id)
 def test_metric_value_is_read_back(topic: Topic):
-    """The report's figure reader finds the planted value after the metric name, and nothing in templates without it."""
+    """The review's fact lookup finds the planted value under the metric's name, and nothing in templates without it."""
     metric = topic.metric
     assert metric is not None
     value = round((metric.low + metric.high) / 2, metric.decimals)
     fill = {k: v for k, v in FILL.items() if k != "value"}
     stating = [*metric.phrasings, *(t.text for t in topic.templates if "value" in t.slots())]
     for text in stating:
-        found = figure_near(text.format(value=value, **fill), [metric.name], metric.unit)
+        found = _reported(text.format(value=value, **fill), topic.id)
         assert found is not None and found.value == value, text
     for tpl in topic.templates:
         if "value" not in tpl.slots():
-            assert figure_near(tpl.text.format(**fill), [metric.name], metric.unit) is None, tpl.text
+            assert _reported(tpl.text.format(**fill), topic.id) is None, tpl.text
 
 
 def test_no_foreign_metric_name_from_the_whole_rubric():

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 from backend.review.drafters.base import IndicatorContext, PointMatch
 from backend.review.models import (
+    NO_EVIDENCE_ZH,
     Advice,
     DrafterKind,
     DraftInfo,
@@ -17,7 +18,7 @@ from backend.review.models import (
 )
 from backend.review.rubric import Level, PointKind, ReviewPoint, Rubric
 
-VERSION = "1.0"
+VERSION = "1.1"
 MARK_CREDIT = {Mark.CLEAR: 1.0, Mark.VERIFY_ON_SITE: 0.5, Mark.MORE_MATERIAL: 0.0}
 # Coverage cut points between adjacent levels of a 4-level scale, best first; other scales are spaced evenly.
 FOUR_LEVEL_CUTS = (0.8, 0.5, 0.15)
@@ -66,7 +67,7 @@ def _missing(point: ReviewPoint, match: PointMatch) -> MissingEvidence:
     if point.kind is PointKind.QUANTITATIVE and point.metric and match.figure is None:
         unit = f"（{point.metric.unit}）" if point.metric.unit else ""
         return MissingEvidence(
-            point_id=point.id, expected_zh=f"未报告{point.metric.name}{unit}的数值", metric=point.metric.name
+            point_id=point.id, expected_zh=f"未提供{point.metric.name}{unit}的数值", metric=point.metric.name
         )
     expected = "；".join(point.evidence) or point.text
     return MissingEvidence(point_id=point.id, expected_zh=f"未找到充分证据，应提供：{expected}")
@@ -76,14 +77,17 @@ def _point_rationale(match: PointMatch) -> str:
     s = match.signals
     if match.mark is Mark.MORE_MATERIAL:
         if s.figure_found is False:
-            return "报告未给出该定量指标的数值，需补充数据。"
+            metric = match.point.metric.name if match.point.metric else "该定量指标"
+            return f"报告未提供{metric}的数值（表格和正文中均未找到），需补充数据。"
+        if not match.evidence:
+            return f"{NO_EVIDENCE_ZH}：报告中没有与该审核重点对应的表述。"
         found = f"最高相似度 {s.best_dense:.2f}，关键词覆盖 {s.term_coverage:.0%}"
         return f"未检索到与该审核重点充分对应的内容（{found}）。"
     page = match.evidence[0].page_start if match.evidence else None
     where = f"第 {page} 页" if page else "报告中"
     if match.mark is Mark.VERIFY_ON_SITE:
         return f"{where}有相关表述，但缺少数据、文件或成效支撑，建议入校核实。"
-    figure = f"，报告值 {match.figure.text}" if match.figure else ""
+    figure = f"，报告值 {match.figure.display_zh}" if match.figure else ""
     return f"{where}有具体做法和支撑材料{figure}。"
 
 

@@ -12,12 +12,15 @@ from backend.review.citations import check_assessment, check_evidence
 from backend.review.drafters.extractive import ExtractiveDrafter, coverage_score, level_for
 from backend.review.flows import review_collection
 from backend.review.matcher import MatcherConfig, decide_mark
-from backend.review.models import Mark, PointSignals, Review
+from backend.review.models import NO_EVIDENCE_ZH, Mark, PointSignals, Review
+from indexing.facts import extract_facts
+from tests.backend.review.conftest import mini_report
 
 
 @pytest.fixture(scope="module")
 def review(mini_collection, e5_embedder, small_rubric) -> Review:
-    return review_collection(mini_collection, e5_embedder, small_rubric, ExtractiveDrafter())
+    facts = extract_facts(mini_report())
+    return review_collection(mini_collection, e5_embedder, small_rubric, ExtractiveDrafter(), facts=facts)
 
 
 def _point(review: Review, point_id: str):
@@ -34,7 +37,28 @@ def test_marks_follow_the_evidence(review):
 def test_quantitative_value_is_extracted_and_compared_with_the_floor(review):
     p = _point(review, "4.1.1")
     assert p.figure is not None and p.figure.value == 17.5 and p.figure.meets_floor is True
+    assert p.figure.page == 2 and "生师比为17.5:1" in p.figure.evidence
     assert p.mark_zh == "句号"
+
+
+def test_without_facts_a_quantitative_point_says_not_provided(mini_collection, e5_embedder, small_rubric):
+    """No number near the metric name is taken as its value: the figure comes from the facts or not at all."""
+    review = review_collection(mini_collection, e5_embedder, small_rubric, ExtractiveDrafter())
+    p = _point(review, "4.1.1")
+    assert p.figure is None and p.mark is Mark.MORE_MATERIAL
+    assert "未提供生师比" in p.rationale_zh
+
+
+def test_below_the_relevance_bar_a_point_shows_no_evidence(mini_collection, e5_embedder, small_rubric):
+    """Filler is not shown as evidence: with a relevance bar, the point with nothing on it has no quotes."""
+    config = MatcherConfig(min_evidence_cover=0.1)
+    review = review_collection(mini_collection, e5_embedder, small_rubric, ExtractiveDrafter(), config=config)
+    unsupported = _point(review, "6.1.2")
+    assert unsupported.evidence == () and unsupported.mark is Mark.MORE_MATERIAL
+    assert NO_EVIDENCE_ZH in unsupported.rationale_zh
+    assert _point(review, "6.1.1").evidence  # real evidence stays above the bar
+    without_bar = review_collection(mini_collection, e5_embedder, small_rubric, ExtractiveDrafter())
+    assert _point(without_bar, "6.1.2").evidence  # filler was shown before
 
 
 def test_every_quote_is_verbatim_at_its_location(review, mini_collection):
@@ -71,7 +95,8 @@ def test_levels_rank_indicators_by_coverage(review):
 
 
 def test_review_is_stable_and_serialisable(review, mini_collection, e5_embedder, small_rubric):
-    again = review_collection(mini_collection, e5_embedder, small_rubric, ExtractiveDrafter())
+    facts = extract_facts(mini_report())
+    again = review_collection(mini_collection, e5_embedder, small_rubric, ExtractiveDrafter(), facts=facts)
     strip = lambda r: json.loads(r.model_dump_json(exclude={"seconds"}))  # noqa: E731
     a, b = strip(review), strip(again)
     for x in (a, b):

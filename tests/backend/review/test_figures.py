@@ -1,34 +1,100 @@
-"""Figures are parsed in their most specific shape and tied to the metric they follow."""
+"""A quantitative point's figure comes from the extracted facts by the metric's name and synonyms, never a neighbour."""
 
 from __future__ import annotations
 
-from backend.review.figures import FigureKind, figure_near, find_figures
+import pytest
+
+from backend.review.figures import FactIndex, label_key
+from backend.review.models import ReportedFigure
+from backend.review.rubric import Metric, default_registry
+from indexing.chunking import chunk_document
+from indexing.facts import extract_facts
+from indexing.models import Block, BlockKind, Document, FactOrigin, MediaType
+from indexing.parsing.headings import render_table
+
+KEY_VALUE = (
+    ("指标项", "学校当年质量报告数据"),
+    ("全日制在校生数（人）", "26311"),
+    ("专任教师数", "1732"),
+    ("生师比", "18.46"),
+    ("生均教学日常运行支出（万元）", "0.48"),
+    ("生均纸质图书（册）", "—"),
+    ("具有博士学位教师占专任教师比例（%）", "未统计"),
+)
+BY_COLLEGE = (
+    ("学院", "毕业生数（人）", "毕业去向落实率（%）"),
+    ("化工与制药学院", "512", "96.12"),
+    ("机电工程学院", "430", "93.50"),
+)
+TEXT = "学校2023届本科毕业生毕业去向落实率为92.35%。专职辅导员与在校生比为1:284，学生学习满意度达到约95%。"
 
 
-def test_shapes_are_recognised():
-    figs = find_figures("2023年生师比为17.5:1，博士占比46.2%，生均经费4,821元，教师1260人，另有百分之九十")
-    kinds = [(f.kind, f.value, f.unit) for f in figs]
-    assert (FigureKind.YEAR, 2023.0, "年") in kinds
-    assert (FigureKind.RATIO, 17.5, ":1") in kinds
-    assert (FigureKind.PERCENT, 46.2, "%") in kinds
-    assert (FigureKind.AMOUNT, 4821.0, "元") in kinds
-    assert (FigureKind.AMOUNT, 1260.0, "人") in kinds
-    assert len(figs) == 5  # 百分之九十 has no digits; nothing counted twice
+def _document() -> Document:
+    blocks = (
+        Block("b0001", BlockKind.PARAGRAPH, "表1 学校基本办学数据", page=3),
+        Block("b0002", BlockKind.TABLE, render_table(KEY_VALUE), page=3, rows=KEY_VALUE),
+        Block("b0003", BlockKind.PARAGRAPH, TEXT, page=4),
+        Block("b0004", BlockKind.PARAGRAPH, "表2 各学院毕业去向落实率", page=5),
+        Block("b0005", BlockKind.TABLE, render_table(BY_COLLEGE), page=5, rows=BY_COLLEGE),
+    )
+    return Document("doc", "质量报告.pdf", MediaType.PDF, blocks, page_count=5)
 
 
-def test_value_follows_metric_name_in_the_same_sentence():
-    text = "学校现有专任教师1260人。生师比为17.5:1，低于国家标准。"
-    fig = figure_near(text, ["生师比"], ":1")
-    assert fig and fig.value == 17.5 and text[fig.start : fig.end] == "17.5:1"
-    assert figure_near("生师比持续优化。专任教师1260人。", ["生师比"], ":1") is None
+@pytest.fixture(scope="module")
+def index() -> FactIndex:
+    doc = _document()
+    return FactIndex(extract_facts(doc), chunk_document(doc))
 
 
-def test_table_row_and_full_width_colon():
-    fig = figure_near("指标 | 数值\n生师比 | 16.8：1\n博士学位教师占比 | 47%", ["生师比"], ":1")
-    assert fig and fig.value == 16.8
-    pct = figure_near("指标 | 数值\n生师比 | 16.8：1\n博士学位教师占比 | 47%", ["博士学位教师占比"], "%")
-    assert pct and pct.value == 47.0
+def _metric(name: str) -> Metric:
+    rubric = default_registry().get("audit-2021-type2")
+    return next(p.metric for _, p in rubric.iter_points() if p.metric is not None and p.metric.name == name)
 
 
-def test_years_are_not_values():
-    assert figure_near("生均图书自2019年以来持续增长", ["生均图书"], "册") is None
+def _found(index: FactIndex, name: str) -> ReportedFigure:
+    figure = index.lookup(_metric(name))
+    assert figure is not None, name
+    return figure
+
+
+def test_key_value_row_is_the_figure_with_its_cell(index: FactIndex) -> None:
+    figure = _found(index, "生师比")
+    assert (figure.value, figure.unit, figure.text, figure.page) == (18.46, ":1", "18.46", 3)
+    assert figure.origin is FactOrigin.TABLE and figure.table_title == "表1 学校基本办学数据"
+    assert figure.display_zh.startswith("「表1 学校基本办学数据：生师比 = 18.46」")
+    assert figure.meets_floor is False  # 18.46 > 18 (at most 18:1)
+
+
+def test_count_is_the_row_of_its_own_metric(index: FactIndex) -> None:
+    assert _found(index, "专任教师数").value == 1732
+
+
+def test_ten_thousand_yuan_becomes_yuan(index: FactIndex) -> None:
+    figure = _found(index, "生均教学日常运行支出")
+    assert (figure.value, figure.unit, figure.text) == (4800.0, "元", "0.48")
+
+
+def test_synonym_finds_the_sentence_not_a_college_row(index: FactIndex) -> None:
+    figure = _found(index, "初次就业率")  # stated as 毕业去向落实率
+    assert (figure.value, figure.unit, figure.page, figure.origin) == (92.35, "%", 4, FactOrigin.SENTENCE)
+    assert figure.evidence in TEXT and "92.35%" in figure.evidence
+
+
+def test_one_to_n_ratio_and_qualifier(index: FactIndex) -> None:
+    ratio = _found(index, "专职辅导员与在校生比")
+    assert (ratio.value, ratio.unit) == (284.0, "1:")
+    satisfaction = _found(index, "学生学习满意度")
+    assert satisfaction.value == 95.0 and satisfaction.qualifier == "约"
+
+
+@pytest.mark.parametrize("name", ["生均图书", "具有博士学位教师占比", "生均本科实验经费", "体质测试达标率"])
+def test_not_stated_is_not_provided(index: FactIndex, name: str) -> None:
+    """ "—", "未统计" and absent metrics give no figure, never the neighbouring row's value."""
+    assert index.lookup(_metric(name)) is None
+
+
+def test_label_key_drops_scope_units_and_verbs() -> None:
+    assert label_key("全校生师比为") == label_key("生师比")
+    assert label_key("2023届本科毕业生毕业去向落实率") == "毕业去向落实率"
+    assert label_key("生均教学日常运行支出（万元）") == "生均教学日常运行支出"
+    assert label_key("协议就业率") != label_key("就业率")
