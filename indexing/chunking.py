@@ -3,7 +3,7 @@
 Chunks never cross a section boundary (a change of heading path). Within a section, blocks are packed
 until the target size is reached; a block longer than ``max_chars`` is split at sentence ends; the next
 chunk of the same section starts with the last sentence(s) of the previous one (overlap). Tables are
-chunked by rows with the header row repeated, never split inside a row.
+chunked in small row groups with the table's caption and header row repeated, never split inside a row.
 
 Every run of chunk text is a verbatim copy of a block range, recorded as a :class:`Segment`, so a quote
 found in a chunk maps back to block, offset and page.
@@ -23,6 +23,7 @@ import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
+from indexing.facts import table_title
 from indexing.models import Block, BlockKind, Chunk, Document, Segment
 from indexing.options import ChunkingOptions
 
@@ -128,8 +129,29 @@ def _make_chunk(
     )
 
 
-def _table_groups(block: Block, opts: ChunkingOptions) -> Iterator[list[_Unit]]:
-    """Row groups of a table, each starting with the header line; rows are never split."""
+def _caption_units(blocks: Sequence[Block]) -> dict[str, _Unit]:
+    """For each table with a caption (表1-2 …), the caption's verbatim range in its own block."""
+    found: dict[str, _Unit] = {}
+    for i, block in enumerate(blocks):
+        if block.kind is not BlockKind.TABLE:
+            continue
+        title = table_title(blocks, i)
+        if not title:
+            continue
+        for near in (*blocks[max(0, i - 3) : i][::-1], *blocks[i + 1 : i + 2]):
+            at = near.text.find(title) if near.kind is not BlockKind.TABLE else -1
+            if at >= 0:
+                found[block.id] = _Unit(near, at, at + len(title))
+                break
+    return found
+
+
+def _table_groups(block: Block, opts: ChunkingOptions, caption: _Unit | None = None) -> Iterator[list[_Unit]]:
+    """Small row groups of a table, each starting with the caption and the header line; rows are never split.
+
+    A row is found by what names it (生师比 | 18.46) only when few other rows share its chunk and the
+    chunk says which table it is from, so groups stay small and repeat the caption and header.
+    """
     lines: list[_Unit] = []
     pos = 0
     for line in block.text.split("\n"):
@@ -141,12 +163,13 @@ def _table_groups(block: Block, opts: ChunkingOptions) -> Iterator[list[_Unit]]:
             yield lines
         return
     header, rows = lines[0], lines[1:]
-    group: list[_Unit] = [header]
-    size = len(header)
+    lead = [caption, header] if caption is not None else [header]
+    group: list[_Unit] = list(lead)
+    size = _size(lead)
     for row in rows:
-        if len(group) > 1 and size + len(row) > opts.target_chars:
+        if len(group) > len(lead) and size + len(row) > opts.table_target_chars:
             yield group
-            group, size = [header], len(header)
+            group, size = list(lead), _size(lead)
         group.append(row)
         size += len(row) + 1
     yield group
@@ -179,13 +202,14 @@ def chunk_document(document: Document, options: ChunkingOptions | None = None) -
         Chunks in document order with ordinals 0…n-1 and deterministic ids.
     """
     opts = options or ChunkingOptions()
+    captions = _caption_units(document.blocks)
     groups: list[tuple[tuple[str, ...], list[_Unit], bool]] = []
     for path, blocks in _sections(document.blocks):
         packer = _Packer(opts)
         for block in blocks:
             if block.kind is BlockKind.TABLE:
                 groups.extend((path, units, False) for units in packer.flush())
-                groups.extend((path, units, True) for units in _table_groups(block, opts))
+                groups.extend((path, units, True) for units in _table_groups(block, opts, captions.get(block.id)))
                 continue
             for unit in _split_block(block, opts.max_chars):
                 groups.extend((path, units, False) for units in packer.add(unit))

@@ -42,12 +42,14 @@ class ChunkingOptions:
         max_chars: a single block longer than this is split at sentence ends.
         min_chars: a trailing piece shorter than this is merged into the previous chunk.
         overlap_chars: text repeated from the end of the previous chunk in the same section.
+        table_target_chars: a table chunk (caption, header and rows) is closed once it reaches this size.
     """
 
     target_chars: int = 450
     max_chars: int = 600
     min_chars: int = 120
     overlap_chars: int = 60
+    table_target_chars: int = 240
 
 
 @dataclass(frozen=True)
