@@ -80,7 +80,6 @@ _SERIAL_HEADER_RE = re.compile(r"^(?:序号|编号|代码|代号|No\.?|NO\.?|#)$
 # Integer counts under such a header count people (人): "人数", "毕业生", "教师".
 _PEOPLE_RE = re.compile(r"(?:人数|毕业生|学生|生源|教师|职工|员工|人员)$")
 _GENERIC_VALUE_HEADER_RE = re.compile(r"数据|数值|取值|指标值|^值$|结果|^本校$|^学校$|^统计$|^数量$|^内容$")
-_TOTAL_RE = re.compile(r"合计|总计|汇总|小计|总数|全校|全体")
 _FOOTNOTE_TAIL_RE = re.compile(r"(?<=[" + _CJK + r"）)”」])[0-9]{1,2}$")
 _QUOTES = "“”‘’「」『』\"'"
 
@@ -513,36 +512,36 @@ def _matrix_facts(table: _Table, body: Sequence[_Row], leaves: Sequence[_Leaf]) 
     content = [k for k, leaf in enumerate(leaves) if not leaf.is_serial]
     first_value = next((k for k in content if value_leaf[k]), len(leaves))
     label_leaves = _identity_leaves([k for k in content if k < first_value], leaves, body, aligned)
-    # value columns right of a second text column (名称 | 人数 | 地域 | 人数) cannot be told apart from labels
+    # A value column right of a text column after the values (名称 | 人数 | 地域 | 人数) may belong to another
+    # name; it is read only under a header not seen before (… | 排名前三行业 | 行业聚集度).
     attribute = next((k for k in content if k > first_value and not value_leaf[k]), len(leaves))
-    value_leaves = [k for k in content if value_leaf[k] and k < attribute]
+    seen = {leaves[k].label for k in content if value_leaf[k] and k < attribute}
+    value_leaves = [k for k in content if value_leaf[k] and (k < attribute or leaves[k].label not in seen)]
     key_value = len(value_leaves) == 1 and bool(
         _GENERIC_VALUE_HEADER_RE.search(leaves[value_leaves[0]].label) or leaves[value_leaves[0]].period
     )
+    label_end = max((leaves[k].col for k in label_leaves), default=0) + 1  # renderings shift cells by one
     labelled: list[tuple[_Row, _Alignment, list[str]]] = []  # aligned rows with their label path
     carried: dict[int, str] = {}
-    section = ""
     for row in body:
         alignment = aligned.get(row.index)
         if alignment is None:
-            only = row.filled[0] if len(row.filled) == 1 and row.filled[0].kind is _CellKind.TEXT else None
-            text = _clean_label(only.text) if only else ""
+            # a row header wrapped onto the next line: "大数据应用学院" + "（动漫软件学院）", "汽车检测与维修技" + "术"
+            in_labels = [c for c in row.filled if c.col <= label_end]
+            only = in_labels[0] if len(in_labels) == 1 and in_labels[0].kind is _CellKind.TEXT else None
+            text = _clean_label(only.text) if only and not row.has_values else ""
             last = labelled[-1][2] if labelled and labelled[-1][0].index == row.index - 1 else None
-            if text and last and (text.startswith(("（", "(")) or _unbalanced(last[-1]) or _unbalanced(text)):
-                last[-1] += text  # a row header wrapped onto the next line: "大数据应用学院" + "（动漫软件学院）"
+            wrapped = text.startswith(("（", "(")) or len(text) <= 3 or (last and _unbalanced(last[-1]))
+            if text and last and wrapped:
+                last[-1] += text
                 if carried:
                     carried[max(carried)] += text
-            elif text and not row.has_values and len(text) <= 20 and not _unbalanced(text):
-                section, carried = text, {}  # a row naming the group of rows below it
             continue
         own = _row_labels(row, alignment, leaves, label_leaves)
         if not own:
             continue
         carried = {lv: t for lv, t in carried.items() if lv < min(own)} | own
-        path = [carried[lv] for lv in sorted(carried) if carried[lv]]
-        if section and not any(section in p for p in path):
-            path.insert(0, section)
-        labelled.append((row, alignment, path))
+        labelled.append((row, alignment, [carried[lv] for lv in sorted(carried) if carried[lv]]))
     # A row is named by its own label (化学工程与工艺); with its group (化工与制药学院/化学工程) only where
     # the same label stands in several rows of the table.
     repeated = Counter(path[-1] for _, _, path in labelled)

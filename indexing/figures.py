@@ -180,7 +180,6 @@ _NOT_UNIT_AFTER = {
 }
 
 _PREFIX_QUALIFIERS = ("将近", "接近", "大约", "超过", "不低于", "不少于", "不足", "不到", "约", "近", "逾")
-_SUFFIX_QUALIFIERS = ("以上", "以下", "左右", "余", "多")
 _FOOTNOTE = r"(?:[¹²³⁴⁵⁶⁷⁸⁹⁰]+|\[[0-9]{1,2}\]|［[0-9]{1,2}］|\*{1,3}|※|†)"
 
 _FIGURE_RE = re.compile(
@@ -231,6 +230,7 @@ _NOT_FIGURES = (
 _BARE_YEAR_RE = re.compile(r"(?<![0-9.,])" + _YEAR + r"(?![0-9.,%])")
 _SECTION_NUMBER_RE = re.compile(r"^\s*(?P<number>[0-9]{1,2}(?:\.[0-9]{1,2})*)(?:[.、)]|\s+)?(?=[\u4e00-\u9fff])")
 _ANY_DIGIT_RE = re.compile(r"[0-9]")
+_CJK_CHARS = "\u4e00-\u9fff"
 _NO_VALUE_RE = re.compile(
     r"^(?:[—–\-－_/／\\×xX*…·.。]+|未统计|暂无(?:数据)?|无数据|不适用|未填报?|不详|空|N/?A|n/?a|null|None|/|无)$"
 )
@@ -320,8 +320,11 @@ def _masked(t: str) -> list[bool]:
         if not (figure and (figure.group("pct") or figure.group("base") or figure.group("mult"))):
             cover(section.start(), section.end())  # "1.学院结构", "1.2 定位"; not "1.5倍", "3所高校"
     for m in _BARE_YEAR_RE.finditer(t):
-        if not re.match(r"\s*" + _UNIT_RE, t[m.end() : m.end() + 6]):
-            cover(m.start(), m.end())  # "2023世界大学排行榜" is a year; "2023人" is a count
+        after, before = t[m.end() : m.end() + 6], t[max(0, m.start() - 2) : m.start()]
+        if re.match(r"\s*" + _UNIT_RE, after):
+            continue  # "2023人" is a count
+        if re.match(f"\\s*[{_CJK_CHARS}]", after) or re.search(r"(?:于|在|从|自|至|到|截至)\s*$", before):
+            cover(m.start(), m.end())  # "2023世界大学排行榜", "创建于1972": years; "专任教师 | 1986" stays a count
     return mask
 
 

@@ -175,6 +175,23 @@ def test_wrapped_header_cells_and_wrapped_row_labels_are_joined():
     assert only(facts, "现代商学院 · 毕业人数").value == 528
 
 
+def test_a_text_column_between_values_and_its_wrapped_lines_leave_the_row_names_alone():
+    rows = [
+        ("专业", "前三行业就业人数", "就业人数排名前三行业", "行业聚集度"),
+        ("电气自动化技术", "88", "制造业(58.26%),信息传输", "76.53%"),
+        ("", "", "(9.57%),居民服务业(8.70%)", ""),
+        ("汽车检测与维修技", "33", "交通运输业(38.30%)", "70.21%"),
+        ("术", "", "", ""),
+    ]
+    facts = facts_of(table(rows))
+    assert {f.metric: f.value for f in facts} == {
+        "电气自动化技术 · 前三行业就业人数": 88,
+        "电气自动化技术 · 行业聚集度": 76.53,
+        "汽车检测与维修技术 · 前三行业就业人数": 33,
+        "汽车检测与维修技术 · 行业聚集度": 70.21,
+    }
+
+
 def test_a_shifted_rendering_is_aligned_by_its_filled_cells():
     # what a PDF table with merged cells looks like after extraction: rows shifted by one cell
     rows = [

@@ -245,9 +245,11 @@ def test_a_year_followed_by_a_unit_is_a_count():
     assert [(f.value, f.unit) for f in find_figures("本届毕业生2023人")] == [(2023.0, "人")]
 
 
-def test_a_bare_year_in_a_cell_stays_a_number():
+def test_a_bare_year_in_a_cell_or_row_stays_a_number():
     f = parse_figure("2023")
     assert f is not None and f.kind is FigureKind.COUNT and f.value == 2023.0
+    assert [f.value for f in find_figures("专任教师 | 1986")] == [1986.0]
+    assert find_figures("学校创建于1972，位列US News 2023世界大学排行榜") == []
 
 
 # --- periods ---------------------------------------------------------------------------------------------
