@@ -940,7 +940,8 @@ def _sentence_metric(
             return None
         return _Named(prev_metric + label, qualifier)
     adjacent = previous is not None and sum(ch in _CLAUSE_BREAKS for ch in sentence[previous[1] : clause_start]) == 1
-    if prev_metric and adjacent and start == clause_start and MATRIX_SEPARATOR not in prev_metric and "“" not in region:
+    own_subject = "“" in region or region.lstrip().startswith("其中")  # a category or a subset named anew
+    if prev_metric and adjacent and start == clause_start and MATRIX_SEPARATOR not in prev_metric and not own_subject:
         label = _inherit_subject(prev_metric, label)
     if not _is_metric(label):
         return None
@@ -952,11 +953,11 @@ def _inherit_subject(previous: str, label: str) -> str:
 
     ``男生毕业去向落实人数1879人，毕业去向落实率为90.69%``: the rate is the men's, so the second metric becomes
     ``男生毕业去向落实率``. The subject is what precedes, in the previous metric, the longest start of this
-    metric that it contains (at least two characters, subject at most eight).
+    metric that it contains (at least four characters, subject at most eight).
     """
     if previous.endswith(label):
         return label  # "“非常满意”占比…，“满意”占比": a sibling category, not a clause without subject
-    for size in range(len(label), 1, -1):
+    for size in range(len(label), 3, -1):
         k = previous.rfind(label[:size])
         if k > 0:
             return previous[:k] + label if k <= 8 else label
