@@ -93,11 +93,14 @@ def corpus_generate_cmd(
     n: Annotated[int, typer.Option("-n", help="number of reports")] = 3,
     pages: Annotated[int, typer.Option(help="target pages per report")] = 40,
     seed: Annotated[int, typer.Option(help="seed of the first report")] = 0,
+    writer: Annotated[
+        str | None, typer.Option(help="docx-libreoffice | html-chromium | scanned (default: reportlab PDF and DOCX)")
+    ] = None,
 ) -> None:
     """Generate labelled synthetic self-evaluation reports (PDF, DOCX, labels JSON)."""
     from backend.indexing_cli import generate_corpus_files
 
-    generate_corpus_files(out, n=n, pages=pages, seed=seed)
+    generate_corpus_files(out, n=n, pages=pages, seed=seed, writer=writer)
 
 
 # --- rubrics commands (owned by the rubrics module) ----------------------------------------------

@@ -155,10 +155,13 @@ def print_block_tree(file: Path) -> None:
         console.print(f"[yellow]警告：{w}[/yellow]")
 
 
-def generate_corpus_files(out: Path, *, n: int, pages: int, seed: int) -> None:
-    """Generate labelled synthetic reports and list the files."""
+def generate_corpus_files(out: Path, *, n: int, pages: int, seed: int, writer: str | None = None) -> None:
+    """Generate labelled synthetic reports and list the files (rendered by a realistic writer if named)."""
     from corpus.generator import generate_corpus
 
+    if writer is not None:
+        _generate_realistic_files(out, n=n, pages=pages, seed=seed, writer=writer)
+        return
     with console.status(f"生成 {n} 份合成自评报告…"):
         written = generate_corpus(out, n=n, pages=pages, seed=seed)
     table = Table("报告", "学校", "类型", "PDF", "DOCX", "标注")
@@ -166,4 +169,25 @@ def generate_corpus_files(out: Path, *, n: int, pages: int, seed: int) -> None:
         table.add_row(
             g.labels.report_id, g.labels.school, g.labels.institution_type, g.pdf.name, g.docx.name, g.labels_path.name
         )
+    console.print(table)
+
+
+def _generate_realistic_files(out: Path, *, n: int, pages: int, seed: int, writer: str) -> None:
+    """Render the reports with one realistic writer and list the files."""
+    from corpus.office import RenderError, ToolMissingError, generate_realistic_corpus
+    from corpus.realistic import Writer
+
+    try:
+        kind = Writer(writer)
+    except ValueError:
+        raise typer.BadParameter(f"未知的写出方式：{writer}（可选：{' / '.join(w.value for w in Writer)}）") from None
+    try:
+        with console.status(f"生成 {n} 份合成自评报告（{kind.value}）…"):
+            written = generate_realistic_corpus(out, n=n, pages=pages, seed=seed, writer=kind)
+    except (ToolMissingError, RenderError) as exc:
+        console.print(f"[red]错误：{exc}[/red]")
+        raise typer.Exit(code=2) from exc
+    table = Table("报告", "学校", "写出方式", "PDF", "标注")
+    for f in written:
+        table.add_row(f.report_id, f.school, f.writer.value, f.pdf.name, f.labels_path.name)
     console.print(table)
