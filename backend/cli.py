@@ -271,6 +271,23 @@ def eval_levels_cmd(
     levels_cli(out, reports, pages)
 
 
+@eval_app.command("real")
+def eval_real_cmd(
+    docs: Annotated[Path, typer.Option(help="folder of the real documents")] = Path("../shared/real-docs"),
+    gold: Annotated[Path, typer.Option(help="folder of the gold YAML files")] = Path("eval/real"),
+    out: Annotated[Path, typer.Option(help="results directory")] = Path("eval/results"),
+    retrieval: Annotated[bool, typer.Option(help="index the documents and measure table-row retrieval")] = True,
+) -> None:
+    """Headings, facts and table-row retrieval on real documents against hand-checked gold files."""
+    from eval.real import run_cli
+
+    try:
+        run_cli(gold, docs, out, retrieval=retrieval)
+    except FileNotFoundError as exc:
+        typer.echo(f"错误：{exc}", err=True)
+        raise typer.Exit(code=2) from exc
+
+
 @eval_app.command("calibrate")
 def eval_calibrate_cmd(
     out: Annotated[Path, typer.Option(help="results directory")] = Path("eval/results"),
