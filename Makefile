@@ -3,7 +3,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint install fonts clean
+.PHONY: run test lint install system-packages clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -14,18 +14,23 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-# A real CJK font is needed to draw scanned-page test images; install it once if missing.
-fonts:
-	@fc-list 2>/dev/null | grep -qi 'wqy' || ls /usr/share/fonts/truetype/wqy/wqy-zenhei.ttc >/dev/null 2>&1 || \
-		( (apt-get update -qq && apt-get install -y -qq fonts-wqy-zenhei) >/dev/null 2>&1 || \
-		  echo "warning: fonts-wqy-zenhei could not be installed; OCR tests will be skipped" )
+# Debian packages the tests use, installed once if missing: a CJK font to draw scanned pages, LibreOffice
+# (Word -> PDF) and Chromium (web page -> PDF) to make documents the way universities do, poppler for page images.
+SYSTEM_PACKAGES := fonts-wqy-zenhei libreoffice-writer chromium poppler-utils
+system-packages:
+	@missing=$$(for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+		echo "installing: $$missing"; \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing) >/dev/null 2>&1 || \
+		echo "warning: could not install $$missing; tests that need them fail under CI=true"; \
+	fi
 
 # Demo data first (reviewed in-process, so it is ready at once), then the API and a worker until Ctrl-C.
 run: $(STAMP)
 	$(BIN)/ciqa demo
 	$(BIN)/ciqa serve
 
-test: $(STAMP) fonts
+test: $(STAMP) system-packages
 	$(BIN)/ruff check .
 	HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 $(BIN)/pytest -q
 
