@@ -13,10 +13,10 @@
   (``单位：人``), or a header ending in 人数 (人). Total rows (合计/总计/汇总) are facts with their label;
   serial-number and rank columns (序号, 排名) are not;
 * **sentences**: the metric is the noun phrase before the figure in its clause (``生师比为18.46:1`` →
-  生师比; ``落实率1为90.69%`` → 落实率, the footnote reference dropped); a clause starting with 占 takes the
-  subject of the clause before (``男生3862人，占毕业生总人数的60.05%`` → 男生占毕业生总人数); a figure in
-  parentheses describes the name before them (``化工与制药学院（633人，占比9.84%）`` → ``化工与制药学院`` and
-  ``化工与制药学院 · 占比``); a count whose classifier is followed by a noun counts that noun
+  生师比; ``落实率1为91.20%`` → 落实率, the footnote reference dropped); a clause starting with 占 takes the
+  subject of the clause before (``男生2100人，占毕业生总人数的52.50%`` → 男生占毕业生总人数); a figure in
+  parentheses describes the name before them (``机械学院（520人，占比8.30%）`` → ``机械学院`` and
+  ``机械学院 · 占比``); a count whose classifier is followed by a noun counts that noun
   (``2个博士后科研流动站`` → 博士后科研流动站).
 
 Precision comes first: a figure whose metric or column cannot be told for sure gives no fact. So do
@@ -30,10 +30,10 @@ the next page.
 
 Example:
     >>> from indexing.models import Block, BlockKind, Document, MediaType
-    >>> b = Block(id="b0001", kind=BlockKind.PARAGRAPH, text="学校生师比为18.46:1，本科毕业生升学率达32.64%。", page=3)
+    >>> b = Block(id="b0001", kind=BlockKind.PARAGRAPH, text="学校生师比为17.20:1，本科毕业生升学率达28.50%。", page=3)
     >>> doc = Document(id="d", name="r", media_type=MediaType.TEXT, blocks=(b,))
     >>> [(f.metric, f.value, f.unit) for f in extract_facts(doc)]
-    [('学校生师比', 18.46, ':1'), ('本科毕业生升学率', 32.64, '%')]
+    [('学校生师比', 17.2, ':1'), ('本科毕业生升学率', 28.5, '%')]
 """
 
 from __future__ import annotations
@@ -513,7 +513,7 @@ def _matrix_facts(table: _Table, body: Sequence[_Row], leaves: Sequence[_Leaf]) 
     first_value = next((k for k in content if value_leaf[k]), len(leaves))
     label_leaves = _identity_leaves([k for k in content if k < first_value], leaves, body, aligned)
     # A value column right of a text column after the values (名称 | 人数 | 地域 | 人数) may belong to another
-    # name; it is read only under a header not seen before (… | 排名前三行业 | 行业聚集度).
+    # name; it is read only under a header not seen before (… | 主要行业 | 行业集中度).
     attribute = next((k for k in content if k > first_value and not value_leaf[k]), len(leaves))
     seen = {leaves[k].label for k in content if value_leaf[k] and k < attribute}
     value_leaves = [k for k in content if value_leaf[k] and (k < attribute or leaves[k].label not in seen)]
@@ -526,7 +526,7 @@ def _matrix_facts(table: _Table, body: Sequence[_Row], leaves: Sequence[_Leaf]) 
     for row in body:
         alignment = aligned.get(row.index)
         if alignment is None:
-            # a row header wrapped onto the next line: "大数据应用学院" + "（动漫软件学院）", "汽车检测与维修技" + "术"
+            # a row header wrapped onto the next line: "信息学院" + "（软件学院）", "数控加工技" + "术"
             in_labels = [c for c in row.filled if c.col <= label_end]
             only = in_labels[0] if len(in_labels) == 1 and in_labels[0].kind is _CellKind.TEXT else None
             text = _clean_label(only.text) if only and not row.has_values else ""
@@ -721,15 +721,15 @@ def _open_paren(sentence: str, pos: int) -> int | None:
 def _subject_before(sentence: str, paren: int, figure_ends: Sequence[int]) -> str | None:
     """The name a parenthesis describes: the words before it back to a clause break, 为/是, or "）、"."""
     if paren in figure_ends:
-        return None  # "3046人（占比92.14%）": the parenthesis describes a figure, handled by the caller
+        return None  # "2400人（占比88.10%）": the parenthesis describes a figure, handled by the caller
     quoted = _QUOTED_END_RE.search(sentence[:paren])
-    if quoted:  # "集中在“5天”（占比53.62%）": the quoted name, whatever comes before it
+    if quoted:  # "集中在“4天”（占比41.20%）": the quoted name, whatever comes before it
         return _clean_metric(quoted.group(1), verbs=False) or None
     depth, i = 0, paren - 1
     while i >= 0:
         ch = sentence[i]
         if ch in "）)" and depth == 0 and re.search(r"[0-9]", sentence[max(0, i - 12) : i]):
-            break  # "满意度（满意度96.99%）及推荐度（98.19%）": the name starts after the first figure's parenthesis
+            break  # "满意度（满意度95.10%）及推荐度（97.30%）": the name starts after the first figure's parenthesis
         if ch in "）)":
             depth += 1
         elif ch in "（(":
@@ -739,10 +739,10 @@ def _subject_before(sentence: str, paren: int, figure_ends: Sequence[int]) -> st
         elif depth == 0 and (ch in _SUBJECT_BREAKS or (ch == "、" and i > 0 and sentence[i - 1] in "）)")):
             break
         i -= 1
-    # "留鄂就业率近六成（57.46%）": the parenthesis gives the exact figure of a rounded one
+    # "留省就业率近六成（58.30%）": the parenthesis gives the exact figure of a rounded one
     subject = _ROUNDED_RE.sub("", _clean_metric(sentence[i + 1 : paren], verbs=False))
     if _JUDGEMENT_RE.search(subject):
-        return None  # "研究生毕业生评价较高（95.60%）": the words judge the figure, they do not name it
+        return None  # "研究生毕业生评价较高（94.80%）": the words judge the figure, they do not name it
     return subject or None
 
 
@@ -788,7 +788,7 @@ def _is_metric(text: str) -> bool:
 
 def _clause_start(sentence: str, pos: int, figure_ends: Sequence[int]) -> int:
     """Where the clause holding ``pos`` begins: after a comma, colon or semicolon, or after a 、 that follows a
-    figure (``协议和合同就业率62.78%、升学率15.66%``); a 、 inside a name (``国内、出国（境）升学率``) is no break."""
+    figure (``协议和合同就业率60.10%、升学率14.20%``); a 、 inside a name (``国内、出国（境）升学率``) is no break."""
     start = max((sentence.rfind(ch, 0, pos) for ch in _CLAUSE_BREAKS), default=-1) + 1
     for i in range(pos - 1, start - 1, -1):
         if sentence[i] == "、" and (i in figure_ends or (i > 0 and sentence[i - 1] in "）)")):
@@ -802,7 +802,7 @@ class _Named:
 
     metric: str
     qualifier: str | None = None
-    subject_at: int | None = None  # named after the name a parenthesis (at this offset) describes: 学院（633人）
+    subject_at: int | None = None  # named after the name a parenthesis (at this offset) describes: 学院（520人）
 
 
 def _sentence_facts(block: Block) -> list[Fact]:
@@ -864,9 +864,9 @@ def _population(sentence: str, pos: int) -> tuple[str | None, bool]:
 
 def _with_population(named: _Named, population: str | None, same_clause: bool) -> str:
     """The metric of a sentence about one population (``研究生毕业生……``) carries that population when it
-    names none itself: ``毕业去向落实率`` → ``研究生毕业生毕业去向落实率``; ``武汉理工大学 · 人数`` →
-    ``研究生毕业生/武汉理工大学 · 人数``. From an earlier clause only to a metric that names no one at all
-    (``本科毕业生升学率达32.64%，现有全日制在校生26000余人``: the students are not the graduates)."""
+    names none itself: ``毕业去向落实率`` → ``研究生毕业生毕业去向落实率``; ``某理工大学 · 人数`` →
+    ``研究生毕业生/某理工大学 · 人数``. From an earlier clause only to a metric that names no one at all
+    (``本科毕业生升学率达28.50%，现有全日制在校生21000余人``: the students are not the graduates)."""
     metric = named.metric
     if not population or _POPULATION_RE.search(metric) or _WHOLE_RE.search(metric):
         return metric
@@ -883,7 +883,7 @@ def _sentence_metric(
     paren = _open_paren(sentence, fig.start)
     clause_start = _clause_start(sentence, fig.start, figure_ends)
     if after.startswith("的"):
-        # "70%以上的毕业生留在西安就业": a share that opens its clause names what follows; "达到100%的专业"
+        # "65%以上的毕业生留在本市就业": a share that opens its clause names what follows; "达到100%的专业"
         # (a threshold inside a phrase) names nothing
         if fig.kind is not FigureKind.PERCENT or paren is not None or _clean_metric(sentence[clause_start : fig.start]):
             return None
@@ -899,7 +899,7 @@ def _sentence_metric(
     if re.search(r"[=＝*×/÷]", region) or _RANK_RE.search(region.strip()):
         return None  # a formula (落实率=落实人数/总人数*100%) or a rank (位列第19, 前1%)
     reached = _REACHED_RE.search(region)
-    if reached:  # "规模增长至4567人": the level reached, not the change
+    if reached:  # "规模增长至3900人": the level reached, not the change
         region = region[: reached.start()]
     elif _CHANGE_RE.search(region) and fig.unit not in ("个百分点", "百分点"):
         return None  # a change written in % reads like a level; only 百分点 marks it as a change
@@ -915,11 +915,11 @@ def _sentence_metric(
     if paren is not None and not re.search(r"(?:为|是|达到?)\s*$", region):
         subject = _subject_before(sentence, paren, figure_ends)
         if subject is None:
-            # "3046人（占比92.14%）": the parenthesis describes the figure before it, named by that fact
+            # "2400人（占比88.10%）": the parenthesis describes the figure before it, named by that fact
             if previous is None or previous[1] != paren:
                 return None
             if re.search(r"[率度]$", label) and _is_metric(label):
-                return _Named(label, qualifier)  # "国内升学1512人（国内升学率31.41%）": a metric of its own
+                return _Named(label, qualifier)  # "国内升学800人（国内升学率20.10%）": a metric of its own
             subject = previous[0].split(MATRIX_SEPARATOR)[0]
         if not _is_metric(subject) or len(subject) > 30:
             return None
@@ -935,7 +935,7 @@ def _sentence_metric(
             metric = head + noun
             return _Named(metric, qualifier) if _is_metric(metric) and len(metric) >= 3 else None
     if label.startswith("占") or not label:
-        # "男生3862人，占毕业生总人数的60.05%": the share is the men's
+        # "男生2100人，占毕业生总人数的52.50%": the share is the men's
         if not prev_metric or not label or MATRIX_SEPARATOR in prev_metric:
             return None
         return _Named(prev_metric + label, qualifier)
@@ -951,7 +951,7 @@ def _sentence_metric(
 def _inherit_subject(previous: str, label: str) -> str:
     """Give a clause without subject the subject of the clause before.
 
-    ``男生毕业去向落实人数1879人，毕业去向落实率为90.69%``: the rate is the men's, so the second metric becomes
+    ``男生毕业去向落实人数1500人，毕业去向落实率为91.20%``: the rate is the men's, so the second metric becomes
     ``男生毕业去向落实率``. The subject is what precedes, in the previous metric, the longest start of this
     metric that it contains (at least four characters, subject at most eight).
     """

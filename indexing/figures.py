@@ -1,6 +1,6 @@
 """The grammar of figures written in Chinese reports: numbers with their unit, qualifier and footnote marker.
 
-A figure is a number as a report writes it: ``18.46:1``, ``1:284``, ``67.21%``, ``百分之六十``, ``26000余人``,
+A figure is a number as a report writes it: ``18.46:1``, ``1:284``, ``67.21%``, ``百分之六十``, ``21000余人``,
 ``3.2万人``, ``约0.48万元``, ``十二个``, full-width ``１８．４６``, a footnote marker ``18.46¹`` … What is *not* a
 figure matters as much: years and cohorts (``2023年``, ``2023届``) are periods, dates, table and figure labels
 (``表1-2``, ``图3``), section numbers (``1.2.3``), ordinals (``第3位``), document numbers (``〔2022〕5号``), codes
@@ -16,8 +16,8 @@ figure matters as much: years and cohorts (``2023年``, ``2023届``) are periods
 Values are kept as written: ``3.2万人`` is value 3.2 with unit ``万人``; only :func:`normalize` multiplies.
 
 Example:
-    >>> [(f.kind.value, f.value, f.unit) for f in find_figures("生师比为18.46:1，升学率达32.64%。")]
-    [('ratio', 18.46, ':1'), ('percent', 32.64, '%')]
+    >>> [(f.kind.value, f.value, f.unit) for f in find_figures("生师比为18.46:1，升学率达28.50%。")]
+    [('ratio', 18.46, ':1'), ('percent', 28.5, '%')]
     >>> f = parse_figure("约3.2万人")
     >>> (f.value, f.unit, f.qualifier)
     (3.2, '万人', '约')
@@ -41,7 +41,7 @@ class FigureKind(StrEnum):
 
     RATIO = "ratio"  # 18.46:1, 1:284, 165:100
     PERCENT = "percent"  # 67.21%, 百分之六十
-    AMOUNT = "amount"  # a number with a unit: 4567人, 0.48万元, 3.2万
+    AMOUNT = "amount"  # a number with a unit: 3900人, 0.48万元, 3.2万
     COUNT = "count"  # a bare number: 1732 (its unit, if any, comes from a table header)
 
 
@@ -475,13 +475,13 @@ def parse_figure(cell: str) -> Figure | None:
 
     Returns:
         The figure, its offsets relative to ``cell``; ``None`` for a placeholder ("—", "/", "未统计", blank),
-        text, a date or period (``2023届``), or a cell holding more than one figure (``3046（92.14%）``).
+        text, a date or period (``2023届``), or a cell holding more than one figure (``2400（88.10%）``).
     """
     t = half_width(cell)
     stripped = t.strip()
     lead = len(t) - len(t.lstrip())
     plain = _PLAIN_CELL_RE.fullmatch(stripped)
-    if plain and not re.fullmatch(_YEAR, stripped):  # the common cell (494, 10.26%) needs no full grammar
+    if plain and not re.fullmatch(_YEAR, stripped):  # the common cell (512, 9.80%) needs no full grammar
         kind, unit = (FigureKind.PERCENT, "%") if plain.group("pct") else (FigureKind.COUNT, "")
         return Figure(
             kind, _value(plain.group("num")), unit, cell[lead : lead + len(stripped)], lead, lead + len(stripped)
