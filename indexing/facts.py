@@ -652,7 +652,7 @@ _CLAUSE_BREAKS = "，,；;：:。！？!?\n"
 _SUBJECT_BREAKS = "，,；;：:。！？!?\n为是于"
 # Connectives are dropped; verbs that are part of what is counted (现有, 开设, 向社会输送) are kept.
 _LEADING_WORDS = re.compile(
-    r"^(?:[0-9]{1,2}(?=[" + _CJK + r"])|其中|另外|此外|同时|并且|以及|而且|即|及|和|与|而|"
+    r"^(?:[0-9]{1,2}(?=[" + _CJK + r"])|其中|另外|此外|同时|并且|以及|而且|但是|但|即|及|和|与|而|"
     r"相较而言|相比之下|相比而言|总体来看|整体来看|综合来看|总体而言|整体而言)+"
 )
 # Verbs before a figure; a single character only where it does not end a word (会计, 人均, 所在, 所有, 公共).
@@ -678,6 +678,11 @@ _SUBJECTFUL_RE = re.compile(r"生|教师|教职工|人员|员工|校友|单位|�
 _LEADING_PERIOD_RE = re.compile(
     r"^[0-9]{4}\s*(?:年|届)?\s*(?:[-–—~～至到]\s*[0-9]{4}\s*)?(?:学年度|学年|年度|年|届|级)的?"
 )
+# Everyone the report is about, before what is measured of them: it names no population of its own.
+_EVERYONE_RE = re.compile(r"^(?:全体)?(?:毕业生|学生|在校生)(?:的|(?=对|在|总体|整体))(?=[" + _CJK + r"]{2})")
+# A clause that follows the trend of a metric gives the latest value: "…相关度由升转降，但始终保持在70%以上"
+_TREND_RE = re.compile(r"持续|稳中|由[升降增减]|逐年|有所|略有|呈|不断|保持|维持|整体|总体|均|先[升降增减]")
+_MEASURE_END_RE = re.compile(r"(?:率|度|比|比例|比重|数|人数|数量|量|额|规模|水平|占比|薪资|收入)$")
 _WHOLE_RE = re.compile(r"全校|学校|总体|整体|全部|所有")
 _REACHED_RE = re.compile(r"(?:增长|增加|上升|提高|提升|下降|降低|减少|扩大|缩小)(?:至|到)\s*$")
 _ROUNDED_RE = re.compile(r"(?:近|约|超过|接近|将近|逾)?(?:[一二两三四五六七八九十]成|半数|过半|大半|多半)(?:以上)?$")
@@ -828,6 +833,7 @@ def _sentence_facts(block: Block) -> list[Fact]:
             at = named.subject_at if named.subject_at is not None else fig.start
             metric = _with_population(named, *_population(sentence, at))
             metric = _LEADING_PERIOD_RE.sub("", metric) or metric  # the period is kept apart, in ``period``
+            metric = _EVERYONE_RE.sub("", metric) or metric  # "毕业生对母校满意度": 对母校满意度
             facts.append(
                 Fact(
                     metric=metric,
@@ -934,8 +940,13 @@ def _sentence_metric(
             head = label if start == clause_start else ""
             metric = head + noun
             return _Named(metric, qualifier) if _is_metric(metric) and len(metric) >= 3 else None
-    if label.startswith("占") or not label:
-        # "男生2100人，占毕业生总人数的52.50%": the share is the men's
+    if not label or _LEADING_PERIOD_RE.fullmatch(label):
+        trend = _trend_subject(sentence, clause_start)
+        if trend:  # "……满意度持续上升，2023届达95.80%"
+            return _Named(trend, qualifier)
+    share = label in ("占比", "占比例") or bool(re.match(r"\s*占.+的\s*$", region))
+    if share or not label:
+        # "男生2100人，占毕业生总人数的52.50%": the share is the men's ("占地1500亩" is no share)
         if not prev_metric or not label or MATRIX_SEPARATOR in prev_metric:
             return None
         return _Named(prev_metric + label, qualifier)
@@ -948,19 +959,32 @@ def _sentence_metric(
     return _Named(label, qualifier)
 
 
+def _trend_subject(sentence: str, clause_start: int) -> str | None:
+    """The metric whose trend the clause before describes (``2021-2023届毕业生的就业率稳中略降``), if any."""
+    if clause_start == 0:
+        return None
+    before = sentence[_clause_start(sentence, clause_start - 1, ()) : clause_start - 1]
+    trend = _TREND_RE.search(before)
+    if not trend:
+        return None
+    subject = _clean_metric(_LEADING_PERIOD_RE.sub("", before[: trend.start()].strip()))
+    subject = _EVERYONE_RE.sub("", subject)
+    return subject if _is_metric(subject) and _MEASURE_END_RE.search(subject) else None
+
+
 def _inherit_subject(previous: str, label: str) -> str:
     """Give a clause without subject the subject of the clause before.
 
     ``男生毕业去向落实人数1500人，毕业去向落实率为91.20%``: the rate is the men's, so the second metric becomes
     ``男生毕业去向落实率``. The subject is what precedes, in the previous metric, the longest start of this
-    metric that it contains (at least four characters, subject at most eight).
+    metric that it contains (at least four characters), and only when that is a population (男生, 省内生源 …).
     """
     if previous.endswith(label):
         return label  # "“非常满意”占比…，“满意”占比": a sibling category, not a clause without subject
     for size in range(len(label), 3, -1):
         k = previous.rfind(label[:size])
         if k > 0:
-            return previous[:k] + label if k <= 8 else label
+            return previous[:k] + label if _POPULATION_RE.fullmatch(previous[:k]) else label
         if k == 0:
             return label
     return label
