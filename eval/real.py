@@ -14,6 +14,8 @@ Metrics per document:
   figures with a corresponding fact of the right value; ``precision`` = the same among gold figures for which
   some corresponding fact is stated. A wrong number stated for a metric counts against precision; a missing one
   only against recall.
+* **Review figures**: every quantitative point of the type-2 rubric looked up as a review does; the figures the
+  report states (``review_figures`` in the gold) must be shown with their value and unit, no other may be shown.
 * **Table-row retrieval at 3**: for each gold table figure, the hybrid search for its metric name (with the row
   label for a matrix cell) must return, in its top 3, a chunk holding the row (label and value on one line).
 * **Parse speed**: pages per second of the text-layer parse.
@@ -38,6 +40,7 @@ from pathlib import Path
 
 import yaml
 
+from indexing.chunking import chunk_document
 from indexing.embedding import Embedder
 from indexing.facts import extract_facts
 from indexing.figures import normalize
@@ -50,6 +53,7 @@ from indexing.store import Collection
 
 GOLD_DIR = Path(__file__).parent / "real"
 MATRIX_SEPARATOR = " · "
+REVIEW_RUBRIC = "audit-2021-type2"
 _LEADING_SCOPE = re.compile(
     r"^(?:\d{4}(?:届|学年|年度|年)?|截至目前|目前|学校|全校|我校|本校|该校|其中|现有|设有|共有|有)+"
 )
@@ -85,6 +89,15 @@ class GoldFact:
 
 
 @dataclass(frozen=True)
+class GoldFigure:
+    """What a review must show for a rubric metric the report states."""
+
+    value: float
+    unit: str
+    page: int
+
+
+@dataclass(frozen=True)
 class GoldDocument:
     """The gold file of one real document."""
 
@@ -93,6 +106,7 @@ class GoldDocument:
     headings: tuple[GoldHeading, ...]
     facts: tuple[GoldFact, ...]
     toc_pages: tuple[int, ...] = ()
+    review_figures: dict[str, GoldFigure] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -119,6 +133,18 @@ class FactMetrics:
 
 
 @dataclass(frozen=True)
+class ReviewFigureMetrics:
+    """A review's quantitative points on the report: the stated figures shown right, and nothing else shown."""
+
+    metrics: int
+    stated: int
+    shown_right: int
+    shown_wrong: tuple[str, ...] = ()
+    not_shown: tuple[str, ...] = ()
+    shown_but_not_stated: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class RetrievalMetrics:
     """Table-row retrieval: the row of a gold table figure in the top 3 of a search for its metric."""
 
@@ -137,6 +163,7 @@ class RealResult:
     pages_per_second: float
     headings: HeadingMetrics
     facts: FactMetrics
+    review_figures: ReviewFigureMetrics
     retrieval: RetrievalMetrics | None = None
     notes: list[str] = field(default_factory=list)
 
@@ -162,7 +189,11 @@ def load_gold(path: Path) -> GoldDocument:
         for f in data["facts"]
     )
     toc_pages = tuple(int(p) for p in (data.get("layout") or {}).get("toc_pages") or ())
-    return GoldDocument(str(data["document"]), str(data["sha256"]), headings, facts, toc_pages)
+    figures = {
+        str(name): GoldFigure(float(f["value"]), str(f["unit"]), int(f["page"]))
+        for name, f in (data.get("review_figures") or {}).items()
+    }
+    return GoldDocument(str(data["document"]), str(data["sha256"]), headings, facts, toc_pages, figures)
 
 
 def _key(text: str) -> str:
@@ -267,6 +298,34 @@ def fact_metrics(facts: Sequence[Fact], gold: GoldDocument) -> FactMetrics:
     )
 
 
+def review_figure_metrics(
+    document: Document, facts: Sequence[Fact], gold: GoldDocument, rubric_id: str = REVIEW_RUBRIC
+) -> ReviewFigureMetrics:
+    """Look up every quantitative point's metric as a review does and compare with ``review_figures``."""
+    from backend.review.figures import FactIndex
+    from backend.review.rubric import default_registry
+
+    rubric = default_registry().get(rubric_id)
+    index = FactIndex(facts, chunk_document(document))
+    metrics = {p.metric.name: p.metric for _, p in rubric.iter_points() if p.metric is not None}
+    right, wrong, missing, spurious = 0, [], [], []
+    for name, metric in metrics.items():
+        shown = index.lookup(metric)
+        want = gold.review_figures.get(name)
+        if want is None:
+            if shown is not None:
+                spurious.append(f"{name} = {shown.text}（第 {shown.page} 页）")
+        elif shown is None:
+            missing.append(f"{name} = {want.value:g}{want.unit}")
+        elif abs(shown.value - want.value) <= 1e-6 * max(1.0, want.value) and shown.unit == want.unit:
+            right += 1
+        else:
+            wrong.append(f"{name} = {want.value:g}{want.unit}，显示 {shown.value:g}{shown.unit}（第 {shown.page} 页）")
+    return ReviewFigureMetrics(
+        len(metrics), len(gold.review_figures), right, tuple(wrong), tuple(missing), tuple(spurious)
+    )
+
+
 def _row_in(text: str, g: GoldFact) -> bool:
     """A line of ``text`` holds the figure's row: its label (row label for matrix cells) and its value."""
     label = _key(g.row or g.metric)
@@ -318,6 +377,7 @@ def evaluate_document(
         pages_per_second=round(pages / seconds, 1) if seconds else 0.0,
         headings=heading_metrics(document, gold),
         facts=fact_metrics(facts, gold),
+        review_figures=review_figure_metrics(document, facts, gold),
         retrieval=retrieval,
         notes=notes,
     )
@@ -364,7 +424,7 @@ def run_cli(gold_dir: Path, docs_dir: Path, out_dir: Path, *, retrieval: bool = 
         "数据精确率",
         "数据召回率",
     )
-    table = Table(*columns, "表格行@3", title="真实文档评测（人工金标）")
+    table = Table(*columns, "评审数值（对/应有）", "表格行@3", title="真实文档评测（人工金标）")
     for r in results:
         table.add_row(
             r.document,
@@ -375,6 +435,9 @@ def run_cli(gold_dir: Path, docs_dir: Path, out_dir: Path, *, retrieval: bool = 
             str(r.headings.toc_lines_in_body),
             f"{r.facts.precision:.3f}",
             f"{r.facts.recall:.3f}（{r.facts.gold} 项）",
+            f"{r.review_figures.shown_right}/{r.review_figures.stated}"
+            + (f"，错 {len(r.review_figures.shown_wrong)}" if r.review_figures.shown_wrong else "")
+            + (f"，多 {len(r.review_figures.shown_but_not_stated)}" if r.review_figures.shown_but_not_stated else ""),
             f"{r.retrieval.row_at_3:.3f}（{r.retrieval.queries} 项）" if r.retrieval else "未评测",
         )
     console.print(table)
@@ -383,6 +446,9 @@ def run_cli(gold_dir: Path, docs_dir: Path, out_dir: Path, *, retrieval: bool = 
             ("错误数值", r.facts.wrong),
             ("漏掉的数据", r.facts.missed),
             ("未识别的标题", r.headings.missed),
+            ("评审显示了错误数值", r.review_figures.shown_wrong),
+            ("评审未显示报告给出的数值", r.review_figures.not_shown),
+            ("评审显示了报告未给出的数值", r.review_figures.shown_but_not_stated),
             ("表格行未进前 3", r.retrieval.missed if r.retrieval else ()),
         ):
             if items:

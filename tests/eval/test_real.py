@@ -64,7 +64,7 @@ def test_gold_files_load() -> None:
     golds = [load_gold(p) for p in sorted(GOLD_DIR.glob("*.yaml"))]
     assert len(golds) >= 2
     for g in golds:
-        assert len(g.facts) >= 40 and len(g.headings) >= 20 and g.toc_pages
+        assert len(g.facts) >= 40 and len(g.headings) >= 20 and g.toc_pages and g.review_figures
 
 
 @needs_real_docs
@@ -78,6 +78,9 @@ def test_real_reports_headings_and_no_wrong_numbers() -> None:
         assert r.facts.precision >= 0.98, (r.document, r.facts.wrong)
         assert r.facts.recall >= 0.75, (r.document, r.facts.missed)  # regression floor; the target is in the note
         assert not r.notes, r.notes  # the documents are the ones the gold was read from
+        figures = r.review_figures
+        assert figures.stated >= 3 and figures.shown_right == figures.stated, (r.document, figures)
+        assert figures.shown_but_not_stated == () and figures.shown_wrong == (), (r.document, figures)
 
 
 @needs_real_docs
