@@ -144,6 +144,10 @@ def group_rows(items: Sequence[T], span: Callable[[T], tuple[float, float]]) -> 
     return rows
 
 
+# A text box for column detection: x0, x1, top, bottom, number of characters.
+Box = tuple[float, float, float, float, int]
+
+
 @dataclass(frozen=True)
 class ColumnRegion:
     """Consecutive rows of a page read as two columns: rows ``[first, end)`` split at the gutter
@@ -162,11 +166,19 @@ class ColumnRegion:
 def column_regions(
     rows: Sequence[Sequence[T]],
     span: Callable[[T], tuple[float, float]],
+    vspan: Callable[[T], tuple[float, float]],
     weight: Callable[[T], int],
     *,
     width: float,
     em: float,
 ) -> list[ColumnRegion]:
+    """:func:`column_regions_of_boxes` for any kind of box (OCR lines): ``span`` gives ``(x0, x1)``,
+    ``vspan`` ``(top, bottom)`` and ``weight`` the number of characters of a box."""
+    boxes = [[(*span(b), *vspan(b), weight(b)) for b in row] for row in rows]
+    return column_regions_of_boxes(boxes, width=width, em=em)
+
+
+def column_regions_of_boxes(rows: Sequence[Sequence[Box]], *, width: float, em: float) -> list[ColumnRegion]:
     """Find the parts of a page set in two columns, from where the text is.
 
     A gutter is a vertical strip in the middle half of the page, at least one character wide, that no box
@@ -175,13 +187,13 @@ def column_regions(
     each side has at least two lines, and both sides six, of ten or more characters that reach their
     column's right edge (justified prose; a form of short label/value pairs or a ragged borderless table
     has few such lines). Columns may be of unequal length: rows with text on one side only leave the
-    gutter free too.
+    gutter free too. But where both columns end level and a line follows on one side after more than a
+    line's spacing (a heading set short under balanced columns), the columns have ended.
 
     Args:
-        rows: the page's boxes grouped into rows, top to bottom (:func:`group_rows`).
-        span: ``(x0, x1)`` of a box.
-        weight: how many characters a box holds (1 for a PDF character, the text length of an OCR line);
-            boxes of weight 0 (spaces) are ignored.
+        rows: the page's text boxes grouped into rows, top to bottom (:func:`group_rows`), each
+            ``(x0, x1, top, bottom, characters)``: a PDF character is one box of 1, an OCR line one box
+            of its text length; boxes of no characters (spaces) are ignored.
         width: page width in points.
         em: the page's usual character size in points.
 
@@ -190,9 +202,7 @@ def column_regions(
     """
     lo, hi = 0.25 * width, 0.75 * width
     min_gap = max(em, 6.0)
-    profiles = [
-        _RowProfile([span(b) for b in row if weight(b) > 0], [weight(b) for b in row if weight(b) > 0]) for row in rows
-    ]
+    profiles = [_RowProfile([b for b in row if b[4] > 0]) for row in rows]
     frees = [p.free(lo, hi, min_gap) for p in profiles]
     regions: list[ColumnRegion] = []
     i = 0
@@ -208,28 +218,46 @@ def column_regions(
         if gutter is None:
             i += 1
             continue
+        j = _columns_end(profiles, i, j, (gutter[0] + gutter[1]) / 2, em)
         regions.append(ColumnRegion(i, j, *gutter))
         i = j
     return regions
 
 
+def _columns_end(profiles: Sequence[_RowProfile], first: int, end: int, middle: float, em: float) -> int:
+    """Where a two-column run really ends: before a one-sided line that follows balanced columns (both
+    ending level) after more than a line's spacing; else at ``end``."""
+    sides = [(p.left_of(middle)[0] > 0, p.right_of(middle)[0] > 0) for p in profiles[first:end]]
+    last = [max((k for k, s in enumerate(sides) if s[side]), default=-1) for side in (0, 1)]
+    if -1 in last or last[0] == last[1]:
+        return end
+    short = first + min(last)
+    for k in range(short + 1, end):
+        gap = profiles[k].top - profiles[k - 1].bottom
+        if gap > em and abs(profiles[short].bottom - profiles[k - 1].bottom) <= 2 * em:
+            return k
+    return end
+
+
 class _RowProfile:
     """The boxes of one row, indexed so that the text on either side of any x is counted in log time."""
 
-    def __init__(self, spans: list[tuple[float, float]], weights: list[int]) -> None:
-        by_end = sorted(zip(spans, weights, strict=True), key=lambda sw: sw[0][1])
-        self.ends = [s[1] for s, _ in by_end]
-        self.end_weight = list(itertools.accumulate((w for _, w in by_end), initial=0))
-        by_start = sorted(zip(spans, weights, strict=True), key=lambda sw: sw[0][0])
-        self.starts = [s[0] for s, _ in by_start]
-        self.start_weight = list(itertools.accumulate((w for _, w in by_start), initial=0))
+    def __init__(self, boxes: list[Box]) -> None:
+        self.top = min((b[2] for b in boxes), default=0.0)
+        self.bottom = max((b[3] for b in boxes), default=0.0)
+        by_end = sorted(boxes, key=lambda b: b[1])
+        self.ends = [b[1] for b in by_end]
+        self.end_weight = list(itertools.accumulate((b[4] for b in by_end), initial=0))
+        by_start = sorted(boxes)
+        self.starts = [b[0] for b in by_start]
+        self.start_weight = list(itertools.accumulate((b[4] for b in by_start), initial=0))
         right_end: list[float] = []
         edge = 0.0
-        for s, _ in reversed(by_start):
-            edge = max(edge, s[1])
+        for b in reversed(by_start):
+            edge = max(edge, b[1])
             right_end.append(edge)
         self.right_end = right_end[::-1]
-        self.spans = sorted(spans)
+        self.spans = [(b[0], b[1]) for b in by_start]
 
     def free(self, lo: float, hi: float, min_gap: float) -> list[tuple[float, float]]:
         """The stretches of ``[lo, hi]`` no box covers, at least ``min_gap`` wide."""

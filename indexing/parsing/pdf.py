@@ -42,6 +42,7 @@ Example:
 
 from __future__ import annotations
 
+import bisect
 import ctypes
 import itertools
 import logging
@@ -75,7 +76,7 @@ from indexing.parsing.headings import (
 from indexing.parsing.layout import (
     Line,
     breaks_between,
-    column_regions,
+    column_regions_of_boxes,
     ends_sentence,
     expected_pitch,
     first_unit_length,
@@ -473,7 +474,7 @@ def _is_garbage(chars: list[str]) -> bool:
 def _build_lines(chars: list[Char], page: int, bold_fonts: set[int], width: float = 0.0) -> list[Line]:
     """Cluster characters into lines in reading order, building each line's text and metrics.
 
-    Parts of the page set in two columns (:func:`~indexing.parsing.layout.column_regions`: a gutter no
+    Parts of the page set in two columns (:func:`~indexing.parsing.layout.column_regions_of_boxes`: a gutter no
     character crosses across a run of rows, running text on both sides) are read left column first, then
     right column; full-width lines above, between and below them stay where they are.
     """
@@ -482,7 +483,8 @@ def _build_lines(chars: list[Char], page: int, bold_fonts: set[int], width: floa
     regions = []
     if width and len(visible) >= 60:
         em = statistics.median(visible)
-        regions = column_regions(rows, _char_span, _char_weight, width=width, em=em)
+        boxes = [[(c[1], c[3], c[2], c[4], 1 if c[0].strip() else 0) for c in row] for row in rows]
+        regions = column_regions_of_boxes(boxes, width=width, em=em)
     out: list[Line] = []
     done = 0
     for region in regions:
@@ -498,14 +500,6 @@ def _build_lines(chars: list[Char], page: int, bold_fonts: set[int], width: floa
             out += col
         done = region.end
     return out + _lines_of_rows(rows[done:], page, bold_fonts)
-
-
-def _char_span(c: Char) -> tuple[float, float]:
-    return c[1], c[3]
-
-
-def _char_weight(c: Char) -> int:
-    return 1 if c[0].strip() else 0
 
 
 def _rows(chars: list[Char]) -> list[list[Char]]:
@@ -661,88 +655,175 @@ def _find_rule_tables(page: _Page, bold_fonts: set[int]) -> None:
     """Find three-line tables (horizontal rules only: top, under the header, bottom) and take their
     characters out of the flow.
 
-    Rules are horizontal edges at least a quarter of the page wide; rules drawn twice or as thin filled
-    rectangles (two edges a point apart) count once. Three or more rules of the same extent, with text
-    between each two of them and no vertical rule in between, frame a candidate. Columns come from the
-    characters: the stretches of x that the body rows' cells cover, separated by gaps common to all rows
-    (at least one character wide); rows are the text lines, lines set tight under each other (no cell
-    padding between them) being one row with wrapped cells. A candidate is a table only with at least two
-    columns and two body rows filling two or more cells: the lines of an ordinary paragraph between rules
-    run across any gap, so they make one column and stay in the flow.
+    Rules: horizontal edges joined where they continue each other (HTML draws a border per cell) or lie
+    within two points (a thick rule drawn as a filled rectangle), at least a quarter of the page wide.
+    Rules of the same extent cut the page into bands; a run of bands that hold text, no vertical rule,
+    no caption and no line of prose (one run of text across most of the width, or a sentence) frames a
+    candidate: two or more bands; a header alone between two rules at the foot of a page; or, for a table
+    broken across pages, the rows between a rule and the page's head or foot when nothing else stands
+    there (the parts are joined in :func:`_assemble`). Columns come from the characters: the stretches of
+    x the body rows' cells cover, separated by gaps common to all rows (half a character or more); rows
+    are the text lines, a line filling few cells being a wrapped cell of the row beside it
+    (:func:`_band_rows`). A candidate is a table only with at least two columns and two body rows
+    filling two or more cells (one under a header of two or more): an ordinary paragraph between rules
+    runs across any gap, so it makes one column and stays in the flow.
     """
-    rules: dict[tuple[int, int], list[float]] = {}
-    for e in page.edges:
-        if e["orientation"] == "h" and e["width"] >= 0.25 * page.width:
-            rules.setdefault((round(e["x0"] / 4), round(e["x1"] / 4)), []).append(e["top"])
-    verticals = [e for e in page.edges if e["orientation"] == "v"]
+    segments = sorted((e["top"], e["x0"], e["x1"]) for e in page.edges if e["orientation"] == "h")
+    joined: list[list[float]] = []
+    for y, x0, x1 in segments:
+        near = next((r for r in reversed(joined[-8:]) if abs(r[0] - y) <= 1.0 and x0 <= r[2] + 2.0), None)
+        if near is not None and x1 >= near[1] - 2.0:
+            near[1], near[2] = min(near[1], x0), max(near[2], x1)
+        else:
+            joined.append([y, x0, x1])
+    verticals = _Verticals(page.edges)
+    groups: list[list[list[float]]] = []  # rules of one extent, top to bottom
+    for rule in sorted(r for r in joined if r[2] - r[1] >= 0.25 * page.width):
+        y, rx0, rx1 = rule
+        if verticals.crossing(y - 2, y + 2, rx0 - 2, rx1 + 2):
+            continue  # a line of a grid: pdfplumber's table finder has had its chance
+        group = next((g for g in groups if abs(g[0][1] - rule[1]) <= 4 and abs(g[0][2] - rule[2]) <= 4), None)
+        if group is None:
+            groups.append([rule])
+        elif rule[0] - group[-1][0] > 2.0:
+            group.append(rule)
+    if not groups:
+        return
     taken: set[int] = set()
-    for (a, b), tops in rules.items():
-        ys: list[float] = []
-        for y in sorted(tops):
-            if not ys or y - ys[-1] > 2.0:
-                ys.append(y)
-        if len(ys) < 3:
-            continue
-        x0, x1 = 4 * a - 2, 4 * b + 2
-        top, bottom = ys[0], ys[-1]
-        if any(x0 < v["x0"] < x1 and v["top"] < bottom - 2 and v["bottom"] > top + 2 for v in verticals):
-            continue  # ruled both ways: pdfplumber's table finder has had its chance
-        inside = [
-            i
-            for i, c in enumerate(page.chars)
-            if i not in taken and x0 <= (c[1] + c[3]) / 2 <= x1 and top < (c[2] + c[4]) / 2 < bottom
-        ]
-        bands = [
-            [i for i in inside if y0 < (page.chars[i][2] + page.chars[i][4]) / 2 < y1]
-            for y0, y1 in itertools.pairwise(ys)
-        ]
-        if any(not any(page.chars[i][0].strip() for i in band) for band in bands):
-            continue  # a stretch between two rules without text: a chart's grid, not a table
-        rows = _rule_table_rows([[page.chars[i] for i in band] for band in bands], page.number, bold_fonts)
-        if rows is None:
-            continue
-        taken.update(inside)
-        page.tables.append(_TableItem(top=top, rows=rows, page=page.number, last_page=page.number))
+    top_zone, bottom_zone = _ZONE * page.height, (1 - _ZONE) * page.height
+    by_height = sorted(range(len(page.chars)), key=lambda i: page.chars[i][2] + page.chars[i][4])
+    heights = [(page.chars[i][2] + page.chars[i][4]) / 2 for i in by_height]
+
+    def between(y0: float, y1: float) -> list[int]:
+        """Characters whose middle lies strictly between two heights."""
+        return by_height[bisect.bisect_right(heights, y0) : bisect.bisect_left(heights, y1)]
+
+    for group in groups:
+        x0, x1 = min(r[1] for r in group) - 2, max(r[2] for r in group) + 2
+        ys = [r[0] for r in group]
+        # A table broken across pages has no rule at the foot of the first part or the head of the next:
+        # the text between a rule and the page's edge belongs to it when nothing else stands there.
+        spans = [(top_zone, ys[0]), *itertools.pairwise(ys), (ys[-1], bottom_zone), (ys[-1], ys[-1])]
+        bands: list[tuple[list[int], list[list[list[Char]]]]] = []  # (char indexes, lines as runs)
+        continued = False  # the run of bands starts at the head of the page, without a header
+        run_top = 0.0  # where the run of bands starts
+        for k, (y0, y1) in enumerate(spans):
+            level = between(y0, y1)
+            inside = sorted(
+                i for i in level if i not in taken and x0 <= (page.chars[i][1] + page.chars[i][3]) / 2 <= x1
+            )
+            chars = page.chars
+            is_open = k in (0, len(spans) - 2)
+            blocked = verticals.crossing(y0 + 1, y1 - 1, x0, x1)
+            # An open stretch is the table's only when no other text stands beside it.
+            blocked = blocked or (
+                is_open and any(chars[i][0].strip() and not x0 <= (chars[i][1] + chars[i][3]) / 2 <= x1 for i in level)
+            )
+            lines = _cell_runs([chars[i] for i in inside]) if inside and not blocked else []
+            if is_open and (
+                2 * sum(1 for runs in lines if len(runs) >= 2) < len(lines)
+                or any(len(runs) == 1 and ends_sentence("".join(c[0] for c in runs[0])) for runs in lines)
+            ):
+                blocked = True  # sentences, or mostly lines of one cell: not the table's rows
+            if lines and not blocked and not any(_prose_line(runs, x1 - x0) for runs in lines):
+                if not bands:
+                    continued, run_top = k == 0, y0
+                bands.append((inside, lines))
+                continue
+            # A header between two rules at the foot of the page (below the running header's zone, above
+            # nothing but the footer): the table goes on on the next page.
+            header_only = (
+                len(bands) == 1
+                and not continued
+                and run_top >= top_zone
+                and not any(page.chars[i][0].strip() for i in between(y0, bottom_zone))
+            )
+            if len(bands) >= 2 or header_only or (continued and bands):
+                rows = _rule_table_rows([ln for _, ln in bands], page.number, bold_fonts, header=not continued)
+                if rows is not None:
+                    taken.update(i for band_chars, _ in bands for i in band_chars)
+                    top = min(page.chars[i][2] for i in bands[0][0])
+                    page.tables.append(_TableItem(top=top, rows=rows, page=page.number, last_page=page.number))
+            bands, continued = [], False
     if taken:
         page.chars = [c for i, c in enumerate(page.chars) if i not in taken]
 
 
-def _rule_table_rows(bands: list[list[Char]], page: int, bold_fonts: set[int]) -> list[list[str]] | None:
-    """Cells of a three-line table from the characters between its rules (the first band is the header),
-    or ``None`` when they do not form at least two columns and two filled body rows."""
-    lines: list[tuple[int, list[list[Char]]]] = []  # (band, cells as character runs)
-    em = 0.0
-    for k, band in enumerate(bands):
-        for row in _rows(band):
-            visible = sorted((c for c in row if c[0].strip()), key=lambda c: c[1])
-            if not visible:
-                continue
-            size = statistics.median(c[5] for c in visible)
-            em = max(em, size)
-            runs = [[visible[0]]]
-            for c in visible[1:]:
-                if c[1] - runs[-1][-1][3] >= 0.9 * size:
-                    runs.append([c])
-                else:
-                    runs[-1].append(c)
-            lines.append((k, runs))
-    body = [runs for k, runs in lines if k > 0]
+class _Verticals:
+    """Vertical edges of a page, bucketed by height so that "does one stand here" is quick on pages
+    with large grids."""
+
+    _STEP = 16.0
+
+    def __init__(self, edges: list[dict]) -> None:
+        self._buckets: dict[int, list[tuple[float, float, float]]] = {}
+        for e in edges:
+            if e["orientation"] == "v":
+                for b in range(int(e["top"] // self._STEP), int(e["bottom"] // self._STEP) + 1):
+                    self._buckets.setdefault(b, []).append((e["x0"], e["top"], e["bottom"]))
+
+    def crossing(self, y0: float, y1: float, x0: float, x1: float) -> bool:
+        """Whether a vertical edge between ``x0`` and ``x1`` reaches into the heights ``y0``–``y1``."""
+        for b in range(int(y0 // self._STEP), int(y1 // self._STEP) + 1):
+            for x, top, bottom in self._buckets.get(b, ()):
+                if x0 < x < x1 and top < y1 and bottom > y0:
+                    return True
+        return False
+
+
+def _cell_runs(chars: list[Char]) -> list[list[list[Char]]]:
+    """The text lines among ``chars``, each split into runs at gaps of half a character or more (cells)."""
+    lines = []
+    for row in _rows(chars):
+        visible = sorted((c for c in row if c[0].strip()), key=lambda c: c[1])
+        if not visible:
+            continue
+        size = statistics.median(c[5] for c in visible)
+        runs = [[visible[0]]]
+        for c in visible[1:]:
+            if c[1] - runs[-1][-1][3] >= 0.5 * size:
+                runs.append([c])
+            else:
+                runs[-1].append(c)
+        lines.append(runs)
+    return lines
+
+
+def _prose_line(runs: list[list[Char]], width: float) -> bool:
+    """A caption, or one run of text across most of a table's width or ending a sentence across a third
+    of it: a paragraph, not a table row."""
+    text = "".join(c[0] for c in runs[0])
+    if _CAPTION.match(text):
+        return True
+    extent = runs[0][-1][3] - runs[0][0][1]
+    return len(runs) == 1 and (extent >= 0.6 * width or (extent >= 0.3 * width and ends_sentence(text)))
+
+
+def _rule_table_rows(
+    bands: list[list[list[list[Char]]]], page: int, bold_fonts: set[int], *, header: bool = True
+) -> list[list[str]] | None:
+    """Cells of a three-line table from the lines between its rules (the first band is the header), or
+    ``None`` when they do not form at least two columns and two filled body rows (one under a header of
+    two or more cells; a header alone at the foot of a page stands for its table)."""
+    lines = [(k, runs) for k, band in enumerate(bands) for runs in band]
+    em = max(statistics.median(c[5] for run in runs for c in run) for _, runs in lines)
+    body = [runs for k, runs in lines if k > 0 or not header] or [runs for _, runs in lines]  # or a header alone
     spans = sorted((run[0][1], max(c[3] for c in run)) for runs in body for run in runs)
     columns: list[list[float]] = []
     for s0, s1 in spans:
-        if columns and s0 - columns[-1][1] < 0.9 * em:
+        if columns and s0 - columns[-1][1] < 0.5 * em:
             columns[-1][1] = max(columns[-1][1], s1)
         else:
             columns.append([s0, s1])
-    if len(columns) < 2 or sum(1 for runs in body if len(runs) >= 2) < 2:
+    heads = [runs for k, runs in lines if k == 0 and header]
+    if len(columns) < 2 or sum(1 for runs in body if len(runs) >= 2) < (1 if any(len(r) >= 2 for r in heads) else 2):
         return None
 
     def column(run: list[Char]) -> int:
         r0, r1 = run[0][1], max(c[3] for c in run)
         return max(range(len(columns)), key=lambda j: min(r1, columns[j][1]) - max(r0, columns[j][0]))
 
-    # Lines set tight under each other (no cell padding between them) are the wrapped lines of one row,
-    # unless two of them fill every cell (a table without padding). Each: band, top, bottom, cells.
+    # Each line: band, top, bottom, cells.
     cells_of: list[tuple[int, float, float, list[str]]] = []
     for k, runs in lines:
         cells = [""] * len(columns)
@@ -755,26 +836,42 @@ def _rule_table_rows(bands: list[list[Char]], page: int, bold_fonts: set[int]) -
         bottom = max(c[4] for run in runs for c in run)
         cells_of.append((k, top, bottom, cells))
     rows: list[list[str]] = []
-    group: list[list[str]] = []
-    for idx, (k, top, _, cells) in enumerate(cells_of):
-        if group and (cells_of[idx - 1][0] != k or top - cells_of[idx - 1][2] >= 0.35 * em):
-            rows += _merge_wrapped(group)
-            group = []
-        group.append(cells)
-    rows += _merge_wrapped(group)
+    for k in range(len(bands)):
+        band = [(top, bottom, cells) for b, top, bottom, cells in cells_of if b == k]
+        rows += _band_rows(band, len(columns))
     return _tidy_rows(rows)
 
 
-def _merge_wrapped(lines: list[list[str]]) -> list[list[str]]:
-    """Tightly set table lines as rows: one row with each cell's wrapped text joined, or one row per line
-    when two or more lines fill every cell they can (single-line rows without padding)."""
-    filled = [sum(1 for c in cells if c) for cells in lines]
-    if not lines or filled.count(max(filled)) >= 2:
-        return lines
-    merged = [""] * len(lines[0])
-    for cells in lines:
-        merged = [join_lines([a, b]) if a and b else a or b for a, b in zip(merged, cells, strict=True)]
-    return [merged]
+def _band_rows(lines: list[tuple[float, float, list[str]]], n_columns: int) -> list[list[str]]:
+    """Table rows from the lines of one band (``top``, ``bottom``, cells).
+
+    The lines filling the most cells anchor rows. A line filling at most half the columns between two
+    anchors is a wrapped cell: it joins the anchor on the near side of the widest gap among the lines
+    between them (cells aligned to the top, middle or bottom all come out right; a tie goes up). Lines
+    before the first anchor join it, lines after the last join the last.
+    """
+    if not lines:
+        return []
+    filled = [sum(1 for c in cells if c) for _, _, cells in lines]
+    wrapped = [n < max(filled) and n <= max(1, n_columns // 2) for n in filled]
+    anchors = [k for k, w in enumerate(wrapped) if not w]
+    owner = list(range(len(lines)))
+    for k in range(len(lines)):
+        if not wrapped[k]:
+            continue
+        above = max((a for a in anchors if a < k), default=None)
+        below = min((a for a in anchors if a > k), default=None)
+        if above is None or below is None:
+            owner[k] = below if above is None else above
+            continue
+        gaps = [lines[j + 1][0] - lines[j][1] for j in range(above, below)]
+        split = above + max(range(len(gaps)), key=lambda g: (gaps[g], g))  # widest gap, the lowest on a tie
+        owner[k] = above if k <= split else below
+    rows: dict[int, list[str]] = {}  # anchor → cells, lines joined top to bottom
+    for k, (_, _, cells) in enumerate(lines):
+        row = rows.get(owner[k], [""] * n_columns)
+        rows[owner[k]] = [join_lines([r, c]) if r and c else r or c for r, c in zip(row, cells, strict=True)]
+    return [rows[k] for k in sorted(rows)]
 
 
 def _tidy_rows(rows: list[list[str]]) -> list[list[str]]:

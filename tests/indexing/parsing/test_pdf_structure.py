@@ -325,6 +325,24 @@ def test_sentence_running_from_the_foot_of_the_left_column_to_the_head_of_the_ri
     assert [b.text for b in doc.blocks] == [text, second]
 
 
+def test_two_columns_end_where_a_heading_follows_both():
+    left = "学校是省人民政府与行业部门共建高校，先后获评省文明校园、平安校园等称号，形成了鲜明的办学特色。" * 2
+    right = "学校坐落于长江之滨的历史文化名城，现有四个校区，校园环境优美，为师生学习生活提供了良好环境。" * 2
+
+    def page(pen: Pen) -> None:
+        pen.line("一、学校简介", size=15)
+        top = pen.y
+        pen.para(left, x0=LEFT, x1=287)
+        pen.y = top
+        pen.para(right, x0=308, x1=RIGHT)
+        pen.y -= 12
+        pen.line("二、基本办学数据", size=15)  # short: it crosses no gutter, yet follows both columns
+        pen.para(LONG)
+
+    doc = parse(pages_pdf([page]))
+    assert [b.text for b in doc.blocks] == ["一、学校简介", left, right, "二、基本办学数据", LONG]
+
+
 def test_ragged_borderless_two_column_list_is_read_row_by_row():
     rows = [
         ("本科毕业生人数统计", "四千八百一十三人整"),
@@ -349,7 +367,7 @@ def test_ragged_borderless_two_column_list_is_read_row_by_row():
 # --- three-line tables ----------------------------------------------------------------------------------------
 
 
-def booktabs_pdf(flow: Sequence[tuple[str, object]]) -> bytes:
+def booktabs_pdf(flow: Sequence[tuple[str, object]], *, valign: str = "BOTTOM", padding: float = 3) -> bytes:
     """Paragraphs (``("para", text)``), three-line tables (``("table", rows)``: rules above and below the
     header and below the last row, none vertical) and notes framed by the same three rules
     (``("framed", (title, text))``), typeset with reportlab's platypus."""
@@ -373,13 +391,17 @@ def booktabs_pdf(flow: Sequence[tuple[str, object]]) -> bytes:
                 t = Table([[Paragraph(title, body)], [Paragraph(text, body)]], colWidths=[451])
             else:
                 rows = [[Paragraph(c, cell) for c in r] for r in content]  # type: ignore[union-attr]
-                t = Table(rows, colWidths=[440 / len(rows[0])] * len(rows[0]))  # long names wrap in their cell
+                width = [440 / len(rows[0])] * len(rows[0])  # long names wrap in their cell
+                t = Table(rows, colWidths=width, repeatRows=1)
             t.setStyle(
                 TableStyle(
                     [
                         ("LINEABOVE", (0, 0), (-1, 0), 1.5, colors.black),
                         ("LINEBELOW", (0, 0), (-1, 0), 0.75, colors.black),
                         ("LINEBELOW", (0, -1), (-1, -1), 1.5, colors.black),
+                        ("VALIGN", (0, 0), (-1, -1), valign),
+                        ("TOPPADDING", (0, 0), (-1, -1), padding),
+                        ("BOTTOMPADDING", (0, 0), (-1, -1), padding),
                     ]
                 )
             )
@@ -422,3 +444,28 @@ def test_ocr_lines_are_headings_only_on_numbering_evidence():
     assert kinds["学校概况与办学特色"] is BlockKind.PARAGRAPH  # set larger, but OCR sizes are no evidence
     assert kinds["一、办学定位"] is BlockKind.HEADING
     assert [b.kind for b in doc.blocks if "覆盖全体教师" in b.text] == [BlockKind.LIST_ITEM]
+
+
+def test_three_line_table_with_tight_top_aligned_cells_and_one_row_tables():
+    rows = (
+        ("项目", "2021年", "2022年", "2023年"),
+        ("教学日常运行支出（万元，含学院自筹）", "3568.43", "3782.54", "3996.64"),
+        ("本科专项教学经费（万元，含学院自筹）", "2662.85", "2822.62", "2982.39"),
+        ("实验经费（万元）", "4808.58", "5097.10", "5385.61"),
+    )
+    indicator = (("指标", "数值", "统计时点"), ("专职辅导员与在校生比", "1:181", "2024年"))
+    doc = parse(
+        booktabs_pdf([("table", rows), ("para", SHORT), ("table", indicator), ("para", LONG)], valign="TOP", padding=1)
+    )
+    assert [b.rows for b in doc.blocks if b.kind is BlockKind.TABLE] == [rows, indicator]
+    assert [b.text for b in doc.blocks if b.kind is BlockKind.PARAGRAPH] == [SHORT, LONG]
+
+
+def test_three_line_table_broken_across_pages_is_one_table():
+    header = ("序号", "专业名称", "毕业生数", "落实率")
+    body = tuple((str(10 + i), f"专业名称{i}", str(100 + i), f"{90 + i / 10:.1f}%") for i in range(60))
+    doc = parse(booktabs_pdf([("para", LONG), ("table", (header, *body)), ("para", SHORT)]))
+    tables = [b for b in doc.blocks if b.kind is BlockKind.TABLE]
+    assert doc.page_count >= 2
+    assert [t.rows for t in tables] == [(header, *body)]
+    assert [b.text for b in doc.blocks if b.kind is BlockKind.PARAGRAPH] == [LONG, SHORT]
