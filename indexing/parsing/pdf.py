@@ -927,7 +927,8 @@ def _take_toc(pages: list[_Page], body: float) -> tuple[TocEntry, ...]:
     number; or a line ending in a number at the right edge where the other entries end theirs (a long
     title leaves no room for leaders). A title line above the entries goes too; a non-entry line between
     entries is the first part of a wrapped entry. Lines above the TOC that are no TOC title, and lines
-    below its last entry (the body may start on the same page), stay.
+    below its last entry (the body may start on the same page), stay. Under a 目录 title, short numbered
+    lines without page numbers are entries too (:func:`_titled_toc`: OCR loses leaders and numbers).
 
     Args:
         pages: the pages, lines in reading order, running headers and footers removed.
@@ -936,7 +937,7 @@ def _take_toc(pages: list[_Page], body: float) -> tuple[TocEntry, ...]:
     Returns:
         The entries in order, with levels from numbering and indentation (:func:`toc_levels`).
     """
-    found: list[tuple[str, str, float, int]] = []  # title, page label, indent, page
+    found: list[tuple[str, str | None, float, int]] = []  # title, page label, indent, page
     previous_toc = False
     for p in pages:
         taken = _toc_lines(p, body, previous_toc)
@@ -968,13 +969,13 @@ def _take_toc(pages: list[_Page], body: float) -> tuple[TocEntry, ...]:
     )
 
 
-def _toc_lines(p: _Page, body: float, after_toc: bool) -> tuple[int, int, dict[int, tuple[str, str]]] | None:
+def _toc_lines(p: _Page, body: float, after_toc: bool) -> tuple[int, int, dict[int, tuple[str, str | None]]] | None:
     """The TOC part of one page: first and last entry line and the entries (line index → title, label),
     or ``None`` when the page holds no TOC."""
     if len(p.lines) < 3:
         return None
-    strong: dict[int, tuple[str, str]] = {}
-    loose: dict[int, tuple[str, str]] = {}
+    strong: dict[int, tuple[str, str | None]] = {}
+    loose: dict[int, tuple[str, str | None]] = {}
     for k, ln in enumerate(p.lines):
         text = ln.text.strip()
         parts = split_toc_entry(text)
@@ -987,18 +988,38 @@ def _toc_lines(p: _Page, body: float, after_toc: bool) -> tuple[int, int, dict[i
     if len(strong) < 3 and not after_toc and not any(_TOC_TITLE.match(ln.text.strip()) for ln in p.lines[:5]):
         return None
     if len(strong) < 2:
-        return None
+        return _titled_toc(p)
     right = statistics.median(p.lines[k].x1 for k in strong)
     entries = dict(strong)
     entries.update((k, v) for k, v in loose.items() if abs(p.lines[k].x1 - right) <= 0.6 * body)
     first, last = min(entries), max(entries)
     if len(entries) < 3 or len(entries) < 0.6 * (last - first + 1):
         return None
-    numbers = [int(entries[k][1]) for k in sorted(entries) if entries[k][1].isdigit()]
+    numbers = [int(label) for _, label in (entries[k] for k in sorted(entries)) if label and label.isdigit()]
     rising = sum(1 for a, b in itertools.pairwise(numbers) if b >= a)
     if numbers and rising < 0.8 * (len(numbers) - 1):
         return None
     return first, last, entries
+
+
+def _titled_toc(p: _Page) -> tuple[int, int, dict[int, tuple[str, str | None]]] | None:
+    """A TOC whose page numbers were lost (OCR drops dot leaders, often with the numbers after them): a
+    目录/CONTENTS title among the first lines, then three or more short lines, most of them numbered and
+    none a sentence, up to the first line that is not such an entry."""
+    title = next((k for k, ln in enumerate(p.lines[:5]) if ln.text.strip() and _TOC_TITLE.match(ln.text.strip())), None)
+    if title is None:
+        return None
+    entries: dict[int, tuple[str, str | None]] = {}
+    for k in range(title + 1, len(p.lines)):
+        text = p.lines[k].text.strip()
+        parts = split_toc_entry(text)
+        name = (parts[0] if parts else text).rstrip(" .．·…⋯•_-—－")
+        if not name or len(name) > 60 or ends_sentence(name):
+            break
+        entries[k] = (name, parts[1] if parts else None)
+    if len(entries) < 3 or 2 * sum(1 for name, _ in entries.values() if numbering_family(name)) < len(entries):
+        return None
+    return title + 1, max(entries), entries
 
 
 # --- paragraphs and blocks -------------------------------------------------------------------------

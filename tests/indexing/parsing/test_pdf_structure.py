@@ -198,6 +198,24 @@ def test_toc_without_leaders_is_found_by_its_title_and_right_aligned_numbers():
     assert [b.text for b in doc.blocks] == ["一、学校概况", LONG]
 
 
+def test_titled_toc_whose_page_numbers_were_lost_is_still_a_toc():
+    entries = [
+        ("一、学校概况", 1, ""),
+        ("（一）学校简介", 2, ""),
+        ("（二）基本办学数据", 2, ""),
+        ("二、培养过程", 1, ""),
+    ]
+
+    def body(pen: Pen) -> None:
+        pen.line("一、学校概况", size=15)
+        pen.line("（一）学校简介", size=13)
+        pen.para(LONG)
+
+    doc = parse(pages_pdf([toc_page(entries, leaders=False), body]))
+    assert [(e.title, e.level, e.page_label) for e in doc.toc] == [(t, lv, None) for t, lv, _ in entries]
+    assert headings(doc) == [("一、学校概况", 1), ("（一）学校简介", 2)]
+
+
 def test_ranked_list_with_numbers_is_not_a_toc():
     def ranking(pen: Pen) -> None:
         pen.line("各学院毕业去向落实率", size=15)
