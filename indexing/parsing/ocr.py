@@ -6,18 +6,21 @@ a second); importing this module loads nothing. :func:`recognize` returns text b
 confidences; :func:`layout_page` rebuilds the page from them, in image pixels:
 
 1. **Rows**: boxes that share a band (:func:`~indexing.parsing.layout.group_rows`).
-2. **Tables**: a run of consecutive rows with two or more boxes each (a few one-box rows between them
-   allowed) is a table candidate. Its columns are the x-ranges where the boxes of the run pile up: the
-   x-coverage profile (rows covering each pixel column) is cut at empty strips, and at valleys that a few
-   spanning cells cross. Each box goes to the column it overlaps; a box over two columns is a spanning cell
-   (its text in the first, as the text layer's tables have it); boxes of one row in one column are one cell
-   (the detector splits a cell at a wide space). A row that fills only columns its neighbour row leaves
-   empty, closer to it than the table's row pitch, is another line of a multi-line cell and is merged
-   into that row. The candidate is a table when it has two rows with two filled cells, every column is
-   aligned (left, centred or right), and it is neither two columns of running text nor a table of
-   contents (page numbers in the last column).
-3. **Reading order** of the other rows: a page with two columns of running text (a gutter, found as in
-   the text layer) is read column by column between full-width lines and tables; else top to bottom.
+2. **Tables**: a run of consecutive, closely spaced rows with two or more boxes each (a few one-box rows
+   between them allowed) is a table candidate; bare-number rows on top (a chart's axis) and a first or
+   last row standing off (a running header) are left out. Its columns come from the x-coverage profile of
+   its fullest rows, cut at empty strips and at valleys that a few spanning cells cross. Each box goes to
+   the column it overlaps; a box over two columns is a spanning cell (its text in the first, as the text
+   layer's tables have it); boxes of one row in one column are one cell (the detector cuts a cell at a
+   wide space). A row closer to its neighbour than the table's row pitch allows, filling only columns the
+   neighbour leaves empty or continuing one of its cells, holds other lines of multi-line cells and is
+   merged. The candidate is a table when two rows have two cells, every column is aligned (left, centred
+   or right), and it is neither two columns of running text nor a table of contents. Cells the detector
+   left empty are read from the image (:func:`cell_reader`): single digits, ``-``, ``—`` and ``/`` are
+   too small for it.
+3. **Reading order** of the other rows: parts of the page set in two columns
+   (:func:`~indexing.parsing.layout.column_regions`, the text layer's rule) are read column by column;
+   tables end such parts. Table-of-contents lines get back the page number the detector missed.
 4. **Lines** in points, with the font size estimated from the text width, so that OCR text is split into
    paragraphs by exactly the rules of a PDF text layer (:func:`~indexing.parsing.layout.breaks_between`).
    A line's height never makes it a heading: headings of scanned pages come from their numbering.
@@ -28,7 +31,8 @@ direction is therefore decided once per page, by the majority of long lines.
 
 Speed, measured on the 2-core development machine (A4 page rendered at 150 dpi): detection ~0.3 s (run
 on a copy reduced to 736 px on the short side), recognition ~0.08–0.1 s per full-width line of Chinese,
-so 2–3 s for a dense page of 24–32 lines; the layout itself takes a few milliseconds. Recognition runs one
+so 2–3 s for a dense page of 24–32 lines; the layout takes milliseconds, plus ~0.05 s per empty table
+cell or page number read from the image. Recognition runs one
 line at a time: with onnxruntime on CPU, batches of padded lines were measured about twice as slow per
 line as single lines.
 
@@ -83,9 +87,11 @@ _FULLWIDTH = {",": "，", ";": "；", ":": "：", "!": "！", "?": "？", "(": "
 # Short results below this confidence are marks read as text (a "/" or an icon read as "7"); a wrong
 # number in a table cell is worse than an empty cell.
 _SHORT_MIN_CONFIDENCE = 0.7
-# Dot leaders before a page number: a table-of-contents entry (the text layer uses the same rule).
-_TOC_LEADERS = re.compile(r"([.．…·•_\-—－]\s*){4,}\s*\d{1,4}$")
-_PAGE_NUMBER = re.compile(r"^\d{1,3}$")
+# Dot leaders before a page number: a table-of-contents entry. OCR reads leaders as a few dots, so two
+# are enough (the text layer asks for four).
+_TOC_LEADERS = re.compile(r"[.．…·•_\-—－](\s*[.．…·•_\-—－])+\s*\d{1,4}$")
+_PAGE_NUMBER = re.compile(r"^[.．…·\s]*(\d{1,3})$")
+_LEADERS_END = re.compile(r"[.．…·](\s*[.．…·])+$")
 _LETTERS = re.compile(r"[A-Za-z\u4e00-\u9fff]")
 _NUMBER_SPECK = re.compile(r"^([-+]?\d[\d,.]*%?)[.:：,，。、·'`]+$")
 
@@ -310,8 +316,9 @@ def layout_page(
         page: 1-based page number given to lines and tables.
         width: the image width in pixels (where a two-column gutter may lie); the boxes' extent if not
             given.
-        read_cell: reads table cells the detector left empty (single digits and marks such as ``-`` or
-            ``/`` are too small for it); without it they stay empty.
+        read_cell: reads table cells the detector left empty and the page numbers of table-of-contents
+            lines (single digits and marks such as ``-`` or ``/`` are too small for it); without it they
+            stay empty.
 
     Returns:
         Lines (table text excluded) in reading order and tables top to bottom.
@@ -327,29 +334,33 @@ def layout_page(
     for run in _table_runs(rows, em, row_height):
         # A one-box row of text touching the run may be another line of a multi-line cell.
         first, last = run[0], run[-1]
-        above = rows[first - 1] if first > 0 else None
-        below = rows[last + 1] if last + 1 < len(rows) else None
-        edges = [
-            (k, r)
-            for k, r, gap in (
-                (first - 1, above, above and rows[first].top - above.bottom),
-                (last + 1, below, below and below.top - rows[last].bottom),
-            )
-            if r is not None and len(r.boxes) == 1 and gap <= 0.35 * row_height and _LETTERS.search(r.boxes[0].text)
-        ]
-        built = _build_table([rows[i] for i in run], [r for _, r in edges], scale=scale, page=page, read_cell=read_cell)
+        edges = []
+        if first > 0 and _touching_text(rows[first - 1], rows[first].top - rows[first - 1].bottom, row_height):
+            edges.append(first - 1)
+        if last + 1 < len(rows) and _touching_text(rows[last + 1], rows[last + 1].top - rows[last].bottom, row_height):
+            edges.append(last + 1)
+        built = _build_table(
+            [rows[i] for i in run], [rows[k] for k in edges], scale=scale, page=page, read_cell=read_cell
+        )
         if built is not None:
             table, used = built
             tables.append(table)
             in_table.update(run)
-            in_table.update(k for k, r in edges if any(r is u for u in used))
+            in_table.update(k for k in edges if any(rows[k] is u for u in used))
     rest = [r for i, r in enumerate(rows) if i not in in_table]
+    if read_cell is not None:
+        _read_page_numbers(rest, em, read_cell)
     page_width = width if width is not None else max(r.x1 for r in rows)
     lines = _reading_order(rest, tables, page_width, em, scale=scale, page=page)
     return PageLayout(lines=lines, tables=tables)
 
 
 # --- tables ---------------------------------------------------------------------------------------
+
+
+def _touching_text(row: _Row, gap: float, row_height: float) -> bool:
+    """A one-box row of text that (nearly) touches a table: maybe another line of one of its cells."""
+    return len(row.boxes) == 1 and gap <= 0.35 * row_height and bool(_LETTERS.search(row.boxes[0].text))
 
 
 def _table_runs(rows: Sequence[_Row], em: float, row_height: float) -> list[list[int]]:
@@ -683,7 +694,7 @@ def _table_of_contents(texts: Sequence[Sequence[str]]) -> bool:
     rows = [r for r in rows if len(r) >= 2]
     if len(rows) < 3:
         return False
-    numbers = [int(r[-1]) for r in rows if _PAGE_NUMBER.match(r[-1])]
+    numbers = [int(m.group(1)) for r in rows if (m := _PAGE_NUMBER.match(r[-1]))]
     if len(numbers) < 0.8 * len(rows) or numbers != sorted(numbers):
         return False
     leaders = any(re.search(r"[.．…·]{3,}", c) for r in rows for c in r)
@@ -748,6 +759,22 @@ def _merge_cell_lines(
     return merged
 
 
+def _read_page_numbers(rows: Sequence[_Row], em: float, read: CellReader) -> None:
+    """Give back table-of-contents lines the page number the detector missed (one or two digits standing
+    alone are too small for it): a row ending in leader dots is read where the other entries end their
+    page numbers (the text edge when no entry shows one)."""
+    numbered = [r.x1 for r in rows if r.boxes[-1].text[-1:].isdigit()]
+    edge = statistics.median(numbered) if len(numbered) >= 2 else max((r.x1 for r in rows), default=0.0)
+    for r in rows:
+        last = r.boxes[-1]
+        if not _LEADERS_END.search(last.text) or edge - last.box[2] < 0.5 * em:
+            continue
+        found = read((max(last.box[2], edge - 2.5 * em), r.top, edge + 0.5 * em, r.bottom), em)
+        number = _PAGE_NUMBER.match(found.text) if found is not None else None
+        if found is not None and number is not None:
+            r.boxes.append(OcrLine(number.group(1), found.box, found.confidence))
+
+
 # --- reading order and lines ----------------------------------------------------------------------
 
 
@@ -773,7 +800,12 @@ def _reading_order(
     out: list[Line] = []
     for part in parts:
         regions = column_regions(
-            [r.boxes for r in part], lambda b: (b.box[0], b.box[2]), lambda b: len(b.text), width=width, em=em
+            [r.boxes for r in part],
+            lambda b: (b.box[0], b.box[2]),
+            lambda b: (b.box[1], b.box[3]),
+            lambda b: len(b.text),
+            width=width,
+            em=em,
         )
         done = 0
         for region in regions:
@@ -842,8 +874,8 @@ def _make_line(boxes: Sequence[OcrLine], *, scale: float, page: int) -> Line:
 def cell_reader(image: Any) -> CellReader:
     """A :data:`CellReader` over a grayscale page image.
 
-    Ink in the region (darker than light cell shading; rows or columns of the region that are mostly ink
-    are ruling lines, and specks of one or two pixels are noise: both ignored) is read by the recogniser
+    Ink in the region (darker than light cell shading; pixel rows or columns inked across the region are
+    ruling lines, and specks of one or two pixels are noise: both ignored) is read by the recogniser
     when it is sure (confidence ≥ 0.9); else a flat stroke is a dash (``—`` when over half a character
     wide, else ``-``) and a thin stroke leaning right is ``/``, the marks tables use for "none" and "not
     applicable". Anything else is left empty.
@@ -861,13 +893,16 @@ def cell_reader(image: Any) -> CellReader:
         ink = gray[top:bottom, x0:x1] < 160
         if ink.size == 0:
             return None
-        ink[ink.mean(axis=1) > 0.5, :] = False
-        ink[:, ink.mean(axis=0) > 0.5] = False
+        ink[ink.mean(axis=1) > 0.7, :] = False  # a horizontal rule runs across the region
+        ink[:, ink.mean(axis=0) > 0.9] = False  # a vertical rule from top to bottom (a "1" is shorter)
         count, labels, stats, _ = cv2.connectedComponentsWithStats(ink.astype(np.uint8), connectivity=8)
         specks = [k for k in range(1, count) if stats[k, cv2.CC_STAT_AREA] < 3]
         if specks:
             ink[np.isin(labels, specks)] = False
-        ys, xs = np.nonzero(ink)
+        # Where there are characters, dots and dashes beside them (leaders, a stray speck) are no part
+        # of what is read: the box spans the tall components (points inside it stay in the image).
+        tall = [k for k in range(1, count) if stats[k, cv2.CC_STAT_HEIGHT] >= 0.35 * em and k not in specks]
+        ys, xs = np.nonzero(np.isin(labels, tall) if tall else ink)
         if len(xs) < 3:
             return None
         a, b, c, d = int(xs.min()), int(ys.min()), int(xs.max()) + 1, int(ys.max()) + 1

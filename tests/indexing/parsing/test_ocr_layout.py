@@ -4,7 +4,7 @@ Three kinds of material:
 
 * boxes placed by hand (no engine): the geometry rules one by one;
 * synthetic scans drawn with Pillow in a CJK font (a key–value table with a grid, a three-line matrix table
-  with a single-digit cell and a dash, numbered headings), slightly rotated and speckled: exact rows;
+  with a single digit, a dash and a slash, numbered headings), slightly rotated and speckled: exact rows;
 * pages of the real reports in ``../shared/real-docs`` rendered to images and wrapped into an image-only
   PDF at test time: the tables OCR rebuilds must agree cell by cell (value, row and column) with the
   tables of the same pages' text layer.
@@ -187,6 +187,24 @@ def test_empty_cells_are_read_by_the_cell_reader_and_only_those():
     assert len(asked) == 1 and asked[0][1] == 164 and asked[0][0] >= 600
 
 
+def test_table_of_contents_lines_get_back_their_page_numbers_from_the_image():
+    boxes = [box("一、学校概况......", 100, 100), right("12", 1000, 132), box("二、本科教育....", 100, 132)]
+    boxes.append(box("三、教学成效......", 100, 164))
+    asked = []
+
+    def read(region, em):
+        asked.append(region)
+        return OcrLine("..8", (region[2] - 30, region[1] + 4, region[2] - 20, region[3] - 4), 0.99)
+
+    page = layout_page(boxes, read_cell=read)
+    assert [(ln.text, ln.toc) for ln in page.lines] == [
+        ("一、学校概况...... 8", True),
+        ("二、本科教育.... 12", True),
+        ("三、教学成效...... 8", True),
+    ]
+    assert len(asked) == 2 and all(r[2] > 1000 and r[0] < 1000 for r in asked)
+
+
 # --- with the engine: synthetic scans ---------------------------------------------------------------
 
 
@@ -200,7 +218,7 @@ MATRIX = (
     ("指标", "2021届", "2022届", "2023届"),
     ("毕业生人数", "4727", "4693", "4813"),
     ("毕业去向落实率（%）", "93.76", "96.70", "96.72"),
-    ("自主创业人数", "7", "—", "1"),
+    ("自主创业人数", "1", "—", "/"),
 )
 PARAGRAPH = (
     "学校坚持立德树人根本任务，深入推进本科教育教学改革，办学条件持续改善。"
@@ -210,7 +228,8 @@ PARAGRAPH = (
 
 def synthetic_scan(*, angle: float = 0.0, seed: int = 0):
     """An A4 page at 150 dpi: numbered headings, a paragraph, a gridded key–value table and a
-    three-line matrix table (rules above and below the header and at the bottom only)."""
+    three-line matrix table (rules above and below the header and at the bottom only) with a single
+    digit, a dash and a slash in its last row."""
     import numpy as np
     from PIL import Image, ImageDraw, ImageFont
 
@@ -296,6 +315,25 @@ def test_scanned_tables_come_back_with_exact_rows_and_numbered_headings(engine, 
     for b in doc.blocks:
         assert b.source is TextSource.OCR and b.page == 1
         assert b.ocr_confidence is not None and 0.8 <= b.ocr_confidence <= 1.0
+
+
+@pytest.mark.slow
+@needs_font
+def test_cell_reader_reads_small_digits_and_marks_and_ignores_rules_and_blank_cells(engine):
+    import numpy as np
+    from PIL import Image, ImageDraw, ImageFont
+
+    img = Image.new("L", (700, 60), 255)
+    draw = ImageDraw.Draw(img)
+    font = ImageFont.truetype(str(WQY_FONT_PATH), 19)  # 9 pt at 150 dpi
+    for x in (0, 100, 200, 300, 400, 500, 600):
+        draw.line((x, 5, x, 55), fill=90, width=2)  # grey cell borders
+    for x, mark in ((140, "1"), (240, "—"), (340, "/"), (440, "-"), (530, "66.70")):
+        draw.text((x, 20), mark, font=font, fill=0)
+    read = ocr.cell_reader(np.asarray(img))
+    got = [read((x + 2, 5, x + 98, 55), 19.0) for x in (100, 200, 300, 400, 500, 600)]
+    assert [g.text if g else None for g in got] == ["1", "—", "/", "-", "66.70", None]
+    assert got[0].box[0] >= 140 and got[0].box[2] <= 152
 
 
 # --- with the engine: scanned pages of the real reports ---------------------------------------------
