@@ -7,6 +7,11 @@ for long web result lists; one report has only a few hundred chunks and the evid
 in the first handful of ranks, so the default here is 10 (on the synthetic corpus, calibration seeds
 1000–1001: hybrid Recall@5 0.853 with k=10 against 0.840 with k=60).
 
+A third, lexical list holds the chunks with a table row the query names (:func:`label_matches`): a row whose
+label is the query (生师比 → ``生师比 | 18.46``), or whose label and column headers the query names word by word
+(管理学院 毕业去向落实率). On the two real reports of ``ciqa eval real`` it lifted table-row retrieval at 3 from
+0.821 / 0.887 to 0.893 / 0.952.
+
 Example:
     >>> searcher = HybridSearcher(Collection.load(path), embedder)  # doctest: +SKIP
     >>> hits = searcher.search("生师比", k=5, section="师资队伍")  # doctest: +SKIP
@@ -16,7 +21,10 @@ Example:
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections.abc import Collection as AbstractSet
+from dataclasses import dataclass
 from enum import StrEnum
 
 import numpy as np
@@ -35,6 +43,71 @@ class SearchMode(StrEnum):
     HYBRID = "hybrid"
     DENSE = "dense"
     BM25 = "bm25"
+
+
+_CELL_SEPARATOR = " | "
+_SERIAL = re.compile(r"^[\d.]+$")
+
+
+def _norm(text: str) -> str:
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))
+
+
+@dataclass(frozen=True)
+class _TableRow:
+    """A table row of a chunk, reduced for label lookup."""
+
+    chunk_row: int
+    label: str
+    context: str  # the row's label with the table's header lines: what a cell query may name
+
+
+def _table_rows(collection: Collection) -> list[_TableRow]:
+    """Every table row of the collection with its label (first cell that is not a serial number) and header."""
+    rows = []
+    for i, chunk in enumerate(collection.chunks):
+        if not chunk.is_table:
+            continue
+        lines = [line for line in chunk.text.split("\n") if _CELL_SEPARATOR in line]
+        if len(lines) < 2:
+            continue
+        header = _norm("".join(lines[:2]))  # a second header row is common (本科毕业生 / 人数 | 占比)
+        for line in lines[1:]:
+            cells = [_norm(c) for c in line.split(_CELL_SEPARATOR)]
+            label = next((c for c in cells if c and not _SERIAL.match(c)), "")
+            if label:
+                rows.append(_TableRow(i, label, label + header))
+    return rows
+
+
+def label_matches(query: str, rows: list[_TableRow]) -> list[tuple[int, float]]:
+    """Chunks holding a table row the query names, best first: the row's label is the query (生师比 → 生师比 | 18.46),
+    or the query names the row's label and, word by word, its columns (管理学院 毕业去向落实率).
+
+    Args:
+        query: the search text.
+        rows: the collection's table rows.
+
+    Returns:
+        ``(chunk row, score)`` pairs, 2 for an exact label, 1 for a label with its columns, best first.
+    """
+    q = _norm(query)
+    parts = [_norm(p) for p in query.split() if _norm(p)]
+    if len(q) < 2:
+        return []
+    best: dict[int, tuple[float, int]] = {}
+    for r in rows:
+        if r.label == q:
+            score = 2.0
+        elif len(r.label) >= 2 and r.label in q and all(p in r.context for p in parts):
+            score = 1.0
+        else:
+            continue
+        prev = best.get(r.chunk_row)
+        if prev is None or (score, -len(r.label)) > (prev[0], -prev[1]):
+            best[r.chunk_row] = (score, len(r.label))
+    ranked = sorted(best.items(), key=lambda kv: (-kv[1][0], kv[1][1], kv[0]))
+    return [(row, score) for row, (score, _) in ranked]
 
 
 class HybridSearcher:
@@ -56,6 +129,17 @@ class HybridSearcher:
         self.collection = collection
         self.embedder = embedder
         self.options = options or SearchOptions()
+        self._rows: list[_TableRow] | None = None
+
+    def _labels(self, query: str, allowed: np.ndarray | None) -> list[tuple[int, float]]:
+        """Table rows named by the query (built once per searcher, on first use)."""
+        if self._rows is None:
+            self._rows = _table_rows(self.collection)
+        found = label_matches(query, self._rows)
+        if allowed is not None:
+            keep = set(allowed.tolist())
+            found = [(row, score) for row, score in found if row in keep]
+        return found
 
     def _allowed(self, document_ids: AbstractSet[str] | None, section: str | None) -> np.ndarray | None:
         """Row numbers passing the filters, or ``None`` when nothing is filtered."""
@@ -128,8 +212,15 @@ class HybridSearcher:
             vec = query_vector if query_vector is not None else self.embedder.embed_query(query)
             dense = self._dense(vec, n, allowed)
         bm25, tokens = self._bm25(query, n, allowed) if mode is not SearchMode.DENSE else ([], [])
+        # A query naming a table row (生师比) ranks that row first: a lexical list of its own, fused like the others.
+        labels = self._labels(query, allowed)[:n] if mode is not SearchMode.DENSE else []
         fused: dict[int, float] = {}
-        for weight, ranked in ((self.options.dense_weight, dense), (self.options.bm25_weight, bm25)):
+        lists = (
+            (self.options.dense_weight, dense),
+            (self.options.bm25_weight, bm25),
+            (self.options.bm25_weight, labels),
+        )
+        for weight, ranked in lists:
             for rank, (row, _) in enumerate(ranked, start=1):
                 fused[row] = fused.get(row, 0.0) + weight / (self.options.rrf_k + rank)
         dense_by_row = {row: (rank, s) for rank, (row, s) in enumerate(dense, start=1)}

@@ -138,3 +138,33 @@ def test_searching_with_another_embedder_is_refused(built):
     with pytest.raises(IndexingError) as err:
         HybridSearcher(Collection.load(built[0]), KeywordEmbedder(name="other"))
     assert err.value.code is IndexingErrorCode.INDEX_CORRUPT
+
+
+def test_a_query_naming_a_table_row_finds_that_row_first(tmp_path):
+    """生师比 finds the row 生师比 | 18.46 of a 30-row key–value table above prose that repeats the word."""
+    rows = [["指标项", "学校当年质量报告数据"]]
+    rows += [[f"指标{n}（个）", str(100 + n)] for n in range(14)]
+    rows += [["生师比", "18.46"]]
+    rows += [[f"其他指标{n}（%）", f"{50 + n}.5"] for n in range(14)]
+    prose = "学校持续优化生师比，生师比逐年改善；生师比是衡量办学条件的重要指标，学校将生师比纳入年度考核。"
+    doc = make_document(
+        [
+            (H, "一、办学条件", 1, 3),
+            *[(P, prose, 1) for _ in range(4)],
+            (P, "表1 学校基本数据", 2),
+            (T, rows, 2),
+            (P, "表2 各学院数据", 3),
+            (
+                T,
+                [["学院", "毕业生数（人）", "落实率（%）"], ["管理学院", "371", "95.42"], ["化工学院", "494", "97.12"]],
+                3,
+            ),
+        ]
+    )
+    emb = KeywordEmbedder()
+    index_documents([doc], tmp_path / "idx", emb)
+    searcher = HybridSearcher(Collection.load(tmp_path / "idx"), emb)
+    top = searcher.search("生师比", 3)
+    assert "生师比 | 18.46" in top[0].chunk.text and top[0].chunk.text.startswith("表1 学校基本数据")
+    cell = searcher.search("管理学院 落实率", 3)
+    assert "管理学院 | 371 | 95.42" in cell[0].chunk.text
