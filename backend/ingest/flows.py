@@ -15,7 +15,6 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Protocol
 
-from indexing.facts import extract_facts
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -30,6 +29,7 @@ from backend.worker.runner import TRANSIENT_ERRORS, ClaimLost, JobRun
 from indexing.chunking import chunk_document
 from indexing.embedding import Embedder
 from indexing.errors import IndexingError
+from indexing.facts import extract_facts
 from indexing.models import BlockKind, Document, Fact, TextSource
 from indexing.parsing import display_name, parse, sniff
 from indexing.pipeline import Stage, embed_chunks

@@ -56,9 +56,11 @@ class MatcherConfig(BaseModel):
     per_query_k: int = 5
     max_evidence: int = 3
     max_term_owner_rank: int = 1
-    min_unit_coverage: float = 0.22
+    min_unit_coverage: float = 0.26
     concrete_min: float = 0.5
-    min_evidence_cover: float = 0.0
+    # Below this share of a point's weighted terms, a chunk is not shown as its evidence (未找到相关内容); set so that
+    # 99% of the calibration points whose evidence is present keep some.
+    min_evidence_cover: float = 0.15
 
 
 @dataclass(frozen=True)

@@ -50,14 +50,15 @@ def test_without_facts_a_quantitative_point_says_not_provided(mini_collection, e
 
 
 def test_below_the_relevance_bar_a_point_shows_no_evidence(mini_collection, e5_embedder, small_rubric):
-    """Filler is not shown as evidence: with a relevance bar, the point with nothing on it has no quotes."""
-    config = MatcherConfig(min_evidence_cover=0.1)
-    review = review_collection(mini_collection, e5_embedder, small_rubric, ExtractiveDrafter(), config=config)
+    """Filler is not shown as evidence: under the calibrated relevance bar, a point with nothing on it has no quotes."""
+    assert MatcherConfig().min_evidence_cover > 0
+    review = review_collection(mini_collection, e5_embedder, small_rubric, ExtractiveDrafter())
     unsupported = _point(review, "6.1.2")
     assert unsupported.evidence == () and unsupported.mark is Mark.MORE_MATERIAL
     assert NO_EVIDENCE_ZH in unsupported.rationale_zh
     assert _point(review, "6.1.1").evidence  # real evidence stays above the bar
-    without_bar = review_collection(mini_collection, e5_embedder, small_rubric, ExtractiveDrafter())
+    no_bar = MatcherConfig(min_evidence_cover=0.0)
+    without_bar = review_collection(mini_collection, e5_embedder, small_rubric, ExtractiveDrafter(), config=no_bar)
     assert _point(without_bar, "6.1.2").evidence  # filler was shown before
 
 
