@@ -16,6 +16,19 @@ app.add_typer(rubrics_app, name="rubrics")
 app.add_typer(eval_app, name="eval")
 app.add_typer(bench_app, name="bench")
 app.add_typer(corpus_app, name="corpus")
+WRITER_HELP = "render the reports as universities do: docx-libreoffice | html-chromium | scanned (default: reportlab)"
+
+
+def _writer(value: str | None):
+    """The realistic writer named on the command line, or ``None`` for the reportlab PDF."""
+    from corpus.realistic import Writer
+
+    if value is None:
+        return None
+    try:
+        return Writer(value)
+    except ValueError:
+        raise typer.BadParameter(f"未知的写出方式：{value}（可选：{' / '.join(w.value for w in Writer)}）") from None
 
 
 def main() -> None:
@@ -189,11 +202,12 @@ def rubrics_schema_cmd(
 def eval_retrieval_cmd(
     out: Annotated[Path, typer.Option(help="results directory")] = Path("eval/results"),
     reports: Annotated[int, typer.Option(help="number of synthetic reports")] = 3,
+    writer: Annotated[str | None, typer.Option(help=WRITER_HELP)] = None,
 ) -> None:
     """Recall@5, nDCG@10 and MRR of dense, BM25 and hybrid retrieval on the labelled corpus."""
     from eval.retrieval import run_cli
 
-    run_cli(out_dir=out, reports=reports)
+    run_cli(out_dir=out, reports=reports, writer=_writer(writer))
 
 
 @bench_app.command("ingest")
@@ -252,11 +266,12 @@ def eval_omission_cmd(
     out: Annotated[Path, typer.Option(help="results directory")] = Path("eval/results"),
     reports: Annotated[int, typer.Option(help="number of synthetic reports")] = 6,
     pages: Annotated[int, typer.Option(help="pages per report")] = 30,
+    writer: Annotated[str | None, typer.Option(help=WRITER_HELP)] = None,
 ) -> None:
     """Missing-evidence detection: planted omissions and unsupported claims."""
     from eval.review_cli import omission_cli
 
-    omission_cli(out, reports, pages)
+    omission_cli(out, reports, pages, _writer(writer))
 
 
 @eval_app.command("levels")

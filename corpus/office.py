@@ -765,6 +765,27 @@ class RealisticFile:
     labels_path: Path
 
 
+def render_pdf(report: SyntheticReport, pdf: Path, writer: Writer, *, seed: int = 0) -> Path:
+    """Render one report with a realistic writer (a scan is made from the Chromium rendering).
+
+    Args:
+        report: the generated report.
+        pdf: target file (sidecar labels are written beside it).
+        writer: which writer renders it.
+        seed: noise seed of a scan.
+
+    Returns:
+        The PDF path.
+    """
+    if writer is Writer.DOCX_LIBREOFFICE:
+        return write_docx_libreoffice(report, pdf, docx=pdf.with_suffix(".docx"))
+    if writer is Writer.HTML_CHROMIUM:
+        return write_html_chromium(report, pdf)
+    with tempfile.TemporaryDirectory(prefix="ciqa-scan-") as tmp:
+        printed = write_html_chromium(report, Path(tmp) / f"{pdf.stem}.pdf")
+        return write_scanned(printed, pdf, seed=seed)
+
+
 def generate_realistic_corpus(out_dir: Path, *, n: int, pages: int, seed: int, writer: Writer) -> list[RealisticFile]:
     """Generate ``n`` reports rendered by one realistic writer (a scan is made from the Chromium rendering).
 
@@ -783,14 +804,6 @@ def generate_realistic_corpus(out_dir: Path, *, n: int, pages: int, seed: int, w
     for i in range(n):
         report = generate_report(seed + i, pages=pages)
         rid = report.labels.report_id
-        pdf = out_dir / f"{rid}.{writer.value}.pdf"
-        if writer is Writer.DOCX_LIBREOFFICE:
-            write_docx_libreoffice(report, pdf, docx=pdf.with_suffix(".docx"))
-        elif writer is Writer.HTML_CHROMIUM:
-            write_html_chromium(report, pdf)
-        else:
-            with tempfile.TemporaryDirectory(prefix="ciqa-scan-") as tmp:
-                printed = write_html_chromium(report, Path(tmp) / f"{rid}.pdf")
-                write_scanned(printed, pdf, seed=seed + i)
+        pdf = render_pdf(report, out_dir / f"{rid}.{writer.value}.pdf", writer, seed=seed + i)
         written.append(RealisticFile(rid, report.labels.school, writer, pdf, pdf.with_suffix(".labels.json")))
     return written

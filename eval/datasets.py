@@ -11,6 +11,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from corpus.generator import ReportLabels, generate_corpus, generate_report
+from corpus.office import render_pdf
+from corpus.realistic import Writer
 from corpus.writers import write_pdf
 from eval.retrieval import LabelledReport, TopicQueries
 
@@ -32,7 +34,9 @@ def topic_queries(labels: ReportLabels) -> tuple[TopicQueries, ...]:
     return tuple(out)
 
 
-def labelled_reports(out_dir: Path, *, n: int, pages: int, seed: int = 1000) -> list[LabelledReport]:
+def labelled_reports(
+    out_dir: Path, *, n: int, pages: int, seed: int = 1000, writer: Writer | None = None
+) -> list[LabelledReport]:
     """Generate ``n`` labelled PDF reports and return them ready for retrieval evaluation.
 
     Args:
@@ -40,10 +44,22 @@ def labelled_reports(out_dir: Path, *, n: int, pages: int, seed: int = 1000) -> 
         n: number of reports.
         pages: target pages per report.
         seed: seed of the first report.
+        writer: a realistic writer (Word via LibreOffice, web page via Chromium, scan); reportlab when ``None``.
 
     Returns:
         One :class:`LabelledReport` per PDF.
     """
+    if writer is not None:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        reports = [generate_report(seed + i, pages=pages) for i in range(n)]
+        return [
+            LabelledReport(
+                report_id=r.labels.report_id,
+                path=render_pdf(r, out_dir / f"{r.labels.report_id}.pdf", writer, seed=seed + i),
+                topics=topic_queries(r.labels),
+            )
+            for i, r in enumerate(reports)
+        ]
     generated = generate_corpus(out_dir, n=n, pages=pages, seed=seed)
     return [LabelledReport(report_id=g.labels.report_id, path=g.pdf, topics=topic_queries(g.labels)) for g in generated]
 

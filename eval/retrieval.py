@@ -21,6 +21,7 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from corpus.realistic import Writer
 from eval.metrics import ndcg_at_k, recall_at_k, reciprocal_rank
 from indexing.embedding import Embedder
 from indexing.models import Chunk
@@ -183,7 +184,9 @@ def evaluate_reports(
     return result
 
 
-def run_cli(out_dir: Path, reports: int, pages: int = 40, seed: int = 2000) -> RetrievalResult:
+def run_cli(
+    out_dir: Path, reports: int, pages: int = 40, seed: int = 2000, writer: Writer | None = None
+) -> RetrievalResult:
     """Generate labelled reports, evaluate with the configured embedder, print a table, save JSON.
 
     Seeds from 2000 are held out: retrieval parameters were tuned on seeds 1000–1001.
@@ -199,7 +202,7 @@ def run_cli(out_dir: Path, reports: int, pages: int = 40, seed: int = 2000) -> R
     settings = Settings()
     with tempfile.TemporaryDirectory() as tmp:
         console.print(f"生成 {reports} 份带标注的合成自评报告（每份约 {pages} 页）…")
-        labelled = labelled_reports(Path(tmp), n=reports, pages=pages, seed=seed)
+        labelled = labelled_reports(Path(tmp), n=reports, pages=pages, seed=seed, writer=writer)
         console.print("解析、向量化并检索…")
         result = evaluate_reports(
             labelled, build_embedder(settings), chunking=settings.chunking_options(), search=settings.search_options()
@@ -211,7 +214,7 @@ def run_cli(out_dir: Path, reports: int, pages: int = 40, seed: int = 2000) -> R
     weakest = sorted(result.per_topic_recall.items(), key=lambda kv: kv[1])[:5]
     console.print("召回最弱的评估要点：" + "，".join(f"{t} {r:.2f}" for t, r in weakest))
     out_dir.mkdir(parents=True, exist_ok=True)
-    (out_dir / "retrieval.json").write_text(result.to_json(), "utf-8")
-    saved = out_dir / "retrieval.json"
+    saved = out_dir / (f"retrieval-{writer.value}.json" if writer else "retrieval.json")
+    saved.write_text(result.to_json(), "utf-8")
     console.print(f"{result.reports} 份报告，{result.chunks} 个分块，用时 {result.seconds:.0f}s；结果：{saved}")
     return result

@@ -16,6 +16,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 from rich.table import Table
 
+from corpus.realistic import Writer
 from eval.review_eval import calibrate, omission_metrics, run_levels, run_omission, save
 
 console = Console()
@@ -37,14 +38,15 @@ def _bar(label: str) -> Iterator:
         yield lambda done, total: p.update(task, completed=done, total=total)
 
 
-def omission_cli(out: Path, reports: int, pages: int) -> None:
+def omission_cli(out: Path, reports: int, pages: int, writer: Writer | None = None) -> None:
     """Planted omissions and claims: print precision, recall, F1, false alarms, claims to 问号, citations."""
     embedder, registry = _context()
     with _bar("生成、解析并评议带缺失标注的报告") as progress:
-        run = run_omission(embedder, registry, n_reports=reports, pages=pages, progress=progress)
+        run = run_omission(embedder, registry, n_reports=reports, pages=pages, progress=progress, writer=writer)
     validity = run.quotes_valid / run.quotes if run.quotes else 1.0
     m = omission_metrics(run.observations, round(validity, 6))
-    table = Table("指标", "数值", "目标", title=f"缺失证据检测（{reports} 份报告，{m.points} 个审核重点）")
+    rendered = f"，{writer.value}" if writer else ""
+    table = Table("指标", "数值", "目标", title=f"缺失证据检测（{reports} 份报告{rendered}，{m.points} 个审核重点）")
     for row in (
         ("破折号 精确率", f"{m.precision:.3f}", ""),
         ("破折号 召回率", f"{m.recall:.3f}", ""),
@@ -55,7 +57,8 @@ def omission_cli(out: Path, reports: int, pages: int) -> None:
     ):
         table.add_row(*row)
     console.print(table)
-    console.print(f"用时 {run.seconds:.0f}s；结果：{save(out, 'omission', m)}")
+    name = f"omission-{writer.value}" if writer else "omission"
+    console.print(f"用时 {run.seconds:.0f}s；结果：{save(out, name, m)}")
 
 
 def levels_cli(out: Path, reports: int, pages: int) -> None:

@@ -27,8 +27,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from indexing.facts import extract_facts
-
 from backend.review.citations import check_assessment
 from backend.review.drafters.extractive import ExtractiveDrafter
 from backend.review.flows import review_collection
@@ -37,9 +35,12 @@ from backend.review.models import Mark, Review
 from backend.review.rubric import Rubric, RubricRegistry
 from corpus.catalogue import Strength, all_topics
 from corpus.generator import generate_report
+from corpus.office import render_pdf
+from corpus.realistic import Writer
 from corpus.writers import write_pdf
 from eval.metrics import precision_recall_f1, quadratic_weighted_kappa
 from indexing.embedding import Embedder
+from indexing.facts import extract_facts
 from indexing.options import ParseOptions
 from indexing.pipeline import index_files
 from indexing.store import Collection
@@ -96,6 +97,7 @@ def review_generated(
     strength: dict[str, Strength] | None = None,
     config: MatcherConfig | None = None,
     run: ReviewRun | None = None,
+    writer: Writer | None = None,
 ) -> Review:
     """Generate, render, parse, index and review one report; record observations and citation checks.
 
@@ -111,13 +113,17 @@ def review_generated(
         strength: per-topic strengths.
         config: matcher thresholds.
         run: accumulates observations.
+        writer: a realistic writer (Word via LibreOffice, web page via Chromium, scan); reportlab when ``None``.
 
     Returns:
         The review.
     """
     report = generate_report(seed, pages=pages, omit=omit, unsupported=unsupported, strength=strength)
     pdf = work_dir / f"{report.labels.report_id}.pdf"
-    write_pdf(report, pdf)
+    if writer is None:
+        write_pdf(report, pdf)
+    else:
+        render_pdf(report, pdf, writer, seed=seed)
     out = work_dir / f"{report.labels.report_id}.idx"
     indexed = index_files([pdf], out, embedder, parse_options=ParseOptions(ocr=False))
     collection = Collection.load(out)
@@ -219,6 +225,7 @@ def run_omission(
     seed: int = 500,
     config: MatcherConfig | None = None,
     progress: Callable[[int, int], None] = lambda d, t: None,
+    writer: Writer | None = None,
 ) -> ReviewRun:
     """Review reports with planted omissions and claims (and untouched ones); collect observations."""
     run = ReviewRun()
@@ -238,6 +245,7 @@ def run_omission(
                 unsupported=claims,
                 config=config,
                 run=run,
+                writer=writer,
             )
             progress(i, len(plans))
     run.seconds = time.perf_counter() - started
