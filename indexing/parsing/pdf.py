@@ -913,7 +913,11 @@ def _remove_running_lines(pages: list[_Page]) -> None:
 
 # --- table of contents -----------------------------------------------------------------------------
 
-_TOC_TITLE = re.compile(r"^(目\s*录|目\s*次)?\s*(contents|table\s+of\s+contents)?$", re.IGNORECASE)
+_TOC_TITLE = re.compile(
+    r"^(?:(?:图表|插图|图|表)\s*)?(?:目\s*录|目\s*次)(?:\s*(?:contents|table\s+of\s+contents))?$"
+    r"|^(?:contents|table\s+of\s+contents|list\s+of\s+(?:figures|tables))$",
+    re.IGNORECASE,
+)
 # Dot leaders (or an ellipsis) run into a page number: "一、概况………3", "1.1 定位 ........ 12".
 _LEADERS = re.compile(r"((?:[.．·•_－—-]\s*){3,}|(?:[…⋯]\s*){2,})\s*(\d{1,4}|[ivxlcdm]{1,7})$", re.IGNORECASE)
 
@@ -955,7 +959,8 @@ def _take_toc(pages: list[_Page], body: float) -> tuple[TocEntry, ...]:
             head = pending[0] if pending else ln
             title = join_line_texts([*pending, ln]) if pending else ln.text
             split = split_toc_entry(title) or parts
-            found.append((split[0], split[1], head.x0, p.number))
+            if not _CAPTION.match(split[0]):  # a list of figures or tables leaves the body, but lists no heading
+                found.append((split[0], split[1], head.x0, p.number))
             pending = []
         drop = set(range(first, last + 1))
         drop.update(k for k in range(first) if _TOC_TITLE.match(p.lines[k].text.strip()))

@@ -198,6 +198,21 @@ def test_toc_without_leaders_is_found_by_its_title_and_right_aligned_numbers():
     assert [b.text for b in doc.blocks] == ["一、学校概况", LONG]
 
 
+def test_list_of_tables_leaves_the_body_but_not_into_the_toc():
+    listing = [("表1-1 学校基本办学条件", 1, "12"), ("表1-2 各学院毕业生情况", 1, "15"), ("图2-1 毕业生规模", 1, "18")]
+
+    def body(pen: Pen) -> None:
+        pen.line("表1-1 学校基本办学条件")
+        pen.para(LONG)
+
+    doc = parse(pages_pdf([toc_page(TOC[:3]), toc_page(listing, title="图表目录"), body]))
+    assert [e.title for e in doc.toc] == [t for t, _, _ in TOC[:3]]
+    assert [(b.kind, b.text) for b in doc.blocks] == [
+        (BlockKind.PARAGRAPH, "表1-1 学校基本办学条件"),
+        (BlockKind.PARAGRAPH, LONG),
+    ]
+
+
 def test_titled_toc_whose_page_numbers_were_lost_is_still_a_toc():
     entries = [
         ("一、学校概况", 1, ""),
