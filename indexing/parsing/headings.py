@@ -5,6 +5,12 @@ Chinese reports number their sections in a fixed hierarchy: 第一章 / 第一�
 :class:`BlockBuilder` turns raw blocks into :class:`~indexing.models.Block` objects with ids and full
 heading paths.
 
+Within one document a numbering family keeps one level, ranked among the families the document uses
+(:func:`numbering_family`, :func:`family_levels`). Printed tables of contents are read with
+:func:`split_toc_entry` and :func:`toc_levels`, and matched to body headings by :func:`title_key`. A run-in
+heading (``（一）办学定位。学校……``) is split off its paragraph by :func:`split_run_in`; a bulleted line
+(:func:`is_bullet`) is never a heading.
+
 Example:
     >>> numbering_level("一、学校概况")
     3
