@@ -15,13 +15,14 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 # Debian packages the tests use, installed once if missing: a CJK font to draw scanned pages, LibreOffice
-# (Word -> PDF) and Chromium (web page -> PDF) to make documents the way universities do, poppler for page images.
-SYSTEM_PACKAGES := fonts-wqy-zenhei libreoffice-writer chromium poppler-utils
+# (Word -> PDF) and Chromium (web page -> PDF) to make documents the way universities do. No recommended extras:
+# fonts-droid-fallback (pulled in by ghostscript) changes how PDFium reads non-embedded CJK fonts.
+SYSTEM_PACKAGES := fonts-wqy-zenhei libreoffice-writer chromium
 system-packages:
 	@missing=$$(for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
 	if [ -n "$$missing" ]; then \
 		echo "installing: $$missing"; \
-		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing) >/dev/null 2>&1 || \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing) >/dev/null 2>&1 || \
 		echo "warning: could not install $$missing; tests that need them fail under CI=true"; \
 	fi
 
