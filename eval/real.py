@@ -42,7 +42,7 @@ import yaml
 
 from indexing.chunking import chunk_document
 from indexing.embedding import Embedder
-from indexing.facts import extract_facts
+from indexing.facts import MATRIX_SEPARATOR, extract_facts
 from indexing.figures import normalize
 from indexing.models import BlockKind, Document, Fact
 from indexing.options import ParseOptions
@@ -52,7 +52,6 @@ from indexing.search import HybridSearcher, SearchMode
 from indexing.store import Collection
 
 GOLD_DIR = Path(__file__).parent / "real"
-MATRIX_SEPARATOR = " · "
 REVIEW_RUBRIC = "audit-2021-type2"
 _LEADING_SCOPE = re.compile(
     r"^(?:\d{4}(?:届|学年|年度|年)?|截至目前|目前|学校|全校|我校|本校|该校|其中|现有|设有|共有|有)+"

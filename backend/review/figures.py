@@ -13,6 +13,7 @@ from collections.abc import Sequence
 
 from backend.review.models import ReportedFigure
 from backend.review.rubric import Metric
+from indexing.facts import MATRIX_SEPARATOR
 from indexing.figures import normalize
 from indexing.models import Chunk, Fact, FactOrigin
 
@@ -27,7 +28,6 @@ _BRACKETED = re.compile(r"[（(][^（）()]*[）)]")
 _WHOLE_SCHOOL_ROWS = frozenset({"", "合计", "总计", "全校", "学校", "总体", "全部", "平均", "全校合计", "全校平均"})
 # Units a bare count in a table may stand for (no unit written: 专任教师数 | 1732); money and areas never.
 _COUNT_UNITS = frozenset({"人", "个", "项", "门", "所", "名", "门次", "人次"})
-MATRIX_SEPARATOR = " · "
 
 
 def label_key(text: str) -> str:
