@@ -67,7 +67,9 @@ def worker(settings: Settings, monkeypatch: pytest.MonkeyPatch):
     return SimpleNamespace(ingest=ingest, review=review)
 
 
-def _upload_and_review(client: TestClient, world: World, worker, text: str) -> tuple[int, dict]:
+def _upload_and_review(
+    client: TestClient, world: World, worker, text: str, rubric_id: str = "quality-culture-2026"
+) -> tuple[int, dict]:
     uni = bearer(world, "university")
     up = client.post(
         f"/api/submissions/{world.own.submission_id}/versions",
@@ -78,9 +80,7 @@ def _upload_and_review(client: TestClient, world: World, worker, text: str) -> t
     version_id, ingest_job = up.json()["version"]["id"], up.json()["job"]["id"]
     worker.ingest(ingest_job)
     assert client.get(f"/api/jobs/{ingest_job}", headers=uni).json()["status"] == "succeeded"
-    started = client.post(
-        f"/api/versions/{version_id}/reviews", json={"rubric_id": "quality-culture-2026"}, headers=uni
-    )
+    started = client.post(f"/api/versions/{version_id}/reviews", json={"rubric_id": rubric_id}, headers=uni)
     assert started.status_code in (200, 201, 202), started.text
     review_job = started.json()["id"] if "id" in started.json() else started.json()["job"]["id"]
     worker.review(review_job)
@@ -127,3 +127,38 @@ def test_rerunning_a_review_job_stores_nothing_twice(client: TestClient, world: 
         again = run_review_job(session, review["job_id"], settings, embedder_factory=lambda s: KeywordEmbedder())
     assert again == review["id"]
     assert client.get(f"/api/versions/{version_id}/reviews", headers=uni).json() == before
+
+
+DATA_REPORT = """# 本科教学质量报告
+
+## 一、师资队伍
+
+表1 学校基本数据
+
+| 指标项 | 学校当年质量报告数据 |
+| --- | --- |
+| 专任教师数 | 1732 |
+| 生师比 | 18.46 |
+| 生均图书（册） | — |
+
+学校2023届本科毕业生毕业去向落实率为92.35%。
+"""
+
+
+def test_facts_are_stored_and_quantitative_points_show_only_stated_figures(
+    client: TestClient, world: World, worker
+) -> None:
+    """A figure the report states is shown with its row; one it leaves blank ("—") is 未提供, never a neighbour's."""
+    version_id, review = _upload_and_review(client, world, worker, DATA_REPORT, rubric_id="audit-2021-type2")
+    facts = client.get(f"/api/versions/{version_id}/facts", headers=bearer(world, "university")).json()
+    by_metric = {f["metric"]: f for f in facts}
+    assert by_metric["生师比"]["value"] == 18.46 and by_metric["生师比"]["origin"] == "table"
+    assert "生师比 | 18.46" in by_metric["生师比"]["evidence"]
+    assert not any(f["metric"].startswith("生均图书") for f in facts)
+    points = {p["point_id"]: p for a in review["assessments"] for p in a["assessment"]["points"]}
+    ratio = points["4.2.3"]["figure"]
+    assert (ratio["value"], ratio["unit"], ratio["table_title"]) == (18.46, ":1", "表1 学校基本数据")
+    assert ratio["display_zh"].startswith("「表1 学校基本数据：生师比 = 18.46」")
+    assert points["4.2.4"]["figure"]["value"] == 1732
+    books = points["3.1.5"]
+    assert books["figure"] is None and books["mark_zh"] == "破折号" and "未提供生均图书" in books["rationale_zh"]
