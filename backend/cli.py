@@ -40,11 +40,14 @@ def main() -> None:
 
 
 @app.command("parse")
-def parse_cmd(file: Path) -> None:
+def parse_cmd(
+    file: Path,
+    facts: Annotated[bool, typer.Option("--facts", help="also list every figure the document reports")] = False,
+) -> None:
     """Print the block tree of a document (for debugging real files)."""
     from backend.indexing_cli import print_block_tree
 
-    print_block_tree(file)
+    print_block_tree(file, facts=facts)
 
 
 @app.command("index")

@@ -17,7 +17,7 @@ from rich.tree import Tree
 from backend.config import Settings
 from indexing.embedding import CachedEmbedder, Embedder, load_embedder
 from indexing.errors import IndexingError
-from indexing.models import BlockKind, Document
+from indexing.models import BlockKind, Document, FactOrigin
 from indexing.pipeline import STAGE_LABELS_ZH
 
 console = Console()
@@ -142,17 +142,37 @@ def block_tree(document: Document) -> Tree:
     return root
 
 
-def print_block_tree(file: Path) -> None:
-    """Parse one file and print its block tree and warnings."""
+def fact_lines(document: Document) -> list[str]:
+    """The figures the document reports, one plain line each (never cut): page, label, figure, unit, where."""
+    from indexing.facts import extract_facts
+
+    lines = []
+    for f in extract_facts(document):
+        where = f"{f.table_title or '表格'} 第 {(f.row or 0) + 1} 行" if f.origin is FactOrigin.TABLE else "正文"
+        extra = "".join(f"，{x}" for x in (f.qualifier, f.period) if x)
+        lines.append(f"p{f.page or '-'}  {f.metric} = {f.text}（单位 {f.unit or '无'}{extra}）  [{where}]")
+    return lines
+
+
+def print_block_tree(file: Path, *, facts: bool = False) -> None:
+    """Parse one file and print its printed TOC size, block tree, warnings and, on request, its facts."""
     from indexing.parsing import parse_path
 
     try:
         document = parse_path(file, Settings().parse_options())
     except IndexingError as exc:
         raise _fail(exc) from exc
+    if document.toc:
+        pages = sorted({e.page for e in document.toc if e.page})
+        console.print(f"目录：{len(document.toc)} 条（第 {pages[0]}–{pages[-1]} 页），用于核对正文标题层级")
     console.print(block_tree(document))
     for w in document.warnings:
         console.print(f"[yellow]警告：{w}[/yellow]")
+    if facts:
+        found = fact_lines(document)
+        console.print(f"报告中的数据：{len(found)} 项")
+        for line in found:
+            console.print(line, markup=False, soft_wrap=True)
 
 
 def generate_corpus_files(out: Path, *, n: int, pages: int, seed: int, writer: str | None = None) -> None:
