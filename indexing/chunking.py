@@ -19,6 +19,7 @@ Example:
 from __future__ import annotations
 
 import hashlib
+import itertools
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -97,6 +98,17 @@ def _chunk_id(document_id: str, ordinal: int, text: str) -> str:
     return hashlib.sha256(f"{document_id}\x00{ordinal}\x00{text}".encode()).hexdigest()[:24]
 
 
+def _page_segments(unit: _Unit, chunk_start: int) -> list[Segment]:
+    """The segments of one unit placed at ``chunk_start``: one per page the unit's text stands on, so a quote
+    maps to the pages of its own characters even in a paragraph or table running over a page break."""
+    cuts = [offset for offset, _ in unit.block.page_starts if unit.start < offset < unit.end]
+    bounds = [unit.start, *cuts, unit.end]
+    return [
+        Segment(unit.block.id, lo, chunk_start + lo - unit.start, hi - lo, unit.block.page_at(lo))
+        for lo, hi in itertools.pairwise(bounds)
+    ]
+
+
 def _make_chunk(
     document_id: str,
     ordinal: int,
@@ -111,11 +123,11 @@ def _make_chunk(
         if parts:
             parts.append(SEPARATOR)
             pos += len(SEPARATOR)
-        segments.append(Segment(u.block.id, u.start, pos, len(u), u.block.page))
+        segments.extend(_page_segments(u, pos))
         parts.append(u.text)
         pos += len(u)
     text = "".join(parts)
-    pages = [u.block.page for u in units if u.block.page is not None]
+    pages = [s.page for s in segments if s.page is not None]
     return Chunk(
         id=_chunk_id(document_id, ordinal, text),
         document_id=document_id,

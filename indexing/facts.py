@@ -615,7 +615,7 @@ def _cell_fact(
         unit=unit,
         text=figure.text,
         block_id=table.block.id,
-        page=table.block.page,
+        page=table.block.page_at(cell.start + figure.start),  # a continued table's later rows: their page
         start=cell.start + figure.start,
         end=cell.start + figure.end,
         origin=FactOrigin.TABLE,
@@ -841,7 +841,7 @@ def _sentence_facts(block: Block) -> list[Fact]:
                     unit=fig.unit,
                     text=fig.text,
                     block_id=block.id,
-                    page=block.page,
+                    page=block.page_at(s + fig.start),  # a paragraph may run onto the next page
                     start=s + fig.start,
                     end=s + fig.end,
                     origin=FactOrigin.SENTENCE,

@@ -58,6 +58,15 @@ class Block:
         rows: table cells, row by row, for tables only.
         source: text layer or OCR.
         ocr_confidence: mean recogniser confidence in [0, 1] for OCR'd blocks.
+        page_starts: where a later page starts in ``text``, for a block that runs over a page break (a
+            paragraph continued on the next page, a table continued over several pages): ``(offset, page)``
+            pairs sorted by offset, each the first character of ``text`` on ``page``. Empty for a block on
+            one page (``page`` holds for all of it).
+
+    Example:
+        >>> b = Block("b0001", BlockKind.PARAGRAPH, "第一页的文字第二页的文字", page=4, page_starts=((6, 5),))
+        >>> b.page_at(0), b.page_at(6)
+        (4, 5)
     """
 
     id: str
@@ -69,6 +78,16 @@ class Block:
     rows: tuple[tuple[str, ...], ...] | None = None
     source: TextSource = TextSource.TEXT_LAYER
     ocr_confidence: float | None = None
+    page_starts: tuple[tuple[int, int], ...] = ()
+
+    def page_at(self, offset: int) -> int | None:
+        """The page the character at ``offset`` of ``text`` stands on (``page`` when the block has one page)."""
+        page = self.page
+        for start, later in self.page_starts:
+            if start > offset:
+                break
+            page = later
+        return page
 
 
 @dataclass(frozen=True)

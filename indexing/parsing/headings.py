@@ -299,7 +299,7 @@ def is_list_number(text: str) -> bool:
 
 @dataclass
 class RawBlock:
-    """A block before ids and heading paths are assigned."""
+    """A block before ids and heading paths are assigned (``page_starts`` as in :class:`~indexing.models.Block`)."""
 
     kind: BlockKind
     text: str
@@ -308,6 +308,29 @@ class RawBlock:
     rows: tuple[tuple[str, ...], ...] | None = None
     source: TextSource = TextSource.TEXT_LAYER
     ocr_confidence: float | None = None
+    page_starts: tuple[tuple[int, int], ...] = ()
+
+    def keep(self, start: int, end: int) -> None:
+        """Cut the text down to ``text[start:end]``, keeping the page of every remaining character.
+
+        Args:
+            start: offset of the first character kept.
+            end: offset after the last character kept.
+
+        Example:
+            >>> raw = RawBlock(BlockKind.PARAGRAPH, "（一）概况。正文续页", page=3, page_starts=((8, 4),))
+            >>> raw.keep(6, 10)
+            >>> raw.text, raw.page, raw.page_starts
+            ('正文续页', 3, ((2, 4),))
+        """
+        page = self.page
+        starts: list[tuple[int, int]] = []
+        for offset, later in self.page_starts:
+            if offset <= start:
+                page = later  # the kept text starts on this later page
+            elif offset < end:
+                starts.append((offset - start, later))
+        self.text, self.page, self.page_starts = self.text[start:end], page, tuple(starts)
 
 
 def align_numbered_levels(raws: Sequence[RawBlock], numbered: Sequence[bool]) -> None:
@@ -442,6 +465,9 @@ class BlockBuilder:
         open_headings: list[tuple[int, str]] = []
         blocks: list[Block] = []
         for i, raw in enumerate(self._raw, start=1):
+            if raw.kind is not BlockKind.TABLE:
+                lead = len(raw.text) - len(raw.text.lstrip())
+                raw.keep(lead, len(raw.text.rstrip()))
             if raw.kind is BlockKind.HEADING:
                 level = raw.heading_level or 1
                 while open_headings and open_headings[-1][0] >= level:
@@ -451,13 +477,14 @@ class BlockBuilder:
                 Block(
                     id=f"b{i:04d}",
                     kind=raw.kind,
-                    text=raw.text.strip() if raw.kind is not BlockKind.TABLE else raw.text,
+                    text=raw.text,
                     page=raw.page,
                     heading_level=raw.heading_level if raw.kind is BlockKind.HEADING else None,
                     heading_path=tuple(t for _, t in open_headings),
                     rows=raw.rows,
                     source=raw.source,
                     ocr_confidence=raw.ocr_confidence,
+                    page_starts=raw.page_starts,
                 )
             )
         return tuple(blocks)

@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 from indexing.models import TextSource
-from indexing.parsing.text import join_lines
+from indexing.parsing.text import join_lines, join_lines_at
 
 SENTENCE_END = re.compile(r"[。！？!?；;：:….．][”’」』）)》\"']*$")
 # A line that starts with a section or list number, a bullet or a circled number.
@@ -463,6 +463,26 @@ def breaks_between(
 def join_line_texts(lines: Sequence[Line]) -> str:
     """Join wrapped lines like the text parser does: no space next to CJK, one between Latin words."""
     return join_lines([ln.text for ln in lines])
+
+
+def join_paged_lines(lines: Sequence[Line]) -> tuple[str, tuple[tuple[int, int], ...]]:
+    """Join lines as :func:`join_line_texts` does, and say where each later page starts in the text.
+
+    Args:
+        lines: a paragraph's lines in reading order, possibly running over a page break.
+
+    Returns:
+        The joined text, and ``(offset, page)`` for the first character on each page after the first
+        line's (the ``page_starts`` of :class:`~indexing.models.Block`).
+    """
+    text, starts = join_lines_at([ln.text for ln in lines])
+    page_starts: list[tuple[int, int]] = []
+    page = lines[0].page if lines else None
+    for line, start in zip(lines, starts, strict=True):
+        if start is not None and line.page != page:
+            page = line.page
+            page_starts.append((start, line.page))
+    return text, tuple(page_starts)
 
 
 def group_paragraphs(lines: Sequence[Line], *, right: float | None = None) -> list[list[Line]]:

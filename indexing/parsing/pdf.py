@@ -83,6 +83,7 @@ from indexing.parsing.layout import (
     group_rows,
     is_cjk,
     join_line_texts,
+    join_paged_lines,
     line_pitches,
     merge_pitches,
     right_edge,
@@ -131,6 +132,15 @@ class _TableItem:
     last_page: int  # a table continued on following pages is merged into one item
     source: TextSource = TextSource.TEXT_LAYER
     ocr_confidence: float | None = None
+    # (index of the first row, page) for each following page the table continues on
+    continued_at: list[tuple[int, int]] = field(default_factory=list)
+
+    def page_starts(self, rendered: str) -> tuple[tuple[int, int], ...]:
+        """Where each continued page starts in the table's ``cell | cell`` rendering (one line per row)."""
+        line_starts = [0]
+        for line in rendered.split("\n")[:-1]:
+            line_starts.append(line_starts[-1] + len(line) + 1)
+        return tuple((line_starts[row], page) for row, page in self.continued_at if row < len(line_starts))
 
 
 @dataclass
@@ -1082,7 +1092,10 @@ def _assemble(pages: list[_Page], body: float) -> list[_Para | _TableItem]:
                     and prev.last_page == p.number - 1
                     and len(prev.rows[0]) == len(item.rows[0])
                 ):  # the same table continued at the top of the next page
-                    prev.rows.extend(item.rows[1:] if item.rows[0] == prev.rows[0] else item.rows)
+                    added = item.rows[1:] if item.rows[0] == prev.rows[0] else item.rows
+                    if added:
+                        prev.continued_at.append((len(prev.rows), p.number))
+                    prev.rows.extend(added)
                     prev.last_page = p.number
                 else:
                     out.append(item)
@@ -1161,15 +1174,17 @@ def _classify(
     for item in items:
         if isinstance(item, _TableItem):
             rows = tuple(tuple(r) for r in item.rows)
+            rendered = render_table(rows)
             cands.append(
                 _Candidate(
                     RawBlock(
                         BlockKind.TABLE,
-                        render_table(rows),
+                        rendered,
                         page=item.page,
                         rows=rows,
                         source=item.source,
                         ocr_confidence=item.ocr_confidence,
+                        page_starts=item.page_starts(rendered),
                     )
                 )
             )
@@ -1276,13 +1291,15 @@ def _style_levels(cands: list[_Candidate], unleveled: list[int]) -> None:
 
 def _paragraph_blocks(lines: list[Line], body: float, outline: _Outline) -> list[_Candidate]:
     """One paragraph's blocks (two when a run-in heading starts it), with what decides heading levels."""
-    text = join_line_texts(lines)
+    text, page_starts = join_paged_lines(lines)
     source = lines[0].source
     conf = None
     if source is TextSource.OCR:
         confs = [ln.confidence for ln in lines if ln.confidence is not None]
         conf = round(sum(confs) / len(confs), 4) if confs else None
-    raw = RawBlock(BlockKind.PARAGRAPH, text, page=lines[0].page, source=source, ocr_confidence=conf)
+    raw = RawBlock(
+        BlockKind.PARAGRAPH, text, page=lines[0].page, source=source, ocr_confidence=conf, page_starts=page_starts
+    )
     if any(ln.toc for ln in lines):
         return [_Candidate(raw)]  # a stray table-of-contents line outside a TOC page
     if is_bullet(text):
@@ -1311,7 +1328,7 @@ def _paragraph_blocks(lines: list[Line], body: float, outline: _Outline) -> list
             heading = RawBlock(BlockKind.HEADING, head, page=raw.page, source=source, ocr_confidence=conf)
             level = numbering_level(head.rstrip("。：:"))
             heading.heading_level = level
-            raw.text = rest
+            raw.keep(len(text) - len(rest), len(text))  # the paragraph may run onto the next page
             return [_Candidate(heading, None, numbered=True), _Candidate(raw)]
     if is_list_number(text):
         raw.kind = BlockKind.LIST_ITEM

@@ -31,7 +31,7 @@ from __future__ import annotations
 import itertools
 import re
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 from indexing.errors import IndexingError, IndexingErrorCode
 from indexing.models import BlockKind, Document, MediaType
@@ -122,15 +122,35 @@ def join_lines(parts: list[str]) -> str:
         >>> join_lines(["学校坚持立德", "树人。", "It is", "fine."])
         '学校坚持立德树人。It is fine.'
     """
+    return join_lines_at(parts)[0]
+
+
+def join_lines_at(parts: Sequence[str]) -> tuple[str, list[int | None]]:
+    """Join wrapped lines as :func:`join_lines` does, and say where each line starts in the result.
+
+    Args:
+        parts: the lines, in order.
+
+    Returns:
+        The joined text, and for each line the offset of its first character in it (``None`` for a blank
+        line, which leaves nothing in the text).
+
+    Example:
+        >>> join_lines_at(["学校坚持", " ", "立德树人。"])
+        ('学校坚持立德树人。', [0, None, 4])
+    """
     out = ""
+    starts: list[int | None] = []
     for part in parts:
         p = part.strip()
         if not p:
+            starts.append(None)
             continue
         if out and not (_is_wide(out[-1]) or _is_wide(p[0])):
             out += " "
+        starts.append(len(out))
         out += p
-    return out
+    return out, starts
 
 
 def _indent(line: str) -> int:

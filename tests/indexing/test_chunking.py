@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 
 from indexing.chunking import chunk_document, sentence_bounds
-from indexing.models import BlockKind
+from indexing.models import Block, BlockKind, Document, MediaType
 from indexing.options import ChunkingOptions
 from tests.factories import make_document
 
@@ -111,3 +111,17 @@ def test_short_tail_merges_into_previous_chunk():
     doc = make_document([(P, _sentence(1) * 9, 1), (P, "短句。", 1)])
     chunks = chunk_document(doc, ChunkingOptions(target_chars=300, max_chars=600, min_chars=100, overlap_chars=0))
     assert chunks[-1].text.endswith("短句。") and len(chunks[-1].text) > 100
+
+
+def test_a_block_over_a_page_break_gives_one_segment_per_page():
+    first, second = "学校生师比为17.5:1，", "毕业去向落实率为96.94%。"
+    block = Block("b0001", P, first + second, page=4, page_starts=((len(first), 5),))
+    doc = Document(id="d", name="x", media_type=MediaType.PDF, blocks=(block,))
+    (chunk,) = chunk_document(doc)
+    assert [(s.block_start, s.length, s.page) for s in chunk.segments] == [
+        (0, len(first), 4),
+        (len(first), len(second), 5),
+    ]
+    assert (chunk.page_start, chunk.page_end) == (4, 5)
+    assert {s.page for s in chunk.locate(*chunk.find("96.94%"))} == {5}
+    assert {s.page for s in chunk.locate(*chunk.find("17.5:1"))} == {4}
