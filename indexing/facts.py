@@ -81,12 +81,15 @@ _SERIAL_HEADER_RE = re.compile(r"^(?:序号|编号|代码|代号|No\.?|NO\.?|#)$
 _PEOPLE_RE = re.compile(r"(?:人数|毕业生|学生|生源|教师|职工|员工|人员)$")
 _GENERIC_VALUE_HEADER_RE = re.compile(r"数据|数值|取值|指标值|^值$|结果|^本校$|^学校$|^统计$|^数量$|^内容$")
 _FOOTNOTE_TAIL_RE = re.compile(r"(?<=[" + _CJK + r"）)”」])[0-9]{1,2}$")
+# A footnote marker the PDF set as a superscript (落实率¹为, 单位标签¹⁰) after a word: not part of the name.
+# After a Latin unit it is a power (m²) and stays.
+_SUPERSCRIPT_MARKER_RE = re.compile(r"(?<=[" + _CJK + r"）)”」\"'])[⁰¹²³⁴⁵⁶⁷⁸⁹]+")
 _QUOTES = "“”‘’「」『』\"'"
 
 
 def _clean_label(text: str) -> str:
     """A header or label without its footnote reference, quotes and surrounding spaces (单位标签10 → 单位标签)."""
-    t = re.sub(r"\s+", "", text)
+    t = _SUPERSCRIPT_MARKER_RE.sub("", re.sub(r"\s+", "", text))
     t = t.strip(_QUOTES)
     t = _FOOTNOTE_TAIL_RE.sub("", t)
     return t.strip(_QUOTES)
@@ -754,7 +757,7 @@ def _subject_before(sentence: str, paren: int, figure_ends: Sequence[int]) -> st
 def _clean_metric(region: str, verbs: bool = True) -> str:
     """The metric words of a clause: no leading connectives (其中, 现有 …), no trailing verbs (为, 达到 …), no
     quotes or footnote reference, and only what follows the last 等 (``……等省级一流专业`` → 省级一流专业)."""
-    t = re.sub(r"\s+", "", region)
+    t = _SUPERSCRIPT_MARKER_RE.sub("", re.sub(r"\s+", "", region))
     t = _INNER_FOOTNOTE_RE.sub("", t)
     for _ in range(3):
         before = t

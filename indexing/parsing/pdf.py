@@ -14,7 +14,8 @@ How a PDF becomes blocks:
    a table continued on the next page is merged, dropping a repeated header row.
 4. **Lines**: the remaining characters are clustered into lines; spaces between CJK characters are
    dropped unless typed, spaces between Latin words kept, Kangxi radicals and compatibility ideographs
-   normalised. A page with two columns of running text is read column by column.
+   normalised; raised small digits (footnote markers) are written as superscript digits (``¹``). A page
+   with two columns of running text is read column by column.
 5. **OCR**: a page with (nearly) no text but an image or vector outlines covering it, or whose text layer
    is garbage (unmapped glyphs, control characters, ``(cid:N)``, mojibake — also Chinese made of rare
    characters only), is rendered and read by RapidOCR (:mod:`indexing.parsing.ocr`) when ``options.ocr``
@@ -444,6 +445,40 @@ def _normalize_char(ch: str) -> str:
     if _is_bad(ch):  # control, unmapped, private use (symbol-font bullets)
         return ""
     return ch
+
+
+_SUPERSCRIPT_DIGITS = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
+_SUPERSCRIPTS = frozenset("⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def _mark_superscripts(chars: list[Char]) -> None:
+    """Write raised small digits as superscript digits (``落实率¹为``, ``1:181²``), in place.
+
+    A footnote marker set as a superscript is a plain digit in the text layer, so it glues onto the word or
+    the figure before it (``1:181`` + ``2`` reads ``1:1812``, a wrong number). A digit is a superscript when
+    it is markedly smaller than the character drawn just before it on the same line and raised above that
+    character's baseline; a digit right after a superscript one, of its size and height, is one too. Each
+    stays one character, so block offsets are unchanged; :mod:`indexing.figures` reads ¹²³ as a marker.
+    """
+    prev: Char | None = None
+    for i, c in enumerate(chars):
+        if not c[0].strip():
+            continue
+        if c[0] in "0123456789" and prev is not None and _raised_after(c, prev):
+            c = chars[i] = (c[0].translate(_SUPERSCRIPT_DIGITS), *c[1:])
+        prev = c
+
+
+def _raised_after(c: Char, prev: Char) -> bool:
+    """Whether the digit ``c`` sits raised and small right after ``prev`` (or continues its superscript)."""
+    h, h_prev = c[4] - c[2], prev[4] - prev[2]
+    if h <= 0 or h_prev <= 0 or not -0.3 * h_prev <= c[1] - prev[3] <= 0.8 * h_prev:
+        return False  # not the next character on the same line
+    if prev[0] in _SUPERSCRIPTS:
+        return abs(h - h_prev) <= 0.15 * h_prev and abs(c[4] - prev[4]) <= 0.2 * h_prev
+    smaller = h <= 0.75 * h_prev and c[5] <= 0.8 * prev[5]
+    raised = c[4] <= prev[4] - 0.2 * h_prev and c[2] >= prev[2] - 0.5 * h_prev
+    return smaller and raised
 
 
 def _is_bad(ch: str) -> bool:
@@ -1480,6 +1515,7 @@ def _parse_pages(pdf, n: int, *, doc_id: str, name: str, options: ParseOptions) 
             if p.garbage:
                 p.chars = []
                 continue
+        _mark_superscripts(p.chars)
         _find_tables(p, bold_fonts)
         _find_rule_tables(p, bold_fonts)
         p.lines = _build_lines(p.chars, p.number, bold_fonts, p.width)

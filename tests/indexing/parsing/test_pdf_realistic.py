@@ -68,7 +68,9 @@ def test_two_column_pages_are_read_column_by_column(text_layer):
         paragraphs = [b.text for b in doc.blocks if b.page == page and b.kind is BlockKind.PARAGRAPH]
         # Read line by line, the two columns would give fragments broken mid-sentence at every line (a
         # paragraph may end in a footnote marker; captions end without punctuation).
-        fragments = [p for p in paragraphs if not re.search(r"[。！？；：]\d?$", p) and not re.match(r"^表\s*\d", p)]
+        fragments = [
+            p for p in paragraphs if not re.search(r"[。！？；：][\d⁰¹²³⁴⁵⁶⁷⁸⁹]?$", p) and not re.match(r"^表\s*\d", p)
+        ]
         assert paragraphs and fragments == []
 
 
