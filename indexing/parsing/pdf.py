@@ -1241,6 +1241,7 @@ def _classify(
                     raw.kind = BlockKind.HEADING
                     toc_level[len(cands)] = levels.popleft()
                 cands.append(cand)
+    _demote_cover_and_chart_lines(cands, toc_level, toc)
     raws = [c.raw for c in cands]
     marked = {i: c.bookmark for i, c in enumerate(cands) if c.bookmark is not None}
     if len(marked) >= 2:
@@ -1269,6 +1270,53 @@ def _classify(
             unleveled.append(i)
     _style_levels(cands, unleveled)
     return raws
+
+
+_CHART_NUMBER = re.compile(r"\d")
+
+
+def _demote_cover_and_chart_lines(cands: list[_Candidate], toc_level: dict[int, int], toc: Sequence[TocEntry]) -> None:
+    """Turn back into paragraphs the styled lines that only look like headings, in place.
+
+    * A cover page (before the printed table of contents, with no running text: the title, the school, the
+      date set large) holds no section.
+    * A short label inside a chart or an infographic (``求职时长`` among ``4.4个月``, ``518元``) is set large
+      but names no section: at least two of its neighbours on the page are short runs of figures.
+
+    Headings with a section number, a bookmark or a TOC entry keep their kind: they have evidence beyond
+    their style.
+    """
+    first_toc = min((e.page for e in toc if e.page is not None), default=None)
+    by_page: dict[int, list[RawBlock]] = {}
+    for cand in cands:
+        if cand.raw.page is not None:
+            by_page.setdefault(cand.raw.page, []).append(cand.raw)
+    cover = {
+        page
+        for page, raws in by_page.items()
+        if first_toc is not None
+        and page < first_toc
+        and not any(ends_sentence(r.text.strip()) or len(r.text.strip()) > 60 for r in raws)
+    }
+
+    def figure_run(raw: RawBlock) -> bool:
+        t = raw.text.strip()
+        return (
+            raw.kind in (BlockKind.PARAGRAPH, BlockKind.LIST_ITEM)
+            and len(t) <= 16
+            and bool(_CHART_NUMBER.search(t))
+            and not (_CAPTION.match(t) or ends_sentence(t))
+        )
+
+    for i, cand in enumerate(cands):
+        raw = cand.raw
+        if raw.kind is not BlockKind.HEADING or cand.bookmark is not None or cand.numbered or i in toc_level:
+            continue
+        if numbering_level(raw.text.strip()) is not None:
+            continue
+        near = [c.raw for c in cands[max(0, i - 3) : i + 4] if c is not cand and c.raw.page == raw.page]
+        if raw.page in cover or sum(figure_run(r) for r in near) >= 2:
+            raw.kind, raw.heading_level = BlockKind.PARAGRAPH, None
 
 
 def _bookmark_levels(cands: list[_Candidate], marked: dict[int, int]) -> None:
