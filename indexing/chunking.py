@@ -158,8 +158,27 @@ def _caption_units(blocks: Sequence[Block]) -> dict[str, _Unit]:
     return found
 
 
+_NUMERIC_CELL = re.compile(r"^[\d.,%％:：\-—/ ]+$")
+MAX_HEADER_ROWS = 3
+
+
+def _header_rows(text: str, lines: Sequence[_Unit]) -> int:
+    """How many leading lines of a table are header rows: the first, then those without a numeric cell.
+
+    A two-row header (本科毕业生 | 研究生毕业生 over 人数 | 占比) must be repeated whole: the second row names the
+    values of every row below it.
+    """
+    n = 1
+    while n < min(MAX_HEADER_ROWS, len(lines) - 1):
+        cells = [c.strip() for c in text[lines[n].start : lines[n].end].split(" | ")]
+        if any(c and _NUMERIC_CELL.match(c) for c in cells):
+            break
+        n += 1
+    return n
+
+
 def _table_groups(block: Block, opts: ChunkingOptions, caption: _Unit | None = None) -> Iterator[list[_Unit]]:
-    """Small row groups of a table, each starting with the caption and the header line; rows are never split.
+    """Small row groups of a table, each starting with the caption and the header rows; rows are never split.
 
     A row is found by what names it (生师比 | 18.46) only when few other rows share its chunk and the
     chunk says which table it is from, so groups stay small and repeat the caption and header.
@@ -174,8 +193,9 @@ def _table_groups(block: Block, opts: ChunkingOptions, caption: _Unit | None = N
         if lines:
             yield lines
         return
-    header, rows = lines[0], lines[1:]
-    lead = [caption, header] if caption is not None else [header]
+    n_header = _header_rows(block.text, lines)
+    header, rows = lines[:n_header], lines[n_header:]
+    lead = [caption, *header] if caption is not None else header
     group: list[_Unit] = list(lead)
     size = _size(lead)
     for row in rows:

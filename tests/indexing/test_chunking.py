@@ -125,3 +125,17 @@ def test_a_block_over_a_page_break_gives_one_segment_per_page():
     assert (chunk.page_start, chunk.page_end) == (4, 5)
     assert {s.page for s in chunk.locate(*chunk.find("96.94%"))} == {5}
     assert {s.page for s in chunk.locate(*chunk.find("17.5:1"))} == {4}
+
+
+def test_a_two_row_header_and_the_caption_are_repeated_in_every_row_group():
+    """本科毕业生 over 人数 | 占比: a row group without the second header row could not say what its numbers are."""
+    header = [["学院", "本科毕业生", "", "研究生毕业生", ""], ["", "人数", "占比", "人数", "占比"]]
+    body = [[f"第{n}学院", str(100 + n), f"{n}.5%", str(20 + n), f"{n}.1%"] for n in range(1, 40)]
+    doc = make_document([(BlockKind.PARAGRAPH, "表1-1 毕业生学院分布", 1), (BlockKind.TABLE, header + body, 1)])
+    tables = [c for c in chunk_document(doc) if c.is_table]
+    assert len(tables) > 3
+    for chunk in tables:
+        lines = chunk.text.split("\n")
+        assert lines[0] == "表1-1 毕业生学院分布"
+        assert lines[1].startswith("学院 | 本科毕业生") and lines[2].startswith(" | 人数 | 占比")
+    assert sum(len(c.text.split("\n")) - 3 for c in tables) == len(body)  # every data row once
