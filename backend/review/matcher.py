@@ -136,23 +136,31 @@ def best_quote(chunk: Chunk, terms: Sequence[str]) -> tuple[int, int]:
 
 
 def table_row_display(chunk: Chunk, start: int, end: int) -> str | None:
-    """A quoted table row as experts read it: 「表名：指标 = 值」 (header names the values of a wider row)."""
-    if not chunk.is_table:
-        return None
+    """A quoted table row as experts read it: 「表名：指标 = 值」.
+
+    Values are named by their column only when the header is one row with a name for every cell of the quoted row;
+    otherwise they are listed in order (a value under the wrong column name would mislead more than no name).
+    """
     quote = chunk.text[start:end]
-    cells = [c.strip() for c in quote.split(" | ")]
-    lines = chunk.text.split("\n")
-    header_at = next((i for i, line in enumerate(lines) if " | " in line), None)
-    if len(cells) < 2 or "\n" in quote or header_at is None or lines[header_at] == quote:
+    if not chunk.is_table or "\n" in quote or " | " not in quote:
         return None
-    title = "".join(lines[:header_at]).strip()
-    header = [h.strip() for h in lines[header_at].split(" | ")]
-    if len(cells) == 2 or len(header) != len(cells):
-        values = " | ".join(cells[1:])
-    else:
-        values = "，".join(f"{h} = {v}" for h, v in zip(header[1:], cells[1:], strict=True))
-        return f"「{title + '：' if title else ''}{cells[0]} {values}」"
-    return f"「{title + '：' if title else ''}{cells[0]} = {values}」"
+    lines = chunk.text.split("\n")
+    table_lines = [line for line in lines if " | " in line]
+    if quote in table_lines[:1]:
+        return None
+    title = "".join(lines[: lines.index(table_lines[0])]).strip()
+    prefix = f"{title}：" if title else ""
+    cells = [c.strip() for c in quote.split(" | ")]
+    at = next((i for i, c in enumerate(cells) if c), None)
+    values = [(i, c) for i, c in enumerate(cells) if c and at is not None and i > at]
+    if at is None or not values:
+        return None
+    header = [h.strip() for h in table_lines[0].split(" | ")]
+    second_header = len(table_lines) > 2 and table_lines[1] != quote and not any(ch.isdigit() for ch in table_lines[1])
+    if len(values) > 1 and len(header) == len(cells) and all(header[i] for i, _ in values) and not second_header:
+        named = "，".join(f"{header[i]} = {v}" for i, v in values)
+        return f"「{prefix}{cells[at]}：{named}」"
+    return f"「{prefix}{cells[at]} = {' | '.join(v for _, v in values)}」"
 
 
 def _evidence(c: _Candidate, rank: int, terms: Sequence[str]) -> Evidence:
