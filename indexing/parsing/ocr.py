@@ -217,16 +217,16 @@ def _run(image: Any) -> list[tuple[Any, str, float]]:
         boxes = np.asarray(boxes, dtype=np.float32) / f
     boxes = sort_boxes(np.asarray(boxes, dtype=np.float32))
     crops = crop(img, boxes)
-    _, directions, _ = classify(crops)
-    # Only boxes at least three characters long have a reliable direction; a page is upside down when
-    # most of their width says so.
+    # Only boxes at least three characters long have a reliable direction (so only they are classified); a page
+    # is upside down when most of their width says so.
+    long_crops = [c for c in crops if c.shape[1] >= 3 * c.shape[0]]
+    _, directions, _ = classify(long_crops) if long_crops else (None, [], None)
     upright = flipped = 0.0
-    for c, (label, score) in zip(crops, directions, strict=False):
-        if c.shape[1] >= 3 * c.shape[0]:
-            if "180" in str(label) and float(score) > 0.9:
-                flipped += c.shape[1]
-            else:
-                upright += c.shape[1]
+    for c, (label, score) in zip(long_crops, directions, strict=False):
+        if "180" in str(label) and float(score) > 0.9:
+            flipped += c.shape[1]
+        else:
+            upright += c.shape[1]
     if flipped > upright:
         crops = [cv2.rotate(c, cv2.ROTATE_180) for c in crops]
     texts, _ = read(crops)
