@@ -75,6 +75,7 @@ __all__ = [
     "cell_reader",
     "layout_page",
     "ocr_pdf_page",
+    "read_upright",
     "recognize",
 ]
 
@@ -173,17 +174,28 @@ def recognize(image: Any) -> list[OcrLine]:
         Boxes in the detector's order (top to bottom), with empty results, low-confidence results and
         short results below :data:`_SHORT_MIN_CONFIDENCE` dropped.
     """
+    return read_upright(image)[0]
+
+
+def read_upright(image: Any) -> tuple[list[OcrLine], Any]:
+    """Recognise text boxes like :func:`recognize`, turning a page scanned upside down the right way up first.
+
+    Returns:
+        The boxes and the image their coordinates refer to (the input, or the input turned by 180°), so that
+        reading order and later reads from the image (empty table cells) follow the upright page.
+    """
+    results, upright = _run(image)
     lines: list[OcrLine] = []
-    for box, text, score in _run(image):
+    for box, text, score in results:
         xs = [float(p[0]) for p in box]
         ys = [float(p[1]) for p in box]
         t = normalize_ocr_text(str(text))
         if t and (len(t) > 2 or float(score) >= _SHORT_MIN_CONFIDENCE):
             lines.append(OcrLine(t, (min(xs), min(ys), max(xs), max(ys)), float(score)))
-    return lines
+    return lines, upright
 
 
-def _run(image: Any) -> list[tuple[Any, str, float]]:
+def _run(image: Any, *, may_turn: bool = True) -> tuple[list[tuple[Any, str, float]], Any]:
     """RapidOCR's pipeline, with text detection on a reduced copy of large images and one text direction
     for the whole page.
 
@@ -206,13 +218,13 @@ def _run(image: Any) -> list[tuple[Any, str, float]]:
         sort_boxes, min_score = eng.sorted_boxes, float(eng.text_score)
     except AttributeError:  # pragma: no cover - another rapidocr version
         result, _ = eng(img)
-        return [(b, t, s) for b, t, s in result or []]
+        return [(b, t, s) for b, t, s in result or []], image
     h, w = img.shape[:2]
     f = min(1.0, _DETECT_SHORT_SIDE / max(1, min(h, w)))
     small = cv2.resize(img, None, fx=f, fy=f, interpolation=cv2.INTER_AREA) if f < 0.9 else img
     boxes, _ = detect(small)
     if boxes is None or len(boxes) == 0:
-        return []
+        return [], image
     if small is not img:
         boxes = np.asarray(boxes, dtype=np.float32) / f
     boxes = sort_boxes(np.asarray(boxes, dtype=np.float32))
@@ -227,10 +239,12 @@ def _run(image: Any) -> list[tuple[Any, str, float]]:
             flipped += c.shape[1]
         else:
             upright += c.shape[1]
-    if flipped > upright:
-        crops = [cv2.rotate(c, cv2.ROTATE_180) for c in crops]
+    if flipped > upright and may_turn:
+        # Turning each line alone would read the lines right but in reverse order: turn the whole page.
+        return _run(np.ascontiguousarray(np.rot90(image, 2)), may_turn=False)
     texts, _ = read(crops)
-    return [(box, t[0], float(t[1])) for box, t in zip(boxes, texts, strict=False) if float(t[1]) >= min_score]
+    kept = [(box, t[0], float(t[1])) for box, t in zip(boxes, texts, strict=False) if float(t[1]) >= min_score]
+    return kept, image
 
 
 def normalize_ocr_text(text: str) -> str:
@@ -951,7 +965,7 @@ def ocr_pdf_page(page: Any, *, dpi: int = 150, page_number: int = 1) -> OcrPage:
         bitmap.close()
     if image.ndim == 3 and image.shape[2] == 1:
         image = image[:, :, 0]
-    boxes = recognize(image)
+    boxes, image = read_upright(image)
     layout = layout_page(
         boxes, scale=scale, page=page_number, width=float(image.shape[1]), read_cell=cell_reader(image)
     )

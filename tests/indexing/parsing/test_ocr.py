@@ -88,6 +88,16 @@ def test_importing_ocr_loads_no_engine():
 # --- with the engine --------------------------------------------------------------------------------
 
 
+@needs_font
+def test_a_page_scanned_upside_down_is_read_the_right_way_up():
+    """The direction is voted by the long lines and applied to every line of the page, short ones included."""
+    image = scanned_page_image([P1, P2], heading="一、学校概况").rotate(180)
+    doc = parse_pdf(images_pdf([image]), doc_id="u", name="upside-down.pdf", options=ParseOptions())
+    text = "".join(b.text for b in doc.blocks)
+    assert similar(text, "一、学校概况" + P1 + P2) >= 0.9
+    assert any(b.kind is BlockKind.HEADING and similar(b.text, "一、学校概况") >= 0.8 for b in doc.blocks)
+
+
 @pytest.mark.slow
 @needs_font
 def test_scanned_page_is_read_by_ocr_with_headings_and_paragraphs():
