@@ -162,16 +162,20 @@ _NUMERIC_CELL = re.compile(r"^[\d.,%％:：\-—/ ]+$")
 MAX_HEADER_ROWS = 3
 
 
-def _header_rows(text: str, lines: Sequence[_Unit]) -> int:
-    """How many leading lines of a table are header rows: the first, then those without a numeric cell.
+def header_row_count(lines: Sequence[str]) -> int:
+    """How many leading rows of a rendered table (``cell | cell`` lines) are header rows.
 
-    A two-row header (本科毕业生 | 研究生毕业生 over 人数 | 占比) must be repeated whole: the second row names the
+    The first row, then those without a numeric cell, at most :data:`MAX_HEADER_ROWS` and never the last row.
+    A two-row header (本科毕业生 | 研究生毕业生 over 人数 | 占比) must be kept whole: the second row names the
     values of every row below it.
+
+    Example:
+        >>> header_row_count(["学院 | 本科毕业生 | ", " | 人数 | 占比", "管理学院 | 371 | 7.71%"])
+        2
     """
     n = 1
     while n < min(MAX_HEADER_ROWS, len(lines) - 1):
-        cells = [c.strip() for c in text[lines[n].start : lines[n].end].split(" | ")]
-        if any(c and _NUMERIC_CELL.match(c) for c in cells):
+        if any(c.strip() and _NUMERIC_CELL.match(c.strip()) for c in lines[n].split(" | ")):
             break
         n += 1
     return n
@@ -193,7 +197,7 @@ def _table_groups(block: Block, opts: ChunkingOptions, caption: _Unit | None = N
         if lines:
             yield lines
         return
-    n_header = _header_rows(block.text, lines)
+    n_header = header_row_count([u.text for u in lines])
     header, rows = lines[:n_header], lines[n_header:]
     lead = [caption, *header] if caption is not None else header
     group: list[_Unit] = list(lead)

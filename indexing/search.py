@@ -29,6 +29,7 @@ from enum import StrEnum
 
 import numpy as np
 
+from indexing.chunking import header_row_count
 from indexing.embedding import Embedder
 from indexing.errors import IndexingError, IndexingErrorCode
 from indexing.models import Hit
@@ -71,8 +72,9 @@ def _table_rows(collection: Collection) -> list[_TableRow]:
         lines = [line for line in chunk.text.split("\n") if _CELL_SEPARATOR in line]
         if len(lines) < 2:
             continue
-        header = _norm("".join(lines[:2]))  # a second header row is common (本科毕业生 / 人数 | 占比)
-        for line in lines[1:]:
+        n_header = header_row_count(lines)  # a second header row is common (本科毕业生 / 人数 | 占比)
+        header = _norm("".join(lines[:n_header]))
+        for line in lines[n_header:]:
             cells = [_norm(c) for c in line.split(_CELL_SEPARATOR)]
             label = next((c for c in cells if c and not _SERIAL.match(c)), "")
             if label:
