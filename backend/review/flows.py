@@ -8,7 +8,6 @@ from collections.abc import Callable, Sequence
 from enum import StrEnum
 from pathlib import Path
 
-from indexing.facts import extract_facts
 from sqlalchemy.orm import Session
 
 from backend.config import Settings
@@ -21,6 +20,7 @@ from backend.review.matcher import MatcherConfig, Ownership, match_point, point_
 from backend.review.models import ChecklistItem, DrafterKind, IndicatorAssessment, Mark, Review
 from backend.review.rubric import Indicator, Rubric, RubricRegistry
 from indexing.embedding import Embedder
+from indexing.facts import extract_facts
 from indexing.models import Fact
 from indexing.search import HybridSearcher, SearchMode
 from indexing.store import Collection
