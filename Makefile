@@ -32,7 +32,7 @@ run: $(STAMP)
 	$(BIN)/ciqa serve
 
 test: $(STAMP) system-packages
-	$(BIN)/ruff check .
+	$(BIN)/ruff check --no-cache .
 	HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 $(BIN)/pytest -q
 
 lint: $(STAMP)
