@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from rich.progress import BarColumn, Progress, TaskID, TaskProgressColumn, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
 from backend.config import Settings
 from backend.demo import DemoResult, run_demo
@@ -21,6 +20,25 @@ STAGE_ZH = {
 ROLE_ZH = {"university": "高校", "expert": "评审专家", "secretariat": "秘书处", "admin": "管理员"}
 
 
+def account_lines(result: DemoResult) -> list[str]:
+    """One plain line per demo login, every value whole (a table cuts passwords at the terminal width)."""
+    return [
+        f"用户名 {a.username}  角色 {ROLE_ZH[a.role.value]}  姓名/部门 {a.display_name}  单位 {a.institution or '-'}  "
+        f"密码 {a.password or '（已存在，未更改）'}"
+        for a in result.accounts
+    ]
+
+
+def version_lines(result: DemoResult) -> list[str]:
+    """One plain line per reviewed demo version, with the ids a user copies whole."""
+    return [
+        f"{v.institution}（{v.institution_type.value}）  {v.label}  版本 id {v.version_id}  评审 id {v.review_id}  "
+        f"{v.pages or '-'} 页  {v.chunks} 分块  补充材料 {v.materials}  考察问题 {v.questions}  "
+        f"{'新建' if v.created else '已有'}"
+        for v in result.versions
+    ]
+
+
 def demo(*, pages: int, reset_passwords: bool, url: str) -> DemoResult:
     """Create the demo data with progress bars, then print the logins, the reviews and how to sign in."""
     columns = (TextColumn("{task.description:<28}"), BarColumn(), TaskProgressColumn(), TimeElapsedColumn())
@@ -35,35 +53,18 @@ def demo(*, pages: int, reset_passwords: bool, url: str) -> DemoResult:
 
         result = run_demo(Settings(), pages=pages, reset_passwords=reset_passwords, progress=progress)
 
-    accounts = Table("用户名", "角色", "姓名/部门", "单位", "密码", title="示例账号")
-    for a in result.accounts:
-        accounts.add_row(
-            a.username, ROLE_ZH[a.role.value], a.display_name, a.institution, a.password or "（已存在，未更改）"
-        )
-    console.print(accounts)
+    console.print("示例账号：")
+    for line in account_lines(result):
+        console.print(line, markup=False, soft_wrap=True)  # passwords are copied: never wrapped or cut
     if any(a.password for a in result.accounts):
         console.print("[yellow]密码只显示这一次，请妥善保存。[/yellow]")
     if not all(a.password for a in result.accounts):
         console.print("已存在的账号保留原密码；需要新密码时运行 ciqa demo --reset-passwords。")
-
-    reviews = Table(
-        "单位", "类型", "版本", "页数", "分块", "补充材料", "考察问题", "评审 id", "本次", title=result.campaign_name
-    )
-    for v in result.versions:
-        reviews.add_row(
-            v.institution,
-            v.institution_type.value,
-            f"{v.label} (#{v.version_id})",
-            str(v.pages or "-"),
-            str(v.chunks),
-            str(v.materials),
-            str(v.questions),
-            str(v.review_id),
-            "新建" if v.created else "已有",
-        )
-    console.print(reviews)
+    console.print(f"{result.campaign_name}：")
+    for line in version_lines(result):
+        console.print(line, markup=False, soft_wrap=True)
     console.print(
         f"启动服务：ciqa serve（或 make run），然后打开 {url}/docs，"
-        f"用上表的用户名和密码调用 POST /api/auth/login 登录（脚本可用 POST /api/auth/tokens 取令牌）。"
+        f"用上面的用户名和密码调用 POST /api/auth/login 登录（脚本可用 POST /api/auth/tokens 取令牌）。"
     )
     return result

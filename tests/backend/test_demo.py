@@ -3,9 +3,11 @@ and nothing created twice when it runs again."""
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import pytest
+from rich.console import Console
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -15,7 +17,8 @@ from backend.db.base import Base
 from backend.db.models import JobKind, JobStatus, Role
 from backend.db.queries import institutions, jobs, reviews, users
 from backend.db.session import session_scope
-from backend.demo import RECTIFIED_ZH, DemoResult, run_demo
+from backend.demo import RECTIFIED_ZH, DemoAccount, DemoResult, DemoVersion, run_demo
+from backend.demo_cli import account_lines, version_lines
 from backend.review.operations import compare_versions
 from backend.review.rubric import InstitutionType
 from tests.fakes import KeywordEmbedder
@@ -107,3 +110,23 @@ def test_an_interrupted_ingest_is_finished_by_the_next_run(settings: Settings, m
         ingests = [j for v in result.versions for j in jobs.list_jobs(db, version_id=v.version_id)]
         assert all(j.status is JobStatus.SUCCEEDED for j in ingests)
         assert sum(j.kind is JobKind.INGEST for j in ingests) == len(result.versions)
+
+
+def test_demo_prints_every_password_and_id_whole_on_a_narrow_terminal() -> None:
+    """A table cut passwords at 80 columns ("m5u9NhJAdWl9K…"); plain soft-wrapped lines never cut what is copied."""
+    password = "m5u9NhJAdWl9KqZ3xV7tR2pL8sYw"
+    result = DemoResult(
+        accounts=(DemoAccount("research-uni", Role.UNIVERSITY, "质量保障办公室", "江淮理工大学", password),),
+        campaign_id=1,
+        campaign_name="2026年质量文化示范校遴选",
+        versions=(
+            DemoVersion("江淮理工大学", InstitutionType.RESEARCH, "初稿", 1, 123456, 987654, 20, 40, 3, 2, True),
+        ),
+    )
+    out = io.StringIO()
+    narrow = Console(file=out, width=40)
+    for line in [*account_lines(result), *version_lines(result)]:
+        narrow.print(line, markup=False, soft_wrap=True)
+    printed = out.getvalue()
+    assert password in printed and "…" not in printed
+    assert "版本 id 123456" in printed and "评审 id 987654" in printed
