@@ -64,10 +64,14 @@ def _depth_counts(rubric: Rubric) -> str:
 def list_rubrics(*, all_versions: bool = False) -> None:
     """Print a table of the rubrics in the configured directory."""
     registry = _registry()
+    rubrics = registry.list(all_versions=all_versions)
     table = Table(title=f"指标体系（{_rubrics_dir()}）")
-    for column in ("id", "版本", "名称", "适用", "结构", "原文/重构"):
-        table.add_column(column)
-    for rubric in registry.list(all_versions=all_versions):
+    # An id or version is copied into commands and API calls: those columns keep their full width, the rest fold.
+    table.add_column("id", no_wrap=True, min_width=max((len(r.id) for r in rubrics), default=2))
+    table.add_column("版本", no_wrap=True, min_width=max((len(r.version) for r in rubrics), default=2))
+    for column in ("名称", "适用", "结构", "原文/重构"):
+        table.add_column(column, overflow="fold")
+    for rubric in rubrics:
         counts = rubric.counts()
         applies = (
             "、".join(rubric.applicability.institution_types) + " / " + "、".join(rubric.applicability.submission_kinds)

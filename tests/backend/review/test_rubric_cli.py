@@ -36,6 +36,15 @@ def test_list_shows_every_rubric_with_counts(rubrics_dir: Path) -> None:
     assert "6 一级，13 二级，51 审核重点" in result.output
 
 
+def test_list_never_cuts_an_id_on_a_narrow_terminal(rubrics_dir: Path) -> None:
+    """Ids and versions are copied into commands: shown whole even at 60 columns (they were cut with "…")."""
+    result = runner.invoke(app, ["rubrics", "list", "--all-versions"], env={"COLUMNS": "60"})
+    assert result.exit_code == 0, result.output
+    for rubric_id in ("quality-culture-2026", "audit-2021-type2", "ciqa-guide-2021", "case-selection"):
+        assert rubric_id in result.output
+    assert "quality-cul…" not in result.output
+
+
 def test_show_prints_the_tree_with_counts(rubrics_dir: Path) -> None:
     result = runner.invoke(app, ["rubrics", "show", "audit-2021-type2"])
     assert result.exit_code == 0, result.output
