@@ -77,9 +77,8 @@ def test_pdf_page_count_and_text(tmp_path, pages):
     write_pdf(report, tmp_path / "r.pdf")
     with pdfplumber.open(tmp_path / "r.pdf") as pdf:
         assert abs(len(pdf.pages) - pages) <= pages * 0.25
-        sample = pdf.pages[min(5, len(pdf.pages) - 1)]
         text = "".join(_norm(p.extract_text() or "") for p in pdf.pages[:12])
-        assert sample.find_tables() is not None
+        assert any(p.find_tables() for p in pdf.pages), "the report's ruled tables are found in the PDF"
     evidence = [i for i in report.labels.items if i.topic_id and i.kind is ItemKind.PARAGRAPH]
     found = [i for i in evidence if _norm(i.text)[:30] in text]
     assert found, "labelled evidence survives PDF text extraction"

@@ -132,7 +132,7 @@ def test_zip_bomb_docx_is_refused_by_total_size():
 
 
 def test_xlsx_is_unsupported_and_named_excel():
-    openpyxl = pytest.importorskip("openpyxl")
+    import openpyxl
     wb = openpyxl.Workbook()
     wb.active["A1"] = "生师比"
     buf = io.BytesIO()
@@ -252,7 +252,7 @@ def test_pdf_parser_missing_is_a_typed_error(monkeypatch):
 
 
 def _pdf_bytes(text_lines: list[str], pages: int = 1, **canvas_kwargs) -> bytes:
-    canvas = pytest.importorskip("reportlab.pdfgen.canvas")
+    from reportlab.pdfgen import canvas
     buf = io.BytesIO()
     c = canvas.Canvas(buf, **canvas_kwargs)
     for page in range(pages):
@@ -266,7 +266,6 @@ def _pdf_bytes(text_lines: list[str], pages: int = 1, **canvas_kwargs) -> bytes:
 
 
 def test_pdf_is_dispatched_to_the_pdf_parser():
-    pytest.importorskip("indexing.parsing.pdf")
     data = _pdf_bytes(["Self-evaluation report", "The student-teacher ratio is 17.5 to 1."])
     doc = parse(data, name="report.docx")
     assert doc.media_type is MediaType.PDF
@@ -275,7 +274,6 @@ def test_pdf_is_dispatched_to_the_pdf_parser():
 
 
 def test_pdf_with_leading_junk_is_dispatched_to_the_pdf_parser():
-    pytest.importorskip("indexing.parsing.pdf")
     data = b"\x00\x00junk\r\n" + _pdf_bytes(["Leading junk before the header is tolerated."])
     try:
         doc = parse(data, name="junk.pdf")
@@ -286,7 +284,6 @@ def test_pdf_with_leading_junk_is_dispatched_to_the_pdf_parser():
 
 
 def test_corrupt_pdf_is_a_typed_error():
-    pytest.importorskip("indexing.parsing.pdf")
     data = _pdf_bytes(["A page that will be cut off."])
     exc = _error(data[:200], name="坏.pdf")
     assert exc.code in (IndexingErrorCode.CORRUPT_FILE, IndexingErrorCode.NO_TEXT)
@@ -311,12 +308,10 @@ def test_damaged_docx_variants_never_raise_anything_but_indexing_error():
 
 
 def test_encrypted_pdf_is_a_typed_error():
-    pytest.importorskip("indexing.parsing.pdf")
     exc = _error(_pdf_bytes(["Confidential report."], encrypt="secret"), name="加密.pdf")
     assert exc.code is IndexingErrorCode.ENCRYPTED_FILE
 
 
 def test_pdf_over_the_page_limit_is_a_typed_error():
-    pytest.importorskip("indexing.parsing.pdf")
     exc = _error(_pdf_bytes(["A page of the report."], pages=3), options=ParseOptions(max_pages=2))
     assert exc.code is IndexingErrorCode.TOO_MANY_PAGES
