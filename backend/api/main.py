@@ -1,4 +1,4 @@
-"""The FastAPI application: routers under /api, OpenAPI at /docs, and the one mapping of error codes to HTTP."""
+"""The FastAPI application: routers under /api, docs pages, and the one mapping of error codes to HTTP."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import IntegrityError
 from starlette.exceptions import HTTPException
 
+from backend.api.docs import add_docs
 from backend.api.limits import BodySizeLimit
 from backend.api.routers import admin, auth, campaigns, reviews, submissions
 from backend.config import Settings
@@ -62,8 +63,9 @@ async def _http_error(request: Request, exc: HTTPException) -> JSONResponse:
 def create_app(settings: Settings | None = None) -> FastAPI:
     """The API application for ``settings`` (from the environment when None)."""
     settings = settings or Settings()
-    app = FastAPI(title="ciqa-review API", version="1", docs_url="/docs", openapi_url="/openapi.json")
+    app = FastAPI(title="ciqa-review API", version="1", docs_url=None, redoc_url=None, openapi_url="/openapi.json")
     app.state.settings = settings
+    add_docs(app)
     for module in (auth, admin, campaigns, submissions, reviews):
         app.include_router(module.router, prefix="/api")
     app.add_exception_handler(AppError, _app_error)
