@@ -1,4 +1,4 @@
-"""The FastAPI application: routers under /api, docs pages, and the one mapping of error codes to HTTP."""
+"""The FastAPI application: routers under /api, docs pages, gzip, and the one mapping of error codes to HTTP."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import IntegrityError
 from starlette.exceptions import HTTPException
+from starlette.middleware.gzip import GZipMiddleware
 
 from backend.api.docs import add_docs
 from backend.api.limits import BodySizeLimit
@@ -31,6 +32,8 @@ HTTP_STATUS: dict[ErrorCode, int] = {
 }
 _STATUS_CODE = {404: ErrorCode.NOT_FOUND, 405: ErrorCode.NOT_FOUND, 413: ErrorCode.TOO_LARGE}
 _STATUS_ZH = {404: "请求的接口不存在。", 405: "请求的接口不支持该方法。"}
+# Below this size gzip saves too little to be worth the CPU (and can make a tiny body larger).
+GZIP_MINIMUM_BYTES = 1024
 
 
 def _error(status: int, code: ErrorCode | str, message_zh: str, detail: object = None) -> JSONResponse:
@@ -74,4 +77,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_exception_handler(IntegrityError, _integrity_error)
     app.add_exception_handler(HTTPException, _http_error)
     app.add_middleware(BodySizeLimit, max_file_bytes=settings.max_upload_bytes)
+    app.add_middleware(GZipMiddleware, minimum_size=GZIP_MINIMUM_BYTES)
     return app

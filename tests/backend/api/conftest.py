@@ -59,9 +59,9 @@ def client(app: FastAPI) -> Iterator[TestClient]:
 
 
 def stored_review(
-    db: Session, *, version_id: int, level: str = "C", mark: rm.Mark = rm.Mark.MORE_MATERIAL
+    db: Session, *, version_id: int, level: str = "C", mark: rm.Mark = rm.Mark.MORE_MATERIAL, indicators: int = 1
 ) -> tuple[int, int]:
-    """Save a one-indicator review of a version against the shipped rubric; returns (review id, assessment id)."""
+    """Save a review of indicators 1.1 … 1.``indicators`` of a version; returns (review id, first assessment id)."""
     signals = rm.PointSignals(best_dense=0.5, best_bm25=2.0, term_coverage=0.5, concrete=0.2)
     point = rm.PointAssessment(
         point_id="p1", point_text="质量文化理念", mark=mark, signals=signals, rationale_zh="依据"
@@ -85,7 +85,7 @@ def stored_review(
         rubric_id=RUBRIC_ID,
         rubric_version="1.0",
         rubric_fingerprint="f" * 64,
-        assessments=(assessment,),
+        assessments=tuple(assessment.model_copy(update={"indicator_id": f"1.{n}"}) for n in range(1, indicators + 1)),
     )
     job = jobs.create_job(db, kind=JobKind.REVIEW, version_id=version_id, rubric_id=RUBRIC_ID)
     record = reviews.save_review(db, job_id=job.id, version_id=version_id, review=review)
