@@ -32,6 +32,8 @@ def swagger_ui(request: Request) -> HTMLResponse:
         swagger_js_url=f"{prefix}{ASSETS_PATH}/swagger-ui/swagger-ui-bundle.js",
         swagger_css_url=f"{prefix}{ASSETS_PATH}/swagger-ui/swagger-ui.css",
         swagger_favicon_url=f"{prefix}{ASSETS_PATH}/swagger-ui/favicon-32x32.png",
+        # Else Swagger UI shows a badge image from validator.swagger.io, sending it the spec's URL.
+        swagger_ui_parameters={"validatorUrl": None},
     )
 
 

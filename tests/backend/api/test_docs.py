@@ -47,6 +47,11 @@ def test_docs_assets_are_served_from_the_package(client: TestClient, page: str) 
             assert not any(host in response.text for host in FONT_HOSTS), f"{url} fetches Google Fonts"
 
 
+def test_swagger_ui_asks_no_online_validator(client: TestClient) -> None:
+    """Swagger UI's default validator badge is an image from validator.swagger.io."""
+    assert '"validatorUrl": null' in client.get("/docs").text
+
+
 def test_redoc_is_built_without_google_fonts(client: TestClient) -> None:
     html = client.get("/redoc").text
     assert "<redoc spec-url=" in html and not any(host in html for host in FONT_HOSTS)
