@@ -3,7 +3,8 @@
 Access errors follow one rule, so that the existence of another tenant's data never leaks:
 
 * ``NOT_FOUND`` (HTTP 404) when the object does not exist **or** belongs to a tenant the user may not
-  see (another institution's submission, a submission the expert is not assigned to);
+  see (another institution's submission, a submission the expert is not assigned to), with the same
+  message naming the object (``评审结果不存在。``); the API logs its ``detail`` instead of sending it;
 * ``FORBIDDEN`` (HTTP 403) when the user's *role* may never do this action (an expert uploading, a
   university user creating a campaign), whatever the object; the role check runs before any object is
   loaded, so a 403 reveals nothing about which objects exist;

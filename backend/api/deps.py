@@ -92,18 +92,23 @@ def load_submission(session: Session, principal: Principal, submission_id: int) 
     return submission
 
 
+def _check_version(session: Session, principal: Principal, version_id: int, what_zh: str) -> DocumentVersion:
+    """The version of an object the user asked for; NOT_FOUND naming that object when it is hidden."""
+    version = versions.get_version(session, version_id=version_id)
+    access.check_submission(session, principal, version.submission, what_zh)
+    return version
+
+
 def load_version(session: Session, principal: Principal, version_id: int) -> DocumentVersion:
     """A document version the user may see, or NOT_FOUND."""
-    version = versions.get_version(session, version_id=version_id)
-    access.check_submission(session, principal, version.submission, "文件版本")
-    return version
+    return _check_version(session, principal, version_id, "文件版本")
 
 
 def load_job(session: Session, principal: Principal, job_id: int) -> Job:
     """A job the user may see (through its version; campaign jobs: secretariat only), or NOT_FOUND."""
     job = jobs.get_job(session, job_id=job_id)
     if job.version_id is not None:
-        load_version(session, principal, job.version_id)
+        _check_version(session, principal, job.version_id, "任务")
     elif principal.role is not Role.SECRETARIAT:
         raise AppError(ErrorCode.NOT_FOUND, "任务不存在。", f"job {job_id} not visible")
     return job
@@ -112,12 +117,12 @@ def load_job(session: Session, principal: Principal, job_id: int) -> Job:
 def load_review(session: Session, principal: Principal, review_id: int) -> ReviewRecord:
     """A stored review the user may see, or NOT_FOUND."""
     review = reviews.get_review(session, review_id=review_id)
-    load_version(session, principal, review.version_id)
+    _check_version(session, principal, review.version_id, "评审结果")
     return review
 
 
 def load_assessment(session: Session, principal: Principal, assessment_id: int) -> AssessmentRecord:
     """An assessment the user may see, or NOT_FOUND."""
     assessment = reviews.get_assessment(session, assessment_id=assessment_id)
-    load_version(session, principal, assessment.review.version_id)
+    _check_version(session, principal, assessment.review.version_id, "指标评估")
     return assessment

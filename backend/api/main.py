@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -15,6 +17,8 @@ from backend.api.routers import admin, auth, campaigns, reviews, submissions
 from backend.config import Settings
 from backend.errors import AppError, ErrorCode
 from indexing.errors import IndexingError
+
+log = logging.getLogger(__name__)
 
 HTTP_STATUS: dict[ErrorCode, int] = {
     ErrorCode.INVALID_INPUT: 422,
@@ -41,6 +45,10 @@ def _error(status: int, code: ErrorCode | str, message_zh: str, detail: object =
 
 
 async def _app_error(request: Request, exc: AppError) -> JSONResponse:
+    if exc.code is ErrorCode.NOT_FOUND:
+        # The detail tells a missing object ("no review 9") from another tenant's ("submission 3 not visible").
+        log.info("not found: %s %s: %s", request.method, request.url.path, exc.detail)
+        return _error(404, exc.code, exc.message_zh)
     return _error(HTTP_STATUS[exc.code], exc.code, exc.message_zh, exc.detail or None)
 
 
