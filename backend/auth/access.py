@@ -23,7 +23,8 @@ READERS = (Role.UNIVERSITY, Role.EXPERT, Role.SECRETARIAT)
 def require_role(principal: Principal, roles: tuple[Role, ...]) -> None:
     """Refuse (403) a user whose role may not do this action at all."""
     if principal.role not in roles:
-        raise AppError(ErrorCode.FORBIDDEN, "您的角色无权执行此操作。", f"role {principal.role} not in {roles}")
+        allowed = ", ".join(roles)
+        raise AppError(ErrorCode.FORBIDDEN, "您的角色无权执行此操作。", f"role {principal.role} not in: {allowed}")
 
 
 def can_read_submission(session: Session, principal: Principal, submission: Submission) -> bool:
