@@ -14,6 +14,7 @@ from starlette.middleware.gzip import GZipMiddleware
 from backend.api.docs import add_docs
 from backend.api.limits import BodySizeLimit
 from backend.api.routers import admin, auth, campaigns, reviews, submissions
+from backend.api.schemas import ErrorOut
 from backend.config import Settings
 from backend.errors import AppError, ErrorCode
 from indexing.errors import IndexingError
@@ -35,7 +36,15 @@ HTTP_STATUS: dict[ErrorCode, int] = {
     ErrorCode.TOO_LARGE: 413,
 }
 _STATUS_CODE = {404: ErrorCode.NOT_FOUND, 405: ErrorCode.NOT_FOUND, 413: ErrorCode.TOO_LARGE}
-_STATUS_ZH = {404: "请求的接口不存在。", 405: "请求的接口不支持该方法。"}
+_STATUS_ZH = {
+    400: "请求内容无法解析，请检查格式（例如 JSON）后重试。",
+    404: "请求的接口不存在。",
+    405: "请求的接口不支持该方法。",
+}
+# Every 4xx is the one error body; declaring it also replaces FastAPI's default 422 schema, which the app never sends.
+ERROR_RESPONSES: dict[int | str, dict[str, object]] = {
+    "4XX": {"model": ErrorOut, "description": "Error: a stable code, a Chinese message, a detail for developers"}
+}
 # Below this size gzip saves too little to be worth the CPU (and can make a tiny body larger).
 GZIP_MINIMUM_BYTES = 1024
 
@@ -68,7 +77,8 @@ async def _integrity_error(request: Request, exc: IntegrityError) -> JSONRespons
 async def _http_error(request: Request, exc: HTTPException) -> JSONResponse:
     code = _STATUS_CODE.get(exc.status_code, ErrorCode.INVALID_INPUT)
     message = _STATUS_ZH.get(exc.status_code, str(exc.detail))
-    return _error(exc.status_code, code, message, None)
+    # Starlette's and FastAPI's own details are English ("There was an error parsing the body"): detail only.
+    return _error(exc.status_code, code, message, None if message == exc.detail else str(exc.detail))
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -78,7 +88,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     add_docs(app)
     for module in (auth, admin, campaigns, submissions, reviews):
-        app.include_router(module.router, prefix="/api")
+        app.include_router(module.router, prefix="/api", responses=ERROR_RESPONSES)
     app.add_exception_handler(AppError, _app_error)
     app.add_exception_handler(IndexingError, _indexing_error)
     app.add_exception_handler(RequestValidationError, _validation_error)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -22,6 +23,11 @@ from backend.review.decisions import DecisionInput
 from backend.review.models import ChecklistItem, DrafterKind, IndicatorAssessment, Mark
 from backend.review.rubric import InstitutionType, SubmissionKind
 from indexing.models import FactOrigin
+
+# Ids are INTEGER columns (32-bit on PostgreSQL): a larger number names no object, and the database would
+# refuse it with an error (a 500) instead of the lookup answering "not found".
+MAX_ID = 2**31 - 1
+Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 
 
 class _Out(BaseModel):
@@ -105,7 +111,7 @@ class UserIn(_In):
     password: str = Field(min_length=8, max_length=1024)
     role: Role
     display_name: str = Field(default="", max_length=255)
-    institution_id: int | None = None
+    institution_id: Id | None = None
 
 
 class CampaignIn(_In):
@@ -134,7 +140,7 @@ class SubmissionIn(_In):
     """A new submission of the user's institution, standalone or to a campaign."""
 
     title: str = Field(min_length=1, max_length=255)
-    campaign_id: int | None = None
+    campaign_id: Id | None = None
 
 
 class SubmissionOut(_Out):
@@ -284,8 +290,8 @@ class DecisionIn(DecisionInput):
 class AssignmentIn(_In):
     """Assign an expert to a submission."""
 
-    expert_id: int
-    submission_id: int
+    expert_id: Id
+    submission_id: Id
 
 
 class AssignmentOut(_Out):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from backend.api.deps import AssignmentReaders, DbSession, Readers, Secretariat, SettingsDep
-from backend.api.schemas import AssignmentIn, AssignmentOut, CampaignIn, CampaignOut
+from backend.api.schemas import AssignmentIn, AssignmentOut, CampaignIn, CampaignOut, Id
 from backend.db.models import Role
 from backend.db.queries import assignments, campaigns
 from backend.review.operations import campaign_ranking, rubric_registry
@@ -31,13 +31,13 @@ def create_campaign(body: CampaignIn, user: Secretariat, session: DbSession, set
 
 
 @router.get("/campaigns/{campaign_id}")
-def get_campaign(campaign_id: int, user: Readers, session: DbSession) -> CampaignOut:
+def get_campaign(campaign_id: Id, user: Readers, session: DbSession) -> CampaignOut:
     """One campaign."""
     return CampaignOut.model_validate(campaigns.get_campaign(session, campaign_id=campaign_id))
 
 
 @router.get("/campaigns/{campaign_id}/ranking")
-def get_ranking(campaign_id: int, user: Secretariat, session: DbSession, settings: SettingsDep) -> CampaignRanking:
+def get_ranking(campaign_id: Id, user: Secretariat, session: DbSession, settings: SettingsDep) -> CampaignRanking:
     """Rank the campaign's reviewed submissions within each institution type and apply the quotas."""
     return campaign_ranking(session, campaign_id=campaign_id, settings=settings)
 

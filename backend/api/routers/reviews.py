@@ -14,7 +14,7 @@ from backend.api.deps import (
     load_review,
     load_version,
 )
-from backend.api.schemas import DecisionIn, DecisionOut, JobOut, ReviewIn, ReviewOut, ReviewSummaryOut
+from backend.api.schemas import DecisionIn, DecisionOut, Id, JobOut, ReviewIn, ReviewOut, ReviewSummaryOut
 from backend.db.queries import decisions, reviews
 from backend.review.comparison import VersionComparison
 from backend.review.operations import compare_versions, record_decision, request_review
@@ -23,7 +23,7 @@ router = APIRouter(tags=["reviews"])
 
 
 @router.post("/versions/{version_id}/reviews", status_code=202)
-def start_review(version_id: int, body: ReviewIn, user: Reviewers, session: DbSession, settings: SettingsDep) -> JobOut:
+def start_review(version_id: Id, body: ReviewIn, user: Reviewers, session: DbSession, settings: SettingsDep) -> JobOut:
     """Queue a review with a rubric and drafter; a new review never replaces earlier ones or their decisions."""
     load_version(session, user, version_id)
     job = request_review(
@@ -38,23 +38,21 @@ def start_review(version_id: int, body: ReviewIn, user: Reviewers, session: DbSe
 
 
 @router.get("/versions/{version_id}/reviews")
-def list_reviews(version_id: int, user: Readers, session: DbSession) -> list[ReviewSummaryOut]:
+def list_reviews(version_id: Id, user: Readers, session: DbSession) -> list[ReviewSummaryOut]:
     """Reviews of a version, newest first."""
     load_version(session, user, version_id)
     return [ReviewSummaryOut.model_validate(r) for r in reviews.list_reviews(session, version_id=version_id)]
 
 
 @router.get("/reviews/{review_id}")
-def get_review(review_id: int, user: Readers, session: DbSession) -> ReviewOut:
+def get_review(review_id: Id, user: Readers, session: DbSession) -> ReviewOut:
     """A review with its assessments, evidence and the current expert decisions."""
     record = load_review(session, user, review_id)
     return ReviewOut.build(record, decisions.current_decisions(session, review_id=review_id))
 
 
 @router.post("/assessments/{assessment_id}/decisions", status_code=201)
-def decide(
-    assessment_id: int, body: DecisionIn, user: Expert, session: DbSession, settings: SettingsDep
-) -> DecisionOut:
+def decide(assessment_id: Id, body: DecisionIn, user: Expert, session: DbSession, settings: SettingsDep) -> DecisionOut:
     """Record an assigned expert's accept / edit / reject (appended; earlier decisions stay)."""
     load_assessment(session, user, assessment_id)
     decision = record_decision(
@@ -64,7 +62,7 @@ def decide(
 
 
 @router.get("/assessments/{assessment_id}/decisions")
-def list_decisions(assessment_id: int, user: Readers, session: DbSession) -> list[DecisionOut]:
+def list_decisions(assessment_id: Id, user: Readers, session: DbSession) -> list[DecisionOut]:
     """Every decision made on an assessment, oldest first."""
     load_assessment(session, user, assessment_id)
     return [DecisionOut.model_validate(d) for d in decisions.list_decisions(session, assessment_id=assessment_id)]
@@ -72,7 +70,7 @@ def list_decisions(assessment_id: int, user: Readers, session: DbSession) -> lis
 
 @router.get("/versions/{version_id}/comparison")
 def compare(
-    version_id: int, user: Readers, session: DbSession, settings: SettingsDep, previous: int | None = None
+    version_id: Id, user: Readers, session: DbSession, settings: SettingsDep, previous: Id | None = None
 ) -> VersionComparison:
     """整改跟踪: which missing items the version now covers and which levels moved since ``previous``."""
     load_version(session, user, version_id)

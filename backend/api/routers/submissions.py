@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, UploadFile
 
 from backend.api.deps import DbSession, Readers, SettingsDep, University, load_job, load_submission, load_version
-from backend.api.schemas import FactOut, JobOut, SubmissionIn, SubmissionOut, UploadOut, VersionOut
+from backend.api.schemas import FactOut, Id, JobOut, SubmissionIn, SubmissionOut, UploadOut, VersionOut
 from backend.auth.access import visible_submissions
 from backend.db.queries import campaigns, facts, jobs, submissions, versions
 from backend.ingest.flows import upload_version
@@ -29,19 +29,19 @@ def create_submission(body: SubmissionIn, user: University, session: DbSession) 
 
 
 @router.get("/submissions")
-def list_submissions(user: Readers, session: DbSession, campaign_id: int | None = None) -> list[SubmissionOut]:
+def list_submissions(user: Readers, session: DbSession, campaign_id: Id | None = None) -> list[SubmissionOut]:
     """The submissions the user may see (own institution, assigned, or all for the secretariat)."""
     return [SubmissionOut.model_validate(s) for s in visible_submissions(session, user, campaign_id=campaign_id)]
 
 
 @router.get("/submissions/{submission_id}")
-def get_submission(submission_id: int, user: Readers, session: DbSession) -> SubmissionOut:
+def get_submission(submission_id: Id, user: Readers, session: DbSession) -> SubmissionOut:
     """One submission."""
     return SubmissionOut.model_validate(load_submission(session, user, submission_id))
 
 
 @router.get("/submissions/{submission_id}/versions")
-def list_versions(submission_id: int, user: Readers, session: DbSession) -> list[VersionOut]:
+def list_versions(submission_id: Id, user: Readers, session: DbSession) -> list[VersionOut]:
     """The uploaded versions of a submission, oldest first."""
     load_submission(session, user, submission_id)
     return [VersionOut.model_validate(v) for v in versions.list_versions(session, submission_id=submission_id)]
@@ -49,7 +49,7 @@ def list_versions(submission_id: int, user: Readers, session: DbSession) -> list
 
 @router.post("/submissions/{submission_id}/versions", status_code=202)
 def upload(
-    submission_id: int, file: UploadFile, user: University, session: DbSession, settings: SettingsDep
+    submission_id: Id, file: UploadFile, user: University, session: DbSession, settings: SettingsDep
 ) -> UploadOut:
     """Upload a file (multipart field ``file``): stored by sha256, then its ingest job is queued."""
     load_submission(session, user, submission_id)
@@ -69,19 +69,19 @@ def upload(
 
 
 @router.get("/versions/{version_id}")
-def get_version(version_id: int, user: Readers, session: DbSession) -> VersionOut:
+def get_version(version_id: Id, user: Readers, session: DbSession) -> VersionOut:
     """One version with its ingest status (and, if it failed, the reason in Chinese)."""
     return VersionOut.model_validate(load_version(session, user, version_id))
 
 
 @router.get("/versions/{version_id}/facts")
-def list_facts(version_id: int, user: Readers, session: DbSession) -> list[FactOut]:
+def list_facts(version_id: Id, user: Readers, session: DbSession) -> list[FactOut]:
     """The figures a version reports, each with its table cell or sentence, in document order."""
     version = load_version(session, user, version_id)
     return [FactOut.model_validate(f, from_attributes=True) for f in facts.list_facts(session, version_id=version.id)]
 
 
 @router.get("/jobs/{job_id}")
-def get_job(job_id: int, user: Readers, session: DbSession) -> JobOut:
+def get_job(job_id: Id, user: Readers, session: DbSession) -> JobOut:
     """A job's status, stage and progress."""
     return JobOut.model_validate(load_job(session, user, job_id))

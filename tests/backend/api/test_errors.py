@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from fastapi.testclient import TestClient
 
 from backend.api.main import HTTP_STATUS
@@ -49,3 +50,44 @@ def test_openapi_documents_the_api(client: TestClient) -> None:
     schema = client.get("/openapi.json").json()
     assert "/api/submissions/{submission_id}/versions" in schema["paths"]
     assert client.get("/docs").status_code == 200
+
+
+def test_undecodable_body_is_400_with_chinese_message(client: TestClient, world: World) -> None:
+    headers = bearer(world, "university") | {"Content-Type": "application/json"}
+    response = client.post("/api/submissions", content=b"\xff\xfe{", headers=headers)
+    assert response.status_code == 400
+    assert response.json() == {
+        "code": "invalid_input",
+        "message": "请求内容无法解析，请检查格式（例如 JSON）后重试。",
+        "detail": "There was an error parsing the body",
+    }
+
+
+@pytest.mark.parametrize(
+    ("method", "url", "body"),
+    [
+        ("GET", "/api/versions/9223372036854775808", None),
+        ("GET", "/api/submissions/2147483648", None),
+        ("GET", "/api/submissions?campaign_id=99999999999999999999", None),
+        ("GET", "/api/versions/1/comparison?previous=0", None),
+        ("POST", "/api/assignments", {"expert_id": 2**63, "submission_id": 1}),
+    ],
+)
+def test_id_out_of_range_is_invalid_input(
+    client: TestClient, world: World, method: str, url: str, body: dict[str, int] | None
+) -> None:
+    """Ids beyond the database's INTEGER are refused as input, not passed to the database (a 500 before)."""
+    response = client.request(method, url, json=body, headers=bearer(world, "secretariat"))
+    assert response.status_code == 422 and response.json()["code"] == "invalid_input"
+
+
+def test_openapi_documents_the_error_body_for_every_operation(client: TestClient) -> None:
+    """The documented 4xx body is the one the app sends, not FastAPI's default validation error."""
+    schema = client.get("/openapi.json").json()
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            error = operation["responses"]["4XX"]["content"]["application/json"]["schema"]
+            assert error == {"$ref": "#/components/schemas/ErrorOut"}, (method, path)
+            assert "422" not in operation["responses"], (method, path)
+    assert "HTTPValidationError" not in schema["components"]["schemas"]
+    assert set(schema["components"]["schemas"]["ErrorOut"]["required"]) == {"code", "message"}
