@@ -27,7 +27,9 @@ from indexing.models import FactOrigin
 # Ids are INTEGER columns (32-bit on PostgreSQL): a larger number names no object, and the database would
 # refuse it with an error (a 500) instead of the lookup answering "not found".
 MAX_ID = 2**31 - 1
+# In a path or query string an id is text to parse; in a JSON body it must be a number (not true, not "5").
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+BodyId = Annotated[int, Field(ge=1, le=MAX_ID, strict=True)]
 
 
 class _Out(BaseModel):
@@ -76,7 +78,7 @@ class TokenIn(_In):
     """A bearer token to create for the signed-in user."""
 
     label: str = Field(default="", max_length=255)
-    ttl_days: int | None = Field(default=None, ge=1, le=365)
+    ttl_days: int | None = Field(default=None, ge=1, le=365, strict=True)
 
 
 class TokenOut(BaseModel):
@@ -111,7 +113,7 @@ class UserIn(_In):
     password: str = Field(min_length=8, max_length=1024)
     role: Role
     display_name: str = Field(default="", max_length=255)
-    institution_id: Id | None = None
+    institution_id: BodyId | None = None
 
 
 class CampaignIn(_In):
@@ -140,7 +142,7 @@ class SubmissionIn(_In):
     """A new submission of the user's institution, standalone or to a campaign."""
 
     title: str = Field(min_length=1, max_length=255)
-    campaign_id: Id | None = None
+    campaign_id: BodyId | None = None
 
 
 class SubmissionOut(_Out):
@@ -290,8 +292,8 @@ class DecisionIn(DecisionInput):
 class AssignmentIn(_In):
     """Assign an expert to a submission."""
 
-    expert_id: Id
-    submission_id: Id
+    expert_id: BodyId
+    submission_id: BodyId
 
 
 class AssignmentOut(_Out):

@@ -91,3 +91,25 @@ def test_openapi_documents_the_error_body_for_every_operation(client: TestClient
             assert "422" not in operation["responses"], (method, path)
     assert "HTTPValidationError" not in schema["components"]["schemas"]
     assert set(schema["components"]["schemas"]["ErrorOut"]["required"]) == {"code", "message"}
+
+
+@pytest.mark.parametrize(
+    ("url", "role", "body"),
+    [
+        ("/api/auth/tokens", "university", {"ttl_days": True}),
+        ("/api/auth/tokens", "university", {"ttl_days": "30"}),
+        ("/api/submissions", "university", {"title": "报告", "campaign_id": "1"}),
+    ],
+)
+def test_json_numbers_are_not_coerced(
+    client: TestClient, world: World, url: str, role: str, body: dict[str, object]
+) -> None:
+    """A JSON body's integer must be a number: true is not 1 and "30" is not 30 (both were accepted)."""
+    response = client.post(url, json=body, headers=bearer(world, role))
+    assert response.status_code == 422 and response.json()["code"] == "invalid_input"
+
+
+def test_json_true_is_no_submission_id(client: TestClient, world: World) -> None:
+    body = {"expert_id": world.spare_expert_id, "submission_id": True}
+    response = client.post("/api/assignments", json=body, headers=bearer(world, "secretariat"))
+    assert response.status_code == 422 and response.json()["detail"][0]["loc"] == ["body", "submission_id"]
