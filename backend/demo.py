@@ -37,8 +37,8 @@ from backend.db.queries import (
     versions,
 )
 from backend.db.session import session_scope, upgrade
+from backend.embedding import build_embedder
 from backend.errors import AppError, ErrorCode
-from backend.indexing_cli import build_embedder
 from backend.ingest.flows import EmbedderFactory, ingest_version, upload_version
 from backend.review.flows import run_review_job
 from backend.review.operations import request_review

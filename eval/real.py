@@ -408,7 +408,7 @@ def run_cli(gold_dir: Path, docs_dir: Path, out_dir: Path, *, retrieval: bool = 
     from rich.table import Table
 
     from backend.config import Settings
-    from backend.indexing_cli import build_embedder
+    from backend.embedding import build_embedder
 
     console = Console(width=160)  # the table stays readable when printed to a file or a pipe
     embedder = build_embedder(Settings()) if retrieval else None

@@ -24,7 +24,7 @@ console = Console()
 
 def _context():
     from backend.config import Settings
-    from backend.indexing_cli import build_embedder
+    from backend.embedding import build_embedder
     from backend.review.rubric import default_registry
 
     settings = Settings()

@@ -21,9 +21,9 @@ from sqlalchemy.orm import Session
 from backend.config import Settings
 from backend.db.models import Job, JobKind, ParseStats, VersionStatus
 from backend.db.queries import audit, chunks, facts, jobs, submissions, versions
+from backend.embedding import build_embedder
 from backend.errors import AppError, ErrorCode
-from backend.indexing_cli import build_embedder
-from backend.storage import file_store
+from backend.storage import file_store, index_dir
 from backend.worker.enqueue import commit_and_enqueue
 from backend.worker.runner import TRANSIENT_ERRORS, ClaimLost, JobRun
 from indexing.chunking import chunk_document
@@ -89,11 +89,6 @@ class IngestResult:
     chunk_count: int
     pages: int | None
     index_dir: Path
-
-
-def index_dir(settings: Settings, version_id: int) -> Path:
-    """Directory of a version's search index."""
-    return settings.indexes_dir / str(version_id)
 
 
 def upload_version(

@@ -228,9 +228,10 @@ def run_review_job(
 ) -> int:
     """The review task's body: review the job's version with its rubric and drafter; store it once."""
     from backend.db.queries import jobs, reviews
-    from backend.indexing_cli import build_embedder
-    from backend.ingest.flows import index_dir, version_facts
+    from backend.embedding import build_embedder
+    from backend.ingest.flows import version_facts
     from backend.review.operations import rubric_registry
+    from backend.storage import index_dir
 
     job = jobs.get_job(session, job_id=job_id)
     done = reviews.find_review_for_job(session, job_id=job_id)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from backend.cli import app
+from backend.cli.main import app
 
 FIXTURE = Path(__file__).resolve().parents[1] / "files" / "realistic" / "docx-libreoffice.pdf"
 

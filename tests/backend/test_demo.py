@@ -12,13 +12,13 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from backend.auth.passwords import verify_password
+from backend.cli.demo import account_lines, version_lines
 from backend.config import Settings
 from backend.db.base import Base
 from backend.db.models import JobKind, JobStatus, Role
 from backend.db.queries import institutions, jobs, reviews, users
 from backend.db.session import session_scope
 from backend.demo import RECTIFIED_ZH, DemoAccount, DemoResult, DemoVersion, run_demo
-from backend.demo_cli import account_lines, version_lines
 from backend.review.operations import compare_versions
 from backend.review.rubric import InstitutionType
 from tests.fakes import KeywordEmbedder

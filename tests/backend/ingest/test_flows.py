@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
+from backend import storage
 from backend.config import Settings
 from backend.db.base import utcnow
 from backend.db.models import Job, JobKind, JobStatus, VersionStatus
@@ -149,7 +150,7 @@ def test_ingest_saves_chunks_index_and_reports_stages(
     assert version.media_type == "text/plain"
     assert version.parse_stats is not None and version.parse_stats.chunks == out.chunk_count > 0
     assert chunks.count_chunks(db, version_id=result.version_id) == out.chunk_count
-    manifest = json.loads((flows.index_dir(settings, result.version_id) / "manifest.json").read_text("utf-8"))
+    manifest = json.loads((storage.index_dir(settings, result.version_id) / "manifest.json").read_text("utf-8"))
     assert manifest["documents"][0]["chunk_count"] == out.chunk_count
     assert manifest["documents"][0]["id"] == version.sha256
     stored = {(f.metric, f.value, f.unit) for f in facts.list_facts(db, version_id=result.version_id)}

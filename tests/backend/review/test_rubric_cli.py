@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from backend.cli import app
+from backend.cli.main import app
 from backend.review.rubric import RubricRegistry, json_schema, load_rubric
 
 from .test_rubric_import import realistic_xlsx

@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy.orm import Session
 
+from backend import storage
 from backend.config import Settings
 from backend.db.models import Job, JobStatus
 from backend.db.queries import chunks, jobs, versions
@@ -148,7 +149,7 @@ def test_worker_process_ingests_an_upload(service: Service, workers: list[Worker
         version = versions.get_version(db, version_id=result.version_id)
         assert version.parse_stats is not None
         assert chunks.count_chunks(db, version_id=result.version_id) == version.parse_stats.chunks > 0
-    assert (flows.index_dir(service.settings, result.version_id) / "manifest.json").is_file()
+    assert (storage.index_dir(service.settings, result.version_id) / "manifest.json").is_file()
 
 
 @pytest.mark.slow
@@ -172,6 +173,6 @@ def test_sigkilled_worker_mid_ingest_then_new_worker_completes_the_job(service: 
         assert len(jobs.list_jobs(db, version_id=result.version_id)) == 1
         version = versions.get_version(db, version_id=result.version_id)
         assert len(versions.list_versions(db, submission_id=version.submission_id)) == 1
-    manifest = json.loads((flows.index_dir(service.settings, result.version_id) / "manifest.json").read_text())
+    manifest = json.loads((storage.index_dir(service.settings, result.version_id) / "manifest.json").read_text())
     assert manifest["documents"][0]["chunk_count"] == len(keys)
     assert "re-queueing job" in second.tail()

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from rich.progress import BarColumn, Progress, TaskID, TaskProgressColumn, TextColumn, TimeElapsedColumn
 
+from backend.cli.indexing import console
 from backend.config import Settings
 from backend.demo import DemoResult, run_demo
-from backend.indexing_cli import console
 
 STAGE_ZH = {
     "parse": "解析",

@@ -15,19 +15,13 @@ from rich.table import Table
 from rich.tree import Tree
 
 from backend.config import Settings
-from indexing.embedding import CachedEmbedder, Embedder, load_embedder
+from backend.embedding import build_embedder
 from indexing.errors import IndexingError
 from indexing.models import BlockKind, Document, FactOrigin
 from indexing.pipeline import STAGE_LABELS_ZH
 
 console = Console()
 S = TypeVar("S", bound=StrEnum)
-
-
-def build_embedder(settings: Settings) -> CachedEmbedder:
-    """The configured embedder behind the persistent embedding cache."""
-    inner: Embedder = load_embedder(settings.embedder, settings.embedder_model, settings.embed_batch_size)
-    return CachedEmbedder(inner, settings.embedding_cache_dir / "cache.sqlite")
 
 
 @contextmanager

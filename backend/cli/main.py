@@ -45,7 +45,7 @@ def parse_cmd(
     facts: Annotated[bool, typer.Option("--facts", help="also list every figure the document reports")] = False,
 ) -> None:
     """Print the block tree of a document (for debugging real files)."""
-    from backend.indexing_cli import print_block_tree
+    from backend.cli.indexing import print_block_tree
 
     print_block_tree(file, facts=facts)
 
@@ -56,7 +56,7 @@ def index_cmd(
     out: Annotated[Path, typer.Option("--out", help="index directory")],
 ) -> None:
     """Parse, chunk, embed and index files into DIR."""
-    from backend.indexing_cli import index_files
+    from backend.cli.indexing import index_files
 
     index_files(files, out)
 
@@ -69,7 +69,7 @@ def search_cmd(
     section: Annotated[str | None, typer.Option(help="heading prefix filter")] = None,
 ) -> None:
     """Hybrid search in an index directory."""
-    from backend.indexing_cli import search_index
+    from backend.cli.indexing import search_index
 
     search_index(index_dir, query, k=k, section=section)
 
@@ -82,7 +82,7 @@ def demo_cmd(
     ] = False,
 ) -> None:
     """Create demo institutions, users, a campaign and reviewed sample reports on the configured database."""
-    from backend.demo_cli import demo
+    from backend.cli.demo import demo
 
     demo(pages=pages, reset_passwords=reset_passwords, url="http://127.0.0.1:8000")
 
@@ -98,7 +98,7 @@ def review_cmd(
     out: Annotated[Path | None, typer.Option("--out", help="review.json | review.md | review.docx")] = None,
 ) -> None:
     """Review one file against a rubric with no server: parse → index → match → draft."""
-    from backend.review_cli import review_file
+    from backend.cli.review import review_file
 
     review_file(file, rubric_id=rubric, drafter=drafter, out=out)
 
@@ -114,7 +114,7 @@ def corpus_generate_cmd(
     ] = None,
 ) -> None:
     """Generate labelled synthetic self-evaluation reports (PDF, DOCX, labels JSON)."""
-    from backend.indexing_cli import generate_corpus_files
+    from backend.cli.indexing import generate_corpus_files
 
     generate_corpus_files(out, n=n, pages=pages, seed=seed, writer=writer)
 
@@ -127,7 +127,7 @@ def rubrics_list_cmd(
     all_versions: Annotated[bool, typer.Option("--all-versions", help="include archived versions")] = False,
 ) -> None:
     """List the rubrics in the rubrics directory (CIQA_RUBRICS_DIR)."""
-    from backend.review.rubric_cli import list_rubrics
+    from backend.cli.rubrics import list_rubrics
 
     list_rubrics(all_versions=all_versions)
 
@@ -138,7 +138,7 @@ def rubrics_show_cmd(
     version: Annotated[str | None, typer.Option(help="version (default: latest)")] = None,
 ) -> None:
     """Print a rubric's indicator tree with counts."""
-    from backend.review.rubric_cli import show_rubric
+    from backend.cli.rubrics import show_rubric
 
     show_rubric(rubric_id, version)
 
@@ -146,7 +146,7 @@ def rubrics_show_cmd(
 @rubrics_app.command("validate")
 def rubrics_validate_cmd(file: Annotated[Path | None, typer.Argument()] = None) -> None:
     """Validate FILE (links checked against the rubrics directory), or every rubric in the directory."""
-    from backend.review.rubric_cli import validate_rubrics
+    from backend.cli.rubrics import validate_rubrics
 
     validate_rubrics(file)
 
@@ -167,8 +167,8 @@ def rubrics_import_cmd(
     """Turn an indicator table (一级指标/二级指标/审核重点/定量指标/权重) into a rubric YAML."""
     import datetime as dt
 
+    from backend.cli.rubrics import import_rubric
     from backend.review.rubric import InstitutionType, SubmissionKind
-    from backend.review.rubric_cli import import_rubric
 
     try:
         types = [InstitutionType(t) for t in institution_type or []]
@@ -193,7 +193,7 @@ def rubrics_schema_cmd(
     out: Annotated[Path | None, typer.Option(help="default rubrics/rubric.schema.json")] = None,
 ) -> None:
     """Write the JSON Schema of rubric files."""
-    from backend.review.rubric_cli import write_schema
+    from backend.cli.rubrics import write_schema
 
     write_schema(out)
 
@@ -258,10 +258,6 @@ def serve_cmd(
     from backend.serve import serve
 
     serve(host=host, port=port, with_worker=worker)
-
-
-if __name__ == "__main__":
-    main()
 
 
 @eval_app.command("omission")

@@ -7,9 +7,10 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
+from backend.cli.indexing import console, stage_progress
 from backend.config import Settings
+from backend.embedding import build_embedder
 from backend.errors import AppError
-from backend.indexing_cli import build_embedder, console, stage_progress
 from backend.reports.review_report import write_review
 from backend.review.flows import REVIEW_STAGE_ZH, build_drafter
 from backend.review.flows import review_file as run_review
