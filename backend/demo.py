@@ -37,12 +37,12 @@ from backend.db.queries import (
     versions,
 )
 from backend.db.session import session_scope, upgrade
+from backend.domain.enums import InstitutionType, SubmissionKind
 from backend.embedding import build_embedder
 from backend.errors import AppError, ErrorCode
 from backend.ingest.flows import EmbedderFactory, ingest_version, upload_version
 from backend.review.flows import run_review_job
 from backend.review.operations import request_review
-from backend.review.rubric import InstitutionType, SubmissionKind
 from backend.worker.runner import INTERNAL_ERROR, JobRun
 from corpus.generator import SyntheticReport, generate_report
 from indexing.embedding import Embedder

@@ -27,11 +27,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from backend.domain.assessment import Review
+from backend.domain.enums import Mark
 from backend.review.citations import check_assessment
 from backend.review.drafters.extractive import ExtractiveDrafter
 from backend.review.flows import review_collection
 from backend.review.matcher import MatcherConfig, decide_mark
-from backend.review.models import Mark, Review
 from backend.review.rubric import Rubric, RubricRegistry
 from corpus.catalogue import Strength, all_topics
 from corpus.generator import generate_report
@@ -329,7 +330,7 @@ def run_levels(
 
 
 def _with_config(o: Observation, config: MatcherConfig) -> Mark:
-    from backend.review.models import PointSignals
+    from backend.domain.assessment import PointSignals
 
     if (o.unit_coverage or 0.0) < config.min_evidence_cover:
         return Mark.MORE_MATERIAL  # every candidate is below the relevance bar: the point shows no evidence

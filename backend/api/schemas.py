@@ -18,9 +18,9 @@ from backend.db.models import (
     Role,
     VersionStatus,
 )
+from backend.domain.assessment import ChecklistItem, DrafterKind, IndicatorAssessment
+from backend.domain.enums import InstitutionType, Mark, SubmissionKind
 from backend.review.decisions import DecisionInput
-from backend.review.models import ChecklistItem, DrafterKind, IndicatorAssessment, Mark
-from backend.review.rubric import InstitutionType, SubmissionKind
 from indexing.models import FactOrigin
 
 

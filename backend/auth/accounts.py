@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session
 from backend.auth.passwords import hash_password
 from backend.db.models import Institution, Role, User
 from backend.db.queries import audit, institutions, users
-from backend.review.rubric import InstitutionType
+from backend.domain.enums import InstitutionType
 
 
 def create_account(

@@ -168,7 +168,7 @@ def rubrics_import_cmd(
     import datetime as dt
 
     from backend.cli.rubrics import import_rubric
-    from backend.review.rubric import InstitutionType, SubmissionKind
+    from backend.domain.enums import InstitutionType, SubmissionKind
 
     try:
         types = [InstitutionType(t) for t in institution_type or []]

@@ -9,12 +9,13 @@ from rich.table import Table
 
 from backend.cli.indexing import console, stage_progress
 from backend.config import Settings
+from backend.domain.assessment import DrafterKind
+from backend.domain.enums import Mark
 from backend.embedding import build_embedder
 from backend.errors import AppError
 from backend.reports.review_report import write_review
 from backend.review.flows import REVIEW_STAGE_ZH, build_drafter
 from backend.review.flows import review_file as run_review
-from backend.review.models import DrafterKind, Mark
 from backend.review.rubric import default_registry
 from indexing.errors import IndexingError
 

@@ -12,15 +12,14 @@ from rich.markup import escape
 from rich.table import Table
 from rich.tree import Tree
 
+from backend.domain.enums import InstitutionType, SubmissionKind
 from backend.errors import AppError
 from backend.review.rubric import (
     Indicator,
-    InstitutionType,
     PointKind,
     Rubric,
     RubricError,
     RubricRegistry,
-    SubmissionKind,
     TextOrigin,
     json_schema,
     load_rubric,

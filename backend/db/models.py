@@ -37,9 +37,8 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from backend.db.base import ENUM_LENGTH, Base, PydanticJSON, StrEnumType, UTCDateTime, utcnow
-from backend.review import models as rm
-from backend.review.decisions import DecisionAction
-from backend.review.rubric import InstitutionType, SubmissionKind
+from backend.domain import assessment as rm
+from backend.domain.enums import DecisionAction, InstitutionType, Mark, SubmissionKind
 from indexing.models import FactOrigin
 
 ID_LENGTH = 100
@@ -333,7 +332,7 @@ class ExpertDecision(Base):
     assessment_id: Mapped[int] = mapped_column(ForeignKey("indicator_assessments.id"))
     point_id: Mapped[str | None] = mapped_column(String(ID_LENGTH))
     action: Mapped[DecisionAction] = mapped_column(StrEnumType(DecisionAction))
-    final_mark: Mapped[rm.Mark | None] = mapped_column(StrEnumType(rm.Mark))
+    final_mark: Mapped[Mark | None] = mapped_column(StrEnumType(Mark))
     final_level: Mapped[str | None] = mapped_column(String(ID_LENGTH))
     comment: Mapped[str] = mapped_column(Text, default="")
     reviewer_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)

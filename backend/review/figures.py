@@ -11,7 +11,7 @@ import re
 import unicodedata
 from collections.abc import Sequence
 
-from backend.review.models import ReportedFigure
+from backend.domain.assessment import ReportedFigure
 from backend.review.rubric import Metric
 from indexing.facts import MATRIX_SEPARATOR
 from indexing.figures import normalize

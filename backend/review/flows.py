@@ -11,13 +11,14 @@ from pathlib import Path
 from sqlalchemy.orm import Session
 
 from backend.config import Settings
+from backend.domain.assessment import ChecklistItem, DrafterKind, IndicatorAssessment, Review
+from backend.domain.enums import Mark
 from backend.errors import AppError, ErrorCode
 from backend.review.citations import check_assessment
 from backend.review.drafters.base import Drafter, IndicatorContext
 from backend.review.drafters.extractive import ExtractiveDrafter
 from backend.review.figures import FactIndex
 from backend.review.matcher import MatcherConfig, Ownership, match_point, point_queries
-from backend.review.models import ChecklistItem, DrafterKind, IndicatorAssessment, Mark, Review
 from backend.review.rubric import Indicator, Rubric, RubricRegistry
 from indexing.embedding import Embedder
 from indexing.facts import extract_facts

@@ -32,10 +32,11 @@ from dataclasses import dataclass
 
 from pydantic import BaseModel, ConfigDict
 
+from backend.domain.assessment import Evidence, PointSignals
+from backend.domain.enums import Mark
 from backend.review.citations import quote_pages
 from backend.review.drafters.base import PointMatch
 from backend.review.figures import FactIndex
-from backend.review.models import Evidence, Mark, PointSignals
 from backend.review.rubric import PointKind, ReviewPoint, Rubric
 from indexing.figures import find_figures
 from indexing.models import Chunk, Hit

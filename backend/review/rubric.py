@@ -35,6 +35,7 @@ from typing import Annotated, Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, model_validator
 
+from backend.domain.enums import InstitutionType, SubmissionKind
 from backend.errors import AppError, ErrorCode
 
 SCHEMA_FILE = "rubric.schema.json"
@@ -54,21 +55,6 @@ class TextOrigin(StrEnum):
 
     OFFICIAL = "official"
     RECONSTRUCTED = "reconstructed"
-
-
-class InstitutionType(StrEnum):
-    """分类评价: institutions are judged within their category."""
-
-    RESEARCH = "研究型"
-    APPLIED = "应用型"
-    VOCATIONAL = "高职"
-
-
-class SubmissionKind(StrEnum):
-    """What a university submits: a self-evaluation report or a case (优秀案例)."""
-
-    SELF_EVALUATION = "self_evaluation"
-    CASE = "case"
 
 
 class PointKind(StrEnum):

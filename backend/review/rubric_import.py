@@ -38,18 +38,9 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from backend.domain.enums import InstitutionType, SubmissionKind
 from backend.errors import ErrorCode
-from backend.review.rubric import (
-    InstitutionType,
-    Problem,
-    Rubric,
-    RubricError,
-    Selection,
-    SubmissionKind,
-    format_loc,
-    parse_rubric,
-    rubric_to_yaml,
-)
+from backend.review.rubric import Problem, Rubric, RubricError, Selection, format_loc, parse_rubric, rubric_to_yaml
 
 # Column roles and the header names that announce them (first match wins, in this order).
 COLUMNS: dict[str, tuple[str, ...]] = {

@@ -19,8 +19,8 @@ from backend.db.models import JobKind, JobStatus, Role
 from backend.db.queries import institutions, jobs, reviews, users
 from backend.db.session import session_scope
 from backend.demo import RECTIFIED_ZH, DemoAccount, DemoResult, DemoVersion, run_demo
+from backend.domain.enums import InstitutionType
 from backend.review.operations import compare_versions
-from backend.review.rubric import InstitutionType
 from tests.fakes import KeywordEmbedder
 
 # The generator's minimum: every topic's evidence once, about 17 PDF pages.

@@ -5,17 +5,17 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 
-from backend.review.drafters.base import IndicatorContext, PointMatch
-from backend.review.models import (
+from backend.domain.assessment import (
     NO_EVIDENCE_ZH,
     Advice,
     DrafterKind,
     DraftInfo,
     IndicatorAssessment,
-    Mark,
     MissingEvidence,
     PointAssessment,
 )
+from backend.domain.enums import Mark
+from backend.review.drafters.base import IndicatorContext, PointMatch
 from backend.review.rubric import Level, PointKind, ReviewPoint, Rubric
 
 VERSION = "1.1"

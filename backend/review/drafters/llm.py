@@ -28,20 +28,20 @@ from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
 from pydantic import BaseModel, ConfigDict, SecretStr, ValidationError
 
 from backend.config import Settings
-from backend.errors import AppError, ErrorCode
-from backend.review.citations import check_assessment, quote_pages
-from backend.review.drafters.base import Drafter, IndicatorContext, PointMatch
-from backend.review.llm_schema import LLMIndicatorDraft, LLMPointDraft
-from backend.review.models import (
+from backend.domain.assessment import (
     Advice,
     DrafterKind,
     DraftInfo,
     Evidence,
     IndicatorAssessment,
-    Mark,
     MissingEvidence,
     PointAssessment,
 )
+from backend.domain.enums import Mark
+from backend.errors import AppError, ErrorCode
+from backend.review.citations import check_assessment, quote_pages
+from backend.review.drafters.base import Drafter, IndicatorContext, PointMatch
+from backend.review.llm_schema import LLMIndicatorDraft, LLMPointDraft
 from backend.review.prompts import Prompt, default_prompts
 from backend.review.rubric import ReviewPoint
 from indexing.models import Chunk

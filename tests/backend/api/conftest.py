@@ -20,8 +20,8 @@ from backend.config import Settings
 from backend.db.base import utcnow
 from backend.db.models import JobKind, ParseStats, Role, TokenKind
 from backend.db.queries import assignments, campaigns, institutions, jobs, reviews, submissions, users, versions
-from backend.review import models as rm
-from backend.review.rubric import InstitutionType, SubmissionKind
+from backend.domain import assessment as rm
+from backend.domain.enums import InstitutionType, Mark, SubmissionKind
 from tests.backend.service_fixtures import *  # noqa: F403
 
 RUBRIC_ID = "quality-culture-2026"
@@ -59,7 +59,7 @@ def client(app: FastAPI) -> Iterator[TestClient]:
 
 
 def stored_review(
-    db: Session, *, version_id: int, level: str = "C", mark: rm.Mark = rm.Mark.MORE_MATERIAL
+    db: Session, *, version_id: int, level: str = "C", mark: Mark = Mark.MORE_MATERIAL
 ) -> tuple[int, int]:
     """Save a one-indicator review of a version against the shipped rubric; returns (review id, assessment id)."""
     signals = rm.PointSignals(best_dense=0.5, best_bm25=2.0, term_coverage=0.5, concrete=0.2)
@@ -74,7 +74,7 @@ def stored_review(
         confidence=0.6,
         points=(point,),
         missing=(rm.MissingEvidence(point_id="p1", expected_zh="质量文化建设规划"),)
-        if mark is rm.Mark.MORE_MATERIAL
+        if mark is Mark.MORE_MATERIAL
         else (),
         rationale_zh="草稿",
         draft=rm.DraftInfo(drafter=rm.DrafterKind.EXTRACTIVE, version="1"),
@@ -149,7 +149,7 @@ def _side(db: Session, name: str, campaign_id: int, type: InstitutionType) -> tu
     version_id, job_id = ready_version(db, submission_id=submission.id, content=f"{name}-1")
     version2_id, _ = ready_version(db, submission_id=submission.id, content=f"{name}-2")
     review_id, assessment_id = stored_review(db, version_id=version_id)
-    stored_review(db, version_id=version2_id, level="B", mark=rm.Mark.CLEAR)
+    stored_review(db, version_id=version2_id, level="B", mark=Mark.CLEAR)
     side = Side(institution.id, submission.id, version_id, version2_id, job_id, review_id, assessment_id)
     return side, user.id
 

@@ -22,14 +22,15 @@ from backend.db.models import (
     VersionStatus,
 )
 from backend.db.queries import assignments, audit, decisions, jobs, reviews, users, versions
+from backend.domain import assessment as rm
+from backend.domain.enums import Mark
 from backend.errors import AppError, ErrorCode
-from backend.review import models as rm
 from tests.backend.service_fixtures import Tenant, make_tenant
 
 SHA = "ab" * 32
 
 
-def _review(level: str = "B", point_mark: rm.Mark = rm.Mark.CLEAR) -> rm.Review:
+def _review(level: str = "B", point_mark: Mark = Mark.CLEAR) -> rm.Review:
     signals = rm.PointSignals(best_dense=0.8, best_bm25=5.0, term_coverage=0.8, concrete=0.5)
     point = rm.PointAssessment(
         point_id="4.1.1", point_text="生师比", mark=point_mark, signals=signals, rationale_zh="有数据"
@@ -180,7 +181,7 @@ def test_re_review_never_touches_expert_decisions(db: Session, tenant: Tenant) -
         reviewer_id=expert.id,
         action=DecisionAction.EDIT,
         point_id="4.1.1",
-        final_mark=rm.Mark.VERIFY_ON_SITE,
+        final_mark=Mark.VERIFY_ON_SITE,
         comment="需入校核实",
     )
     decisions.add_decision(
@@ -194,7 +195,7 @@ def test_re_review_never_touches_expert_decisions(db: Session, tenant: Tenant) -
 
     job2 = jobs.create_job(db, kind=JobKind.REVIEW, version_id=version_id, rubric_id="mini-audit")
     new = reviews.save_review(
-        db, job_id=job2.id, version_id=version_id, review=_review(level="C", point_mark=rm.Mark.MORE_MATERIAL)
+        db, job_id=job2.id, version_id=version_id, review=_review(level="C", point_mark=Mark.MORE_MATERIAL)
     )
     db.commit()
     db.expire_all()
@@ -210,8 +211,8 @@ def test_re_review_never_touches_expert_decisions(db: Session, tenant: Tenant) -
     assert reviews.get_assessment(db, assessment_id=old_assessment.id).level == "B"
     assert decisions.decided_indicator_ids(db, version_id=version_id, rubric_id="mini-audit") == {"4.1"}
     assert {d.id for d in decisions.current_decisions(db, review_id=old.id)} == {d[0] for d in before}
-    assert edit.final_mark is rm.Mark.VERIFY_ON_SITE
-    assert db.get(ExpertDecision, edit.id).final_mark is rm.Mark.VERIFY_ON_SITE
+    assert edit.final_mark is Mark.VERIFY_ON_SITE
+    assert db.get(ExpertDecision, edit.id).final_mark is Mark.VERIFY_ON_SITE
 
 
 def test_decision_on_unknown_point_is_refused(db: Session, tenant: Tenant) -> None:

@@ -6,13 +6,14 @@ import json
 
 import pytest
 
+from backend.domain.assessment import NO_EVIDENCE_ZH, PointSignals, Review
+from backend.domain.enums import Mark
 from backend.errors import AppError
 from backend.reports.review_report import to_markdown, write_review
 from backend.review.citations import check_assessment, check_evidence
 from backend.review.drafters.extractive import ExtractiveDrafter, coverage_score, level_for
 from backend.review.flows import review_collection
 from backend.review.matcher import MatcherConfig, decide_mark
-from backend.review.models import NO_EVIDENCE_ZH, Mark, PointSignals, Review
 from indexing.facts import extract_facts
 from tests.backend.review.conftest import mini_report
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from backend.domain.assessment import ReportedFigure
 from backend.review.figures import FactIndex, label_key
-from backend.review.models import ReportedFigure
 from backend.review.rubric import Metric, default_registry
 from indexing.chunking import chunk_document
 from indexing.facts import extract_facts

@@ -7,15 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from backend.review.rubric import (
-    InstitutionType,
-    PointKind,
-    Rubric,
-    RubricRegistry,
-    SubmissionKind,
-    TextOrigin,
-    load_rubric,
-)
+from backend.domain.enums import InstitutionType, SubmissionKind
+from backend.review.rubric import PointKind, Rubric, RubricRegistry, TextOrigin, load_rubric
 
 pytestmark = pytest.mark.unit
 
