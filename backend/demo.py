@@ -9,11 +9,9 @@ finished and do nothing.
 
 from __future__ import annotations
 
-import datetime as dt
 import itertools
 import secrets
 import tempfile
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,7 +21,6 @@ from sqlalchemy.orm import Session
 from backend.auth.accounts import create_account, create_institution
 from backend.auth.passwords import hash_password
 from backend.config import Settings
-from backend.db.base import utcnow
 from backend.db.models import CampaignQuotas, Institution, JobKind, JobStatus, Role, Submission, User
 from backend.db.queries import (
     assignments,
@@ -41,9 +38,9 @@ from backend.domain.enums import InstitutionType, SubmissionKind
 from backend.embedding import build_embedder
 from backend.errors import AppError, ErrorCode
 from backend.ingest.flows import EmbedderFactory, ingest_version, upload_version
+from backend.jobs.run import JobRun, JobWork, run_job
 from backend.review.flows import run_review_job
 from backend.review.operations import request_review
-from backend.worker.runner import INTERNAL_ERROR, JobRun
 from corpus.generator import SyntheticReport, generate_report
 from indexing.embedding import Embedder
 
@@ -382,41 +379,17 @@ def _both(run: JobRun, task: str, progress: DemoProgress) -> Callable[[str, int]
     return report
 
 
-def _run_here(session: Session, settings: Settings, job_id: int, work: Callable[[JobRun], object]) -> None:
-    """Claim a job and run its flow in this process; a job left running by an interrupted demo is taken over.
+def _run_here(session: Session, settings: Settings, job_id: int, work: JobWork) -> None:
+    """Run a job in this process through the worker's runner; a job an interrupted demo left running is taken over.
 
     Raises:
         AppError: the job failed (now or in an earlier run); its reason is recorded on the job.
     """
-    token = uuid.uuid4().hex
-    now = utcnow()
     # No worker runs during the demo, so any running attempt is one an interrupted demo left behind.
-    job = jobs.claim_job(session, job_id=job_id, token=token, now=now, stale_before=now + dt.timedelta(seconds=1))
-    session.commit()
-    if job is None:
-        job = jobs.get_job(session, job_id=job_id)
-        if job.status is JobStatus.SUCCEEDED:
-            return
+    run_job(None, job_id, work, settings=settings, take_over=True)
+    session.expire_all()
+    job = jobs.get_job(session, job_id=job_id)
+    if job.status is not JobStatus.SUCCEEDED:
         raise AppError(
             ErrorCode.CONFLICT, f"示例任务失败：{job.error_zh or job.status}", f"job {job_id}: {job.error_detail}"
         )
-    try:
-        work(JobRun(session=session, job=job, token=token, settings=settings))
-    except Exception as exc:
-        session.rollback()
-        code, message_zh = (
-            (exc.code.value, exc.message_zh) if isinstance(exc, AppError) else (INTERNAL_ERROR, "处理失败。")
-        )
-        jobs.fail_job(
-            session,
-            job_id=job_id,
-            token=token,
-            error_code=code,
-            error_zh=message_zh,
-            error_detail=repr(exc),
-            now=utcnow(),
-        )
-        session.commit()
-        raise
-    jobs.finish_job(session, job_id=job_id, token=token, now=utcnow())
-    session.commit()

@@ -23,9 +23,9 @@ from backend.db.models import Job, JobKind, ParseStats, VersionStatus
 from backend.db.queries import audit, chunks, facts, jobs, submissions, versions
 from backend.embedding import build_embedder
 from backend.errors import AppError, ErrorCode
+from backend.jobs.enqueue import commit_and_enqueue
+from backend.jobs.run import TRANSIENT_ERRORS, ClaimLost, JobRun
 from backend.storage import file_store, index_dir
-from backend.worker.enqueue import commit_and_enqueue
-from backend.worker.runner import TRANSIENT_ERRORS, ClaimLost, JobRun
 from indexing.chunking import chunk_document
 from indexing.embedding import Embedder
 from indexing.errors import IndexingError

@@ -11,15 +11,22 @@ from pathlib import Path
 from sqlalchemy.orm import Session
 
 from backend.config import Settings
+from backend.db.models import JobKind, JobStatus, VersionStatus
+from backend.db.queries import campaigns, jobs, reviews, submissions, versions
 from backend.domain.assessment import ChecklistItem, DrafterKind, IndicatorAssessment, Review
 from backend.domain.enums import Mark
+from backend.embedding import build_embedder
 from backend.errors import AppError, ErrorCode
+from backend.ingest.flows import version_facts
+from backend.jobs.enqueue import commit_and_enqueue
 from backend.review.citations import check_assessment
 from backend.review.drafters.base import Drafter, IndicatorContext
 from backend.review.drafters.extractive import ExtractiveDrafter
 from backend.review.figures import FactIndex
 from backend.review.matcher import MatcherConfig, Ownership, match_point, point_queries
+from backend.review.operations import rubric_registry
 from backend.review.rubric import Indicator, Rubric, RubricRegistry
+from backend.storage import index_dir
 from indexing.embedding import Embedder
 from indexing.facts import extract_facts
 from indexing.models import Fact
@@ -62,6 +69,7 @@ def build_drafter(kind: DrafterKind, settings: Settings) -> Drafter:
     """The requested drafter; the LLM drafter falls back to the extractive one per indicator."""
     if kind is DrafterKind.EXTRACTIVE:
         return ExtractiveDrafter()
+    # Imported here: LangChain is heavy and only this drafter needs it.
     from backend.review.drafters.llm import build_llm_drafter
 
     return build_llm_drafter(settings, ExtractiveDrafter())
@@ -228,12 +236,6 @@ def run_review_job(
     embedder_factory: Callable[[Settings], Embedder] | None = None,
 ) -> int:
     """The review task's body: review the job's version with its rubric and drafter; store it once."""
-    from backend.db.queries import jobs, reviews
-    from backend.embedding import build_embedder
-    from backend.ingest.flows import version_facts
-    from backend.review.operations import rubric_registry
-    from backend.storage import index_dir
-
     job = jobs.get_job(session, job_id=job_id)
     done = reviews.find_review_for_job(session, job_id=job_id)
     if done is not None:  # a re-delivered message: the review was saved before the worker died
@@ -268,10 +270,6 @@ def run_campaign_job(
     session: Session, job_id: int, settings: Settings, progress: StageProgress = _no_job_progress
 ) -> list[int]:
     """The campaign task's body: queue a review of each submission's newest ready version not yet reviewed."""
-    from backend.db.models import JobKind, JobStatus, VersionStatus
-    from backend.db.queries import campaigns, jobs, reviews, submissions, versions
-    from backend.worker.enqueue import commit_and_enqueue
-
     job = jobs.get_job(session, job_id=job_id)
     if job.campaign_id is None:
         raise AppError(ErrorCode.INVALID_INPUT, "任务缺少评审批次。", f"campaign job {job_id}")

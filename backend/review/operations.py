@@ -17,11 +17,11 @@ from backend.db.models import ExpertDecision, Job, ReviewRecord, VersionStatus
 from backend.db.queries import audit, campaigns, decisions, jobs, reviews, submissions, versions
 from backend.domain.assessment import DrafterKind
 from backend.errors import AppError, ErrorCode
+from backend.jobs.enqueue import commit_and_enqueue
 from backend.review.comparison import VersionComparison, compare_reviews
 from backend.review.decisions import DecisionInput, resolve_decision
 from backend.review.ranking import CampaignRanking, RankingEntry, rank_campaign
 from backend.review.rubric import Rubric, RubricRegistry
-from backend.worker.enqueue import commit_and_enqueue
 
 
 @functools.cache

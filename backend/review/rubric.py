@@ -35,6 +35,7 @@ from typing import Annotated, Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, model_validator
 
+from backend.config import Settings
 from backend.domain.enums import InstitutionType, SubmissionKind
 from backend.errors import AppError, ErrorCode
 
@@ -728,8 +729,6 @@ class RubricRegistry:
 def default_registry(directory: Path | None = None) -> RubricRegistry:
     """The registry of the configured rubrics directory (``CIQA_RUBRICS_DIR``)."""
     if directory is None:
-        from backend.config import Settings
-
         directory = Settings().rubrics_dir
     return RubricRegistry.load_dir(directory)
 

@@ -36,7 +36,7 @@ def settings(tmp_path: Path) -> Settings:
 def published(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """Messages the uploads would have sent to the broker (the demo runs the jobs itself)."""
     sent: list[int] = []
-    monkeypatch.setattr("backend.worker.enqueue.publish", lambda job_id, kind, settings: sent.append(job_id))
+    monkeypatch.setattr("backend.jobs.enqueue.publish", lambda job_id, kind, settings: sent.append(job_id))
     return sent
 
 
@@ -103,7 +103,7 @@ def test_an_interrupted_ingest_is_finished_by_the_next_run(settings: Settings, m
     with pytest.raises(KeyboardInterrupt):
         _demo(settings)
     monkeypatch.undo()
-    monkeypatch.setattr("backend.worker.enqueue.publish", lambda job_id, kind, settings: None)
+    monkeypatch.setattr("backend.jobs.enqueue.publish", lambda job_id, kind, settings: None)
 
     result = _demo(settings)
     with session_scope(settings) as db:

@@ -41,7 +41,7 @@ def backend() -> str:
 def published(monkeypatch: pytest.MonkeyPatch) -> list[tuple[int, JobKind]]:
     """Task messages the API would have sent to the broker, in order."""
     sent: list[tuple[int, JobKind]] = []
-    monkeypatch.setattr("backend.worker.enqueue.publish", lambda job_id, kind, settings: sent.append((job_id, kind)))
+    monkeypatch.setattr("backend.jobs.enqueue.publish", lambda job_id, kind, settings: sent.append((job_id, kind)))
     return sent
 
 

@@ -9,8 +9,8 @@ from fastapi.testclient import TestClient
 
 from backend.config import Settings
 from backend.ingest.flows import run_ingest_job
+from backend.jobs.run import run_job
 from backend.review.flows import run_review_job
-from backend.worker.runner import run_job
 from tests.backend.api.conftest import World, bearer
 from tests.fakes import KeywordEmbedder
 

@@ -16,8 +16,8 @@ from backend.api.main import create_app
 from backend.config import Settings
 from backend.db.models import JobKind
 from backend.ingest.flows import run_ingest_job
+from backend.jobs.run import run_job
 from backend.storage import file_store
-from backend.worker.runner import run_job
 from indexing.models import MediaType
 from tests.backend.api.conftest import World, bearer
 from tests.backend.service_fixtures import report_bytes

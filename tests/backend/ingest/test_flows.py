@@ -18,9 +18,9 @@ from backend.db.models import Job, JobKind, JobStatus, VersionStatus
 from backend.db.queries import audit, chunks, facts, jobs, versions
 from backend.errors import AppError, ErrorCode
 from backend.ingest import flows
+from backend.jobs import enqueue
+from backend.jobs.run import JobRun, run_job
 from backend.storage import file_store
-from backend.worker import enqueue
-from backend.worker.runner import JobRun, run_job
 from tests.backend.service_fixtures import Tenant, report_bytes
 from tests.fakes import KeywordEmbedder
 
@@ -271,7 +271,7 @@ def test_transient_error_releases_the_job_for_a_retry(
 def test_unpublished_and_dead_jobs_are_swept(
     db: Session, tenant: Tenant, settings: Settings, published: list[int], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from backend.worker.runner import sweep_stale_jobs
+    from backend.jobs.sweeper import sweep_stale_jobs
 
     result = _upload(db, tenant, settings, report_bytes())
     published.clear()
@@ -282,7 +282,7 @@ def test_unpublished_and_dead_jobs_are_swept(
         .values(status=JobStatus.RUNNING, heartbeat_at=long_ago, claim_token="x")
     )
     db.commit()
-    monkeypatch.setattr("backend.worker.runner.publish_and_record", _record_into(published))
+    monkeypatch.setattr("backend.jobs.sweeper.publish_and_record", _record_into(published))
     assert sweep_stale_jobs(settings) == 1
     assert published == [result.job_id]
     assert jobs.get_job(db, job_id=result.job_id).status is JobStatus.QUEUED
