@@ -302,7 +302,7 @@ def review_figure_metrics(
 ) -> ReviewFigureMetrics:
     """Look up every quantitative point's metric as a review does and compare with ``review_figures``."""
     from backend.review.figures import FactIndex
-    from backend.review.rubric import default_registry
+    from backend.rubrics.registry import default_registry
 
     rubric = default_registry().get(rubric_id)
     index = FactIndex(facts, chunk_document(document))

@@ -33,7 +33,8 @@ from backend.review.citations import check_assessment
 from backend.review.drafters.extractive import ExtractiveDrafter
 from backend.review.flows import review_collection
 from backend.review.matcher import MatcherConfig, decide_mark
-from backend.review.rubric import Rubric, RubricRegistry
+from backend.rubrics.models import Rubric
+from backend.rubrics.registry import RubricRegistry
 from corpus.catalogue import Strength, all_topics
 from corpus.generator import generate_report
 from corpus.office import render_pdf

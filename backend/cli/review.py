@@ -16,7 +16,7 @@ from backend.errors import AppError
 from backend.reports.review_report import write_review
 from backend.review.flows import REVIEW_STAGE_ZH, build_drafter
 from backend.review.flows import review_file as run_review
-from backend.review.rubric import default_registry
+from backend.rubrics.registry import default_registry
 from indexing.errors import IndexingError
 
 

@@ -14,16 +14,9 @@ from rich.tree import Tree
 
 from backend.domain.enums import InstitutionType, SubmissionKind
 from backend.errors import AppError
-from backend.review.rubric import (
-    Indicator,
-    PointKind,
-    Rubric,
-    RubricError,
-    RubricRegistry,
-    TextOrigin,
-    json_schema,
-    load_rubric,
-)
+from backend.rubrics.loader import RubricError, json_schema, load_rubric
+from backend.rubrics.models import Indicator, PointKind, Rubric, TextOrigin
+from backend.rubrics.registry import RubricRegistry
 
 console = Console()
 
@@ -158,7 +151,7 @@ def import_rubric(
     submission_kinds: Sequence[SubmissionKind],
 ) -> None:
     """Import an indicator table into ``rubrics/<id>.yaml`` (or ``out``) and report skipped rows."""
-    from backend.review.rubric_import import import_table, write_imported
+    from backend.rubrics.importer import import_table, write_imported
 
     target = out or _rubrics_dir() / f"{rubric_id}.yaml"
     try:
@@ -185,7 +178,7 @@ def import_rubric(
 
 def write_schema(out: Path | None) -> None:
     """Write the rubric JSON Schema (default ``rubrics/rubric.schema.json``)."""
-    from backend.review.rubric import SCHEMA_FILE
+    from backend.rubrics.models import SCHEMA_FILE
 
     target = out or _rubrics_dir() / SCHEMA_FILE
     target.write_text(json_schema(), encoding="utf-8")

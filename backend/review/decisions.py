@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict
 from backend.domain.assessment import IndicatorAssessment
 from backend.domain.enums import DecisionAction, Mark
 from backend.errors import AppError, ErrorCode
-from backend.review.rubric import Rubric
+from backend.rubrics.models import Rubric
 
 
 class DecisionInput(BaseModel):

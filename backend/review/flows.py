@@ -24,8 +24,8 @@ from backend.review.drafters.base import Drafter, IndicatorContext
 from backend.review.drafters.extractive import ExtractiveDrafter
 from backend.review.figures import FactIndex
 from backend.review.matcher import MatcherConfig, Ownership, match_point, point_queries
-from backend.review.operations import rubric_registry
-from backend.review.rubric import Indicator, Rubric, RubricRegistry
+from backend.rubrics.models import Indicator, Rubric
+from backend.rubrics.registry import RubricRegistry, rubric_registry
 from backend.storage import index_dir
 from indexing.embedding import Embedder
 from indexing.facts import extract_facts

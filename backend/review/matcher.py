@@ -37,7 +37,7 @@ from backend.domain.enums import Mark
 from backend.review.citations import quote_pages
 from backend.review.drafters.base import PointMatch
 from backend.review.figures import FactIndex
-from backend.review.rubric import PointKind, ReviewPoint, Rubric
+from backend.rubrics.models import PointKind, ReviewPoint, Rubric
 from indexing.figures import find_figures
 from indexing.models import Chunk, Hit
 from indexing.search import SearchMode

@@ -7,9 +7,6 @@ and, for writes, records an audit event; the caller's unit of work commits.
 
 from __future__ import annotations
 
-import functools
-from pathlib import Path
-
 from sqlalchemy.orm import Session
 
 from backend.config import Settings
@@ -21,17 +18,8 @@ from backend.jobs.enqueue import commit_and_enqueue
 from backend.review.comparison import VersionComparison, compare_reviews
 from backend.review.decisions import DecisionInput, resolve_decision
 from backend.review.ranking import CampaignRanking, RankingEntry, rank_campaign
-from backend.review.rubric import Rubric, RubricRegistry
-
-
-@functools.cache
-def _registry(directory: Path) -> RubricRegistry:
-    return RubricRegistry.load_dir(directory)
-
-
-def rubric_registry(settings: Settings) -> RubricRegistry:
-    """The configured rubrics, loaded once per process (rubric files change only with a deployment)."""
-    return _registry(settings.rubrics_dir.resolve())
+from backend.rubrics.models import Rubric
+from backend.rubrics.registry import rubric_registry
 
 
 def _rubric_of(record: ReviewRecord, settings: Settings) -> Rubric:

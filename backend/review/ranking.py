@@ -8,7 +8,7 @@ from pydantic import BaseModel, ConfigDict
 
 from backend.domain.assessment import Review
 from backend.domain.enums import InstitutionType, Mark
-from backend.review.rubric import Rubric
+from backend.rubrics.models import Rubric
 
 
 class _Frozen(BaseModel):

@@ -8,8 +8,9 @@ from backend.api.deps import AssignmentReaders, DbSession, Readers, Secretariat,
 from backend.api.schemas import AssignmentIn, AssignmentOut, CampaignIn, CampaignOut
 from backend.db.models import Role
 from backend.db.queries import assignments, campaigns
-from backend.review.operations import campaign_ranking, rubric_registry
+from backend.review.operations import campaign_ranking
 from backend.review.ranking import CampaignRanking
+from backend.rubrics.registry import rubric_registry
 
 router = APIRouter(tags=["campaigns"])
 

@@ -8,7 +8,7 @@ from typing import Protocol
 
 from backend.domain.assessment import DrafterKind, Evidence, IndicatorAssessment, PointSignals, ReportedFigure
 from backend.domain.enums import Mark
-from backend.review.rubric import Indicator, ReviewPoint, Rubric
+from backend.rubrics.models import Indicator, ReviewPoint, Rubric
 from indexing.models import Chunk
 
 

@@ -16,7 +16,7 @@ from backend.domain.assessment import (
 )
 from backend.domain.enums import Mark
 from backend.review.drafters.base import IndicatorContext, PointMatch
-from backend.review.rubric import Level, PointKind, ReviewPoint, Rubric
+from backend.rubrics.models import Level, PointKind, ReviewPoint, Rubric
 
 VERSION = "1.1"
 MARK_CREDIT = {Mark.CLEAR: 1.0, Mark.VERIFY_ON_SITE: 0.5, Mark.MORE_MATERIAL: 0.0}

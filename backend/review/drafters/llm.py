@@ -43,7 +43,7 @@ from backend.review.citations import check_assessment, quote_pages
 from backend.review.drafters.base import Drafter, IndicatorContext, PointMatch
 from backend.review.llm_schema import LLMIndicatorDraft, LLMPointDraft
 from backend.review.prompts import Prompt, default_prompts
-from backend.review.rubric import ReviewPoint
+from backend.rubrics.models import ReviewPoint
 from indexing.models import Chunk
 
 VERSION = "1.0"

@@ -29,7 +29,8 @@ from backend.review.drafters.llm import (
 from backend.review.flows import review_collection
 from backend.review.matcher import Ownership, match_point
 from backend.review.prompts import default_prompts
-from backend.review.rubric import Rubric, default_registry
+from backend.rubrics.models import Rubric
+from backend.rubrics.registry import default_registry
 from indexing.chunking import chunk_document
 from indexing.models import BlockKind, Chunk
 from indexing.search import HybridSearcher, SearchMode

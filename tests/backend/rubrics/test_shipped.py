@@ -8,7 +8,9 @@ from pathlib import Path
 import pytest
 
 from backend.domain.enums import InstitutionType, SubmissionKind
-from backend.review.rubric import PointKind, Rubric, RubricRegistry, TextOrigin, load_rubric
+from backend.rubrics.loader import load_rubric
+from backend.rubrics.models import PointKind, Rubric, TextOrigin
+from backend.rubrics.registry import RubricRegistry
 
 pytestmark = pytest.mark.unit
 
