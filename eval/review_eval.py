@@ -32,7 +32,8 @@ from backend.domain.enums import Mark
 from backend.review.citations import check_assessment
 from backend.review.drafters.extractive import ExtractiveDrafter
 from backend.review.flows import review_collection
-from backend.review.matcher import MatcherConfig, decide_mark
+from backend.review.matcher import MatcherConfig
+from backend.review.rating import MarkRule, decide_mark
 from backend.rubrics.models import Rubric
 from backend.rubrics.registry import RubricRegistry
 from corpus.catalogue import Strength, all_topics
@@ -345,7 +346,7 @@ def _with_config(o: Observation, config: MatcherConfig) -> Mark:
         term_owner_rank=o.term_owner_rank,
         unit_coverage=o.unit_coverage,
     )
-    return decide_mark(signals, config)
+    return decide_mark(signals, config.mark_rule)
 
 
 def calibrate(
@@ -359,7 +360,9 @@ def calibrate(
         (0.5,),  # concrete_min: concreteness is 0 or 1 per point
     )
     for max_rank, min_cover, concrete_min in grid:
-        cfg = MatcherConfig(max_term_owner_rank=max_rank, min_unit_coverage=min_cover, concrete_min=concrete_min)
+        cfg = MatcherConfig(
+            mark_rule=MarkRule(max_term_owner_rank=max_rank, min_unit_coverage=min_cover, concrete_min=concrete_min)
+        )
         m = omission_metrics(observations, 1.0, lambda o, c=cfg: _with_config(o, c))
         if m.false_alarm_rate > max_false_alarm:
             continue

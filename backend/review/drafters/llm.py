@@ -43,6 +43,7 @@ from backend.review.citations import check_assessment, quote_pages
 from backend.review.drafters.base import Drafter, IndicatorContext, PointMatch
 from backend.review.llm_schema import LLMIndicatorDraft, LLMPointDraft
 from backend.review.prompts import Prompt, default_prompts
+from backend.review.rating import scale_level
 from backend.rubrics.models import ReviewPoint
 from indexing.models import Chunk
 
@@ -221,10 +222,10 @@ def _expected(point: ReviewPoint) -> str:
 def ground(answer: LLMIndicatorDraft, context: IndicatorContext, info: DraftInfo) -> IndicatorAssessment:
     """Turn a validated answer into an assessment, rejecting anything not grounded in the shown chunks."""
     refs = evidence_refs(context)
-    levels = {lv.id: lv for lv in context.rubric.scale}
-    level = levels.get(answer.level)
+    level = scale_level(context.rubric.scale, answer.level)
     if level is None:
-        raise AnswerRejected(FallbackReason.UNKNOWN_LEVEL, f"level {answer.level[:20]!r} is not in {sorted(levels)}")
+        scale = sorted(lv.id for lv in context.rubric.scale)
+        raise AnswerRejected(FallbackReason.UNKNOWN_LEVEL, f"level {answer.level[:20]!r} is not in {scale}")
     matches = {m.point.id: m for m in context.matches}
     drafted: dict[str, LLMPointDraft] = {}
     for p in answer.points:
