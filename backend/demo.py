@@ -38,11 +38,13 @@ from backend.domain.enums import InstitutionType, SubmissionKind
 from backend.embedding import build_embedder
 from backend.errors import AppError, ErrorCode
 from backend.ingest.flows import EmbedderFactory, ingest_version, upload_version
+from backend.jobs.progress import JobProgress
 from backend.jobs.run import JobRun, JobWork, run_job
 from backend.review.flows import run_review_job
 from backend.review.operations import request_review
 from corpus.generator import SyntheticReport, generate_report
 from indexing.embedding import Embedder
+from indexing.pipeline import ProgressCallback
 
 DEMO_PAGES = 20
 CAMPAIGN_NAME = "2026年质量文化示范校遴选"
@@ -54,10 +56,6 @@ PASSWORD_BYTES = 12
 DRAFT_ZH, RECTIFIED_ZH = "初稿", "整改稿"
 
 DemoProgress = Callable[[str, str, int], None]
-
-
-def _no_progress(task: str, stage: str, percent: int) -> None:
-    return None
 
 
 @dataclass(frozen=True)
@@ -149,7 +147,7 @@ def run_demo(
     *,
     pages: int = DEMO_PAGES,
     reset_passwords: bool = False,
-    progress: DemoProgress = _no_progress,
+    progress: DemoProgress | None = None,
     embedder_factory: EmbedderFactory = build_embedder,
 ) -> DemoResult:
     """Migrate the database and create (or complete) the demo data set, reviewing every sample report."""
@@ -280,7 +278,7 @@ def _reviewed_version(
     report: SyntheticReport,
     label: str,
     user: User,
-    progress: DemoProgress,
+    progress: DemoProgress | None,
     embedder_factory: EmbedderFactory,
 ) -> DemoVersion:
     """A submission's version at ``position`` (uploaded if missing), ingested and reviewed with the campaign rubric."""
@@ -302,7 +300,7 @@ def _reviewed_version(
                 run.session,
                 version_id,
                 run.settings,
-                _both(run, task + " 入库", progress),
+                _both(run, JobKind.INGEST, task + " 入库", progress),
                 embedder_factory=embedder_factory,
             )
 
@@ -332,7 +330,7 @@ def _reviewed_version(
                 run.session,
                 run.job_id,
                 run.settings,
-                _both(run, task + " 评审", progress),
+                _both(run, JobKind.REVIEW, task + " 评审", progress),
                 embedder_factory=embedder_factory,
             )
 
@@ -371,12 +369,15 @@ def _upload(
     return result.version_id
 
 
-def _both(run: JobRun, task: str, progress: DemoProgress) -> Callable[[str, int], None]:
-    def report(stage: str, percent: int) -> None:
-        run.progress(stage, percent)
-        progress(task, stage, percent)
+def _both(run: JobRun, kind: JobKind, task: str, progress: DemoProgress | None) -> ProgressCallback:
+    """Progress recorded on the job and shown by the demo's bars."""
 
-    return report
+    def sink(stage: str, percent: int) -> None:
+        run.progress(stage, percent)
+        if progress is not None:
+            progress(task, stage, percent)
+
+    return JobProgress(kind, sink)
 
 
 def _run_here(session: Session, settings: Settings, job_id: int, work: JobWork) -> None:

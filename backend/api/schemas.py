@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, computed_field
 
 from backend.db.models import (
     CampaignQuotas,
@@ -20,6 +20,7 @@ from backend.db.models import (
 )
 from backend.domain.assessment import ChecklistItem, DrafterKind, IndicatorAssessment
 from backend.domain.enums import InstitutionType, Mark, SubmissionKind
+from backend.jobs.progress import JOB_STATUS_ZH, stage_zh
 from backend.review.decisions import DecisionInput
 from indexing.models import FactOrigin
 
@@ -197,6 +198,18 @@ class JobOut(_Out):
     created_at: dt.datetime
     started_at: dt.datetime | None
     finished_at: dt.datetime | None
+
+    @computed_field
+    @property
+    def stage_zh(self) -> str | None:
+        """The current stage as users see it (解析 / 向量化 / 匹配证据 …)."""
+        return stage_zh(self.stage)
+
+    @computed_field
+    @property
+    def status_zh(self) -> str:
+        """The status as users see it (排队中 / 处理中 / 已完成 / 处理失败)."""
+        return JOB_STATUS_ZH[self.status]
 
 
 class UploadOut(BaseModel):

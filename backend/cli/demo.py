@@ -7,16 +7,8 @@ from rich.progress import BarColumn, Progress, TaskID, TaskProgressColumn, TextC
 from backend.cli.indexing import console
 from backend.config import Settings
 from backend.demo import DemoResult, run_demo
+from backend.jobs.progress import stage_zh
 
-STAGE_ZH = {
-    "parse": "解析",
-    "chunk": "分块",
-    "save": "保存分块",
-    "embed": "向量化",
-    "index": "建立索引",
-    "match": "匹配证据",
-    "draft": "起草评议",
-}
 ROLE_ZH = {"university": "高校", "expert": "评审专家", "secretariat": "秘书处", "admin": "管理员"}
 
 
@@ -49,7 +41,7 @@ def demo(*, pages: int, reset_passwords: bool, url: str) -> DemoResult:
         def progress(task: str, stage: str, percent: int) -> None:
             if task not in tasks:
                 tasks[task] = bar.add_task(task, total=100)
-            bar.update(tasks[task], completed=percent, description=f"{task}·{STAGE_ZH.get(stage, stage)}")
+            bar.update(tasks[task], completed=percent, description=f"{task}·{stage_zh(stage)}")
 
         result = run_demo(Settings(), pages=pages, reset_passwords=reset_passwords, progress=progress)
 

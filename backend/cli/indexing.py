@@ -16,9 +16,9 @@ from rich.tree import Tree
 
 from backend.config import Settings
 from backend.embedding import build_embedder
+from backend.jobs.progress import STAGE_ZH
 from indexing.errors import IndexingError
 from indexing.models import BlockKind, Document, FactOrigin
-from indexing.pipeline import STAGE_LABELS_ZH
 
 console = Console()
 S = TypeVar("S", bound=StrEnum)
@@ -51,7 +51,7 @@ def index_files(files: Sequence[Path], out: Path) -> None:
     settings = Settings()
     embedder = build_embedder(settings)
     try:
-        with stage_progress(STAGE_LABELS_ZH) as progress:
+        with stage_progress(STAGE_ZH) as progress:
             report = run(
                 list(files),
                 out,
@@ -72,7 +72,7 @@ def index_files(files: Sequence[Path], out: Path) -> None:
             str(d.chunk_count),
         )
     console.print(table)
-    timings = "  ".join(f"{STAGE_LABELS_ZH[s]} {t:.1f}s" for s, t in report.seconds.items())
+    timings = "  ".join(f"{STAGE_ZH[s]} {t:.1f}s" for s, t in report.seconds.items())
     console.print(f"耗时：{timings}；向量缓存命中 {embedder.hits}，新计算 {embedder.misses}")
     console.print(f"索引已保存到 {out}")
 

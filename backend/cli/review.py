@@ -13,8 +13,9 @@ from backend.domain.assessment import DrafterKind
 from backend.domain.enums import Mark
 from backend.embedding import build_embedder
 from backend.errors import AppError
+from backend.jobs.progress import STAGE_ZH
 from backend.reports.review_report import write_review
-from backend.review.flows import REVIEW_STAGE_ZH, build_drafter
+from backend.review.flows import build_drafter
 from backend.review.flows import review_file as run_review
 from backend.rubrics.registry import default_registry
 from indexing.errors import IndexingError
@@ -27,7 +28,7 @@ def review_file(file: Path, *, rubric_id: str, drafter: str, out: Path | None) -
         registry = default_registry(settings.rubrics_dir)
         rubric = registry.get(rubric_id)
         chosen = build_drafter(DrafterKind(drafter), settings)
-        with stage_progress(REVIEW_STAGE_ZH) as progress:
+        with stage_progress(STAGE_ZH) as progress:
             review = run_review(
                 file,
                 rubric,

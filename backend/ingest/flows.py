@@ -11,9 +11,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from enum import StrEnum
 from pathlib import Path
-from typing import Protocol
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -24,52 +22,21 @@ from backend.db.queries import audit, chunks, facts, jobs, submissions, versions
 from backend.embedding import build_embedder
 from backend.errors import AppError, ErrorCode
 from backend.jobs.enqueue import commit_and_enqueue
+from backend.jobs.progress import JobProgress, JobStage
 from backend.jobs.run import TRANSIENT_ERRORS, ClaimLost, JobRun
 from backend.storage import file_store, index_dir
-from indexing.chunking import chunk_document
 from indexing.embedding import Embedder
 from indexing.errors import IndexingError
 from indexing.facts import extract_facts
 from indexing.models import BlockKind, Document, Fact, TextSource
 from indexing.parsing import display_name, parse, sniff
-from indexing.pipeline import Stage, embed_chunks
+from indexing.pipeline import ProgressCallback, index_documents, no_progress
 from indexing.store import Collection
 
 UNNAMED_ZH = "未命名文件"
 
 
-class IngestStage(StrEnum):
-    """Stages of ingest as recorded on the job."""
-
-    PARSE = "parse"
-    FACTS = "facts"
-    CHUNK = "chunk"
-    SAVE = "save"
-    EMBED = "embed"
-    INDEX = "index"
-
-
-# Share of the overall 0–100 progress each stage spans; embedding dominates on CPU.
-STAGE_SPANS = {
-    IngestStage.PARSE: (0, 25),
-    IngestStage.FACTS: (25, 27),
-    IngestStage.CHUNK: (27, 30),
-    IngestStage.SAVE: (30, 35),
-    IngestStage.EMBED: (35, 90),
-    IngestStage.INDEX: (90, 100),
-}
-
 EmbedderFactory = Callable[[Settings], Embedder]
-
-
-class StageProgress(Protocol):
-    """Receives the current stage and the overall percent; called only between units of work."""
-
-    def __call__(self, stage: str, percent: int) -> None: ...
-
-
-def _no_progress(stage: str, percent: int) -> None:
-    return None
 
 
 @dataclass(frozen=True)
@@ -162,41 +129,26 @@ def _media_type(data: bytes, name: str) -> str | None:
         return None
 
 
-class _Progress:
-    """Maps stage-local progress onto the overall percent."""
-
-    def __init__(self, sink: StageProgress) -> None:
-        self.sink = sink
-
-    def __call__(self, stage: IngestStage, done: int, total: int) -> None:
-        lo, hi = STAGE_SPANS[stage]
-        self.sink(stage.value, lo + (hi - lo) * done // max(total, 1))
-
-    def embedding(self, stage: Stage, done: int, total: int) -> None:
-        self(IngestStage.EMBED, done, total)
-
-
 def ingest_version(
     session: Session,
     version_id: int,
     settings: Settings,
-    progress: StageProgress = _no_progress,
+    progress: ProgressCallback = no_progress,
     *,
     embedder_factory: EmbedderFactory = build_embedder,
 ) -> IngestResult:
-    """Parse, extract facts, chunk, save chunks and facts, embed and index one version, reporting progress per stage.
+    """Parse and extract facts, then chunk, embed and index with the indexing pipeline; save chunks and facts.
 
     Raises:
         AppError: ``BAD_FILE`` with the parser's Chinese message when the file cannot be read; the
             version is marked failed and the stored original stays.
     """
-    report = _Progress(progress)
     version = versions.get_version(session, version_id=version_id)
     versions.set_version_status(session, version_id=version_id, status=VersionStatus.PROCESSING)
     session.commit()
     seconds: dict[str, float] = {}
 
-    report(IngestStage.PARSE, 0, 1)
+    progress(JobStage.PARSE, 0, 1)
     t = time.perf_counter()
     data = file_store(settings).read(version.sha256)
     try:
@@ -205,47 +157,44 @@ def ingest_version(
         versions.mark_version_failed(session, version_id=version_id, error_zh=exc.message_zh)
         session.commit()
         raise AppError(ErrorCode.BAD_FILE, exc.message_zh, f"{exc.code.value}: {exc.detail}") from exc
-    seconds[IngestStage.PARSE] = time.perf_counter() - t
-    report(IngestStage.PARSE, 1, 1)
+    seconds[JobStage.PARSE] = time.perf_counter() - t
+    progress(JobStage.PARSE, 1, 1)
 
     t = time.perf_counter()
     document_facts = extract_facts(document)
-    seconds[IngestStage.FACTS] = time.perf_counter() - t
-    report(IngestStage.FACTS, 1, 1)
+    seconds[JobStage.FACTS] = time.perf_counter() - t
+    progress(JobStage.FACTS, 1, 1)
 
+    embedder = embedder_factory(settings)
+    out = index_dir(settings, version_id)
+    # A fresh collection, never the one on disk: a re-run after a crash replaces the index instead of extending it.
+    indexed = index_documents(
+        [document],
+        out,
+        embedder,
+        chunking_options=settings.chunking_options(),
+        batch_size=settings.embed_batch_size,
+        progress=progress,
+        collection=Collection(embedder.name, embedder.dim, settings.approximate_above),
+    )
+    seconds.update({str(stage): s for stage, s in indexed.seconds.items()})
+    document_chunks = indexed.documents[0].chunks
+
+    progress(JobStage.SAVE, 0, 1)
     t = time.perf_counter()
-    document_chunks = chunk_document(document, settings.chunking_options())
-    seconds[IngestStage.CHUNK] = time.perf_counter() - t
-    report(IngestStage.CHUNK, 1, 1)
-
-    report(IngestStage.SAVE, 0, 1)
     chunks.replace_chunks(session, version_id=version_id, chunks=document_chunks)
     facts.replace_facts(session, version_id=version_id, facts=document_facts)
-    session.commit()
-    report(IngestStage.SAVE, 1, 1)
-
-    t = time.perf_counter()
-    embedder = embedder_factory(settings)
-    vectors = embed_chunks(document_chunks, embedder, batch_size=settings.embed_batch_size, progress=report.embedding)
-    seconds[IngestStage.EMBED] = time.perf_counter() - t
-
-    report(IngestStage.INDEX, 0, 1)
-    t = time.perf_counter()
-    out = index_dir(settings, version_id)
-    collection = Collection(embedder.name, embedder.dim, settings.approximate_above)
-    collection.add_document(version.original_name, document_chunks, vectors)
-    collection.save(out)
-    seconds[IngestStage.INDEX] = time.perf_counter() - t
-    report(IngestStage.INDEX, 1, 1)
-
     versions.mark_version_ready(
         session,
         version_id=version_id,
         media_type=document.media_type.value,
         pages=document.page_count,
-        stats=_stats(document, len(document_chunks), len(document_facts), seconds),
+        stats=_stats(
+            document, len(document_chunks), len(document_facts), seconds | {JobStage.SAVE: time.perf_counter() - t}
+        ),
     )
     session.commit()
+    progress(JobStage.SAVE, 1, 1)
     return IngestResult(version_id, len(document_chunks), document.page_count, out)
 
 
@@ -285,7 +234,13 @@ def run_ingest_job(run: JobRun, *, embedder_factory: EmbedderFactory = build_emb
     """The ingest task's body: ingest the job's version, marking the version failed on any error."""
     version_id = _version_of(run.job)
     try:
-        ingest_version(run.session, version_id, run.settings, run.progress, embedder_factory=embedder_factory)
+        ingest_version(
+            run.session,
+            version_id,
+            run.settings,
+            JobProgress(JobKind.INGEST, run.progress),
+            embedder_factory=embedder_factory,
+        )
     except (AppError, ClaimLost, *TRANSIENT_ERRORS):
         raise
     except Exception:

@@ -8,7 +8,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from backend.config import Settings
+from backend.db.models import JobKind
 from backend.ingest.flows import run_ingest_job
+from backend.jobs.progress import JobProgress
 from backend.jobs.run import run_job
 from backend.review.flows import run_review_job
 from tests.backend.api.conftest import World, bearer
@@ -61,7 +63,13 @@ def worker(settings: Settings, monkeypatch: pytest.MonkeyPatch):
         run_job(
             FakeTask(),
             job_id,
-            lambda r: run_review_job(r.session, r.job_id, r.settings, r.progress, embedder_factory=lambda s: embedder),
+            lambda r: run_review_job(
+                r.session,
+                r.job_id,
+                r.settings,
+                JobProgress(JobKind.REVIEW, r.progress),
+                embedder_factory=lambda s: embedder,
+            ),
         )
 
     return SimpleNamespace(ingest=ingest, review=review)

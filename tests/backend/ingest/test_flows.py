@@ -19,6 +19,7 @@ from backend.db.queries import audit, chunks, facts, jobs, versions
 from backend.errors import AppError, ErrorCode
 from backend.ingest import flows
 from backend.jobs import enqueue
+from backend.jobs.progress import JobProgress
 from backend.jobs.run import JobRun, run_job
 from backend.storage import file_store
 from tests.backend.service_fixtures import Tenant, report_bytes
@@ -138,11 +139,10 @@ def test_ingest_saves_chunks_index_and_reports_stages(
 ) -> None:
     result = _upload(db, tenant, settings, report_bytes())
     seen: list[tuple[str, int]] = []
-    out = flows.ingest_version(
-        db, result.version_id, settings, lambda stage, pct: seen.append((stage, pct)), embedder_factory=fake_embedder
-    )
+    progress = JobProgress(JobKind.INGEST, lambda stage, pct: seen.append((stage, pct)))
+    out = flows.ingest_version(db, result.version_id, settings, progress, embedder_factory=fake_embedder)
     stages = list(dict.fromkeys(stage for stage, _ in seen))
-    assert stages == ["parse", "facts", "chunk", "save", "embed", "index"]
+    assert stages == ["parse", "facts", "chunk", "embed", "index", "save"]
     percents = [pct for _, pct in seen]
     assert percents == sorted(percents) and percents[-1] == 100
     version = versions.get_version(db, version_id=result.version_id)
@@ -183,7 +183,7 @@ def test_job_runs_to_progress_100(
     result = _upload(db, tenant, settings, report_bytes())
     _run(result.job_id)
     job = jobs.get_job(db, job_id=result.job_id)
-    assert (job.status, job.progress, job.stage, job.attempts) == (JobStatus.SUCCEEDED, 100, "index", 1)
+    assert (job.status, job.progress, job.stage, job.attempts) == (JobStatus.SUCCEEDED, 100, "save", 1)
     assert job.finished_at is not None and job.error_zh is None
 
 

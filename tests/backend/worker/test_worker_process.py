@@ -161,7 +161,8 @@ def test_sigkilled_worker_mid_ingest_then_new_worker_completes_the_job(service: 
     first.kill()
     with session_scope(service.settings) as db:
         saved = _chunk_keys(db, result.version_id)
-    assert embedding.status is JobStatus.RUNNING and len(saved) > 10
+    # Chunks are saved with the finished index, so a worker killed while embedding leaves none behind.
+    assert embedding.status is JobStatus.RUNNING and saved == []
 
     second = Worker(service, "second")
     workers.append(second)
@@ -169,7 +170,7 @@ def test_sigkilled_worker_mid_ingest_then_new_worker_completes_the_job(service: 
     assert (job.status, job.progress, job.attempts) == (JobStatus.SUCCEEDED, 100, 2), job.error_detail
     with session_scope(service.settings) as db:
         keys = _chunk_keys(db, result.version_id)
-        assert keys == saved and len(set(keys)) == len(keys)
+        assert len(keys) > 10 and len(set(keys)) == len(keys)
         assert len(jobs.list_jobs(db, version_id=result.version_id)) == 1
         version = versions.get_version(db, version_id=result.version_id)
         assert len(versions.list_versions(db, submission_id=version.submission_id)) == 1
