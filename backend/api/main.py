@@ -37,7 +37,10 @@ def _error(status: int, code: ErrorCode | str, message_zh: str, detail: object =
 
 
 async def _app_error(request: Request, exc: AppError) -> JSONResponse:
-    return _error(HTTP_STATUS[exc.code], exc.code, exc.message_zh, exc.detail or None)
+    response = _error(HTTP_STATUS[exc.code], exc.code, exc.message_zh, exc.detail or None)
+    if exc.retry_after_s is not None:
+        response.headers["Retry-After"] = str(exc.retry_after_s)
+    return response
 
 
 async def _indexing_error(request: Request, exc: IndexingError) -> JSONResponse:

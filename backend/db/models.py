@@ -417,13 +417,15 @@ class AuthToken(Base):
     user: Mapped[User] = relationship()
 
 
-class LoginFailure(Base):
-    """A failed sign-in, kept for the per-(username, client address) sliding-window rate limit."""
+class LoginThrottle(Base):
+    """Consecutive failed sign-ins of one (username, client address) pair, and until when the pair must wait."""
 
-    __tablename__ = "login_failures"
-    __table_args__ = (Index(None, "username", "client", "at"),)
+    __tablename__ = "login_throttles"
+    __table_args__ = (UniqueConstraint("username", "client"), Index(None, "client", "last_failure_at"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(ID_LENGTH))
     client: Mapped[str] = mapped_column(String(ID_LENGTH))
-    at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    last_failure_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    blocked_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
