@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 from pydantic import BaseModel, ConfigDict, Field, computed_field
 
+from backend.auth.accounts import MIN_PASSWORD_LENGTH, USERNAME_PATTERN
 from backend.db.models import (
     CampaignQuotas,
     DecisionAction,
@@ -102,8 +103,8 @@ class InstitutionOut(_Out):
 class UserIn(_In):
     """A new user; university users need an institution, experts may name their employer."""
 
-    username: str = Field(min_length=1, max_length=100, pattern=r"^[\w.@-]+$")
-    password: str = Field(min_length=8, max_length=1024)
+    username: str = Field(min_length=1, max_length=100, pattern=USERNAME_PATTERN)
+    password: str = Field(min_length=MIN_PASSWORD_LENGTH, max_length=1024)
     role: Role
     display_name: str = Field(default="", max_length=255)
     institution_id: int | None = None

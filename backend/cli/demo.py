@@ -4,18 +4,17 @@ from __future__ import annotations
 
 from rich.progress import BarColumn, Progress, TaskID, TaskProgressColumn, TextColumn, TimeElapsedColumn
 
+from backend.cli.accounts import ROLE_ZH
 from backend.cli.indexing import console
 from backend.config import Settings
 from backend.demo import DemoResult, run_demo
 from backend.jobs.progress import stage_zh
 
-ROLE_ZH = {"university": "高校", "expert": "评审专家", "secretariat": "秘书处", "admin": "管理员"}
-
 
 def account_lines(result: DemoResult) -> list[str]:
     """One plain line per demo login, every value whole (a table cuts passwords at the terminal width)."""
     return [
-        f"用户名 {a.username}  角色 {ROLE_ZH[a.role.value]}  姓名/部门 {a.display_name}  单位 {a.institution or '-'}  "
+        f"用户名 {a.username}  角色 {ROLE_ZH[a.role]}  姓名/部门 {a.display_name}  单位 {a.institution or '-'}  "
         f"密码 {a.password or '（已存在，未更改）'}"
         for a in result.accounts
     ]

@@ -16,7 +16,13 @@ app.add_typer(rubrics_app, name="rubrics")
 app.add_typer(eval_app, name="eval")
 app.add_typer(bench_app, name="bench")
 app.add_typer(corpus_app, name="corpus")
+users_app = typer.Typer(help="用户管理", no_args_is_help=True)
+institutions_app = typer.Typer(help="单位管理", no_args_is_help=True)
+app.add_typer(users_app, name="users")
+app.add_typer(institutions_app, name="institutions")
 WRITER_HELP = "render the reports as universities do: docx-libreoffice | html-chromium | scanned (default: reportlab)"
+JSON_HELP = "print a JSON array with every value whole (piped output without --json: tab-separated lines)"
+JsonOption = Annotated[bool, typer.Option("--json", help=JSON_HELP)]
 
 
 def _writer(value: str | None):
@@ -67,11 +73,12 @@ def search_cmd(
     query: str,
     k: Annotated[int, typer.Option("-k", help="number of hits")] = 10,
     section: Annotated[str | None, typer.Option(help="heading prefix filter")] = None,
+    as_json: JsonOption = False,
 ) -> None:
     """Hybrid search in an index directory."""
     from backend.cli.indexing import search_index
 
-    search_index(index_dir, query, k=k, section=section)
+    search_index(index_dir, query, k=k, section=section, as_json=as_json)
 
 
 @app.command("demo")
@@ -125,11 +132,12 @@ def corpus_generate_cmd(
 @rubrics_app.command("list")
 def rubrics_list_cmd(
     all_versions: Annotated[bool, typer.Option("--all-versions", help="include archived versions")] = False,
+    as_json: JsonOption = False,
 ) -> None:
     """List the rubrics in the rubrics directory (CIQA_RUBRICS_DIR)."""
     from backend.cli.rubrics import list_rubrics
 
-    list_rubrics(all_versions=all_versions)
+    list_rubrics(all_versions=all_versions, as_json=as_json)
 
 
 @rubrics_app.command("show")
@@ -196,6 +204,55 @@ def rubrics_schema_cmd(
     from backend.cli.rubrics import write_schema
 
     write_schema(out)
+
+
+# --- accounts: users and institutions (never migrate: `ciqa db upgrade` does) ------------------
+
+
+@users_app.command("create")
+def users_create_cmd(
+    username: Annotated[str, typer.Argument(metavar="USERNAME")],
+    role: Annotated[str, typer.Option("--role", help="university | expert | secretariat | admin (or 高校 / 管理员 …)")],
+    institution: Annotated[
+        str | None, typer.Option("--institution", help="institution name (required for university users)")
+    ] = None,
+    display_name: Annotated[str, typer.Option("--display-name", help="person or office (default: username)")] = "",
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="read the password from stdin (default: generate and print one)")
+    ] = False,
+) -> None:
+    """Create a user; without --password-stdin a strong password is generated and printed once."""
+    from backend.cli.accounts import create_user
+
+    create_user(username, role=role, institution=institution, display_name=display_name, password_stdin=password_stdin)
+
+
+@users_app.command("list")
+def users_list_cmd(as_json: JsonOption = False) -> None:
+    """List the users (never their passwords)."""
+    from backend.cli.accounts import list_users
+
+    list_users(as_json=as_json)
+
+
+@institutions_app.command("create")
+def institutions_create_cmd(
+    name: Annotated[str, typer.Argument(metavar="NAME")],
+    type: Annotated[str, typer.Option("--type", help="研究型 | 应用型 | 高职 (or research | applied | vocational)")],
+    region: Annotated[str, typer.Option("--region", help="region, e.g. 华东")] = "",
+) -> None:
+    """Create an institution of one category."""
+    from backend.cli.accounts import create_institution
+
+    create_institution(name, type=type, region=region)
+
+
+@institutions_app.command("list")
+def institutions_list_cmd(as_json: JsonOption = False) -> None:
+    """List the institutions."""
+    from backend.cli.accounts import list_institutions
+
+    list_institutions(as_json=as_json)
 
 
 # --- eval and bench commands ---------------------------------------------------------------------
