@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 from backend.cli.listing import Column, plain_lines, print_list
 from backend.rubrics.registry import RubricRegistry
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 runner = CliRunner()
 
 
@@ -83,7 +83,7 @@ def test_rubrics_list_piped_json_and_on_a_terminal(rubrics_dir: Path, monkeypatc
     from backend.cli.main import app
 
     shipped = RubricRegistry.load_dir(rubrics_dir).list(all_versions=True)
-    piped = runner.invoke(app, ["rubrics", "list", "--all-versions"], env={"COLUMNS": "40"})
+    piped = runner.invoke(app, ["rubrics", "list", "--all-versions"])
     assert piped.exit_code == 0, piped.output
     lines = piped.stdout.splitlines()
     assert lines[0] == "id\t版本\t名称\t适用\t结构\t原文/重构"
