@@ -194,13 +194,13 @@ def test_parallel_attempts_of_one_pair_are_checked_one_at_a_time(
 ) -> None:
     """One free failure left: of eight simultaneous wrong attempts only one is checked, the others must wait."""
     settings = settings.model_copy(update={"login_free_failures": 2})
-    now = utcnow()
+    name, now = user.user.username, utcnow()  # read here: the threads must not load through the test's session
     # The pair's row exists already, so the attempts queue on its lock rather than on its creation.
-    assert _code(_login(db, settings, user.user.username, "wrong", client=a, at=now)) is ErrorCode.UNAUTHENTICATED
+    assert _code(_login(db, settings, name, "wrong", client=a, at=now)) is ErrorCode.UNAUTHENTICATED
 
     def attempt(_: int) -> ErrorCode | None:
         with session_scope(settings) as session:
-            return _code(_login(session, settings, user.user.username, "wrong", client=a, at=now))
+            return _code(_login(session, settings, name, "wrong", client=a, at=now))
 
     with ThreadPoolExecutor(max_workers=8) as pool:
         codes = list(pool.map(attempt, range(8)))
