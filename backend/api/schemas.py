@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, computed_field
 
 from backend.db.models import (
     CampaignQuotas,
@@ -175,9 +175,15 @@ class VersionOut(_Out):
     size_bytes: int
     pages: int | None
     status: VersionStatus
-    error_zh: str | None
+    error_zh: str | None = Field(description="why ingest failed (status ``failed``), in Chinese")
     parse_stats: ParseStats | None
     created_at: dt.datetime
+
+    @computed_field
+    @property
+    def status_zh(self) -> str:
+        """The status in Chinese (处理失败 for a failed version)."""
+        return self.status.zh
 
 
 class JobOut(_Out):
@@ -200,7 +206,7 @@ class JobOut(_Out):
 
 
 class UploadOut(BaseModel):
-    """The version an upload landed in and its ingest job; ``created`` is False for bytes seen before."""
+    """The version an upload landed in and its ingest job; ``created`` is False when no new job was queued."""
 
     version: VersionOut
     job: JobOut

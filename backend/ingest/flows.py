@@ -8,6 +8,7 @@ the embedding cache makes a re-run skip what was already embedded.
 
 from __future__ import annotations
 
+import shutil
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -19,12 +20,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from backend.config import Settings
+from backend.db.base import utcnow
 from backend.db.models import Job, JobKind, ParseStats, VersionStatus
 from backend.db.queries import audit, chunks, facts, jobs, submissions, versions
 from backend.embedding import build_embedder
 from backend.errors import AppError, ErrorCode
 from backend.jobs.enqueue import commit_and_enqueue
-from backend.jobs.run import TRANSIENT_ERRORS, ClaimLost, JobRun
+from backend.jobs.run import JobRun
 from backend.storage import file_store, index_dir
 from indexing.chunking import chunk_document
 from indexing.embedding import Embedder
@@ -74,7 +76,7 @@ def _no_progress(stage: str, percent: int) -> None:
 
 @dataclass(frozen=True)
 class UploadResult:
-    """The version an upload landed in and its ingest job; ``created`` is False for bytes seen before."""
+    """The version an upload landed in and its ingest job; ``created`` is False when no new job was queued."""
 
     version_id: int
     job_id: int
@@ -94,7 +96,8 @@ class IngestResult:
 def upload_version(
     session: Session, *, submission_id: int, data: bytes, original_name: str, user_id: int | None, settings: Settings
 ) -> UploadResult:
-    """Store an uploaded file and queue its ingest; the same bytes again return the existing version.
+    """Store an uploaded file and queue its ingest; the same bytes again return the existing version
+    (or, if it failed or was deleted, process it again).
 
     Raises:
         AppError: ``TOO_LARGE`` over the size limit, ``BAD_FILE`` for an empty file, ``NOT_FOUND`` for
@@ -110,12 +113,13 @@ def upload_version(
         raise AppError(ErrorCode.BAD_FILE, "文件为空（0 字节），请检查后重新上传。", "0 bytes")
     submissions.get_submission(session, submission_id=submission_id)
     sha256 = file_store(settings).put(data)
-    existing = _existing_upload(session, submission_id=submission_id, sha256=sha256)
-    if existing is not None:
-        return existing
     name = display_name(original_name) or UNNAMED_ZH
+    # Bytes of a version that failed (or was deleted) are processed again in that same version.
+    found = versions.find_version(session, submission_id=submission_id, sha256=sha256)
+    if found is not None and not versions.reopen_version(session, version_id=found.id, original_name=name):
+        return _existing_upload(session, submission_id=submission_id, sha256=sha256)
     try:
-        version = versions.create_version(
+        version = found or versions.create_version(
             session,
             submission_id=submission_id,
             sha256=sha256,
@@ -128,7 +132,7 @@ def upload_version(
         audit.record_event(
             session,
             actor_id=user_id,
-            action="version.upload",
+            action="version.upload" if found is None else "version.reupload",
             object_type="document_version",
             object_id=version.id,
             detail=f"{name} ({len(data)} bytes, sha256 {sha256})",
@@ -142,6 +146,34 @@ def upload_version(
         return existing
     commit_and_enqueue(session, jobs=[job], settings=settings)
     return UploadResult(version_id=version.id, job_id=job.id, created=True)
+
+
+def delete_failed_version(session: Session, *, version_id: int, user_id: int, settings: Settings) -> None:
+    """Delete a version whose ingest failed (hidden from then on; its chunks, facts and index go).
+
+    The original stays in the content-addressed store, an audit event records the deletion, and
+    uploading the same bytes again brings the version back for a fresh ingest. The caller commits.
+
+    Raises:
+        AppError: ``CONFLICT`` for a version that did not fail.
+    """
+    version = versions.get_version(session, version_id=version_id)
+    if version.status is not VersionStatus.FAILED:
+        raise AppError(
+            ErrorCode.CONFLICT,
+            f"只能删除处理失败的文件版本，该版本状态为“{version.status.zh}”。",
+            f"version {version_id} is {version.status}",
+        )
+    audit.record_event(
+        session,
+        actor_id=user_id,
+        action="version.delete",
+        object_type="document_version",
+        object_id=version_id,
+        detail=f"{version.original_name} (sha256 {version.sha256}): {version.error_zh}",
+    )
+    versions.delete_version(session, version_id=version_id, now=utcnow())
+    shutil.rmtree(index_dir(settings, version_id), ignore_errors=True)
 
 
 def _existing_upload(session: Session, *, submission_id: int, sha256: str) -> UploadResult | None:
@@ -188,7 +220,7 @@ def ingest_version(
 
     Raises:
         AppError: ``BAD_FILE`` with the parser's Chinese message when the file cannot be read; the
-            version is marked failed and the stored original stays.
+            stored original stays (failing the job marks the version failed, see ``jobs.fail_job``).
     """
     report = _Progress(progress)
     version = versions.get_version(session, version_id=version_id)
@@ -202,8 +234,6 @@ def ingest_version(
     try:
         document = parse(data, name=version.original_name, options=settings.parse_options())
     except IndexingError as exc:
-        versions.mark_version_failed(session, version_id=version_id, error_zh=exc.message_zh)
-        session.commit()
         raise AppError(ErrorCode.BAD_FILE, exc.message_zh, f"{exc.code.value}: {exc.detail}") from exc
     seconds[IngestStage.PARSE] = time.perf_counter() - t
     report(IngestStage.PARSE, 1, 1)
@@ -282,17 +312,9 @@ def _stats(document: Document, chunk_count: int, fact_count: int, seconds: dict[
 
 
 def run_ingest_job(run: JobRun, *, embedder_factory: EmbedderFactory = build_embedder) -> None:
-    """The ingest task's body: ingest the job's version, marking the version failed on any error."""
+    """The ingest task's body: ingest the job's version (a failed job marks its version failed, see ``run_job``)."""
     version_id = _version_of(run.job)
-    try:
-        ingest_version(run.session, version_id, run.settings, run.progress, embedder_factory=embedder_factory)
-    except (AppError, ClaimLost, *TRANSIENT_ERRORS):
-        raise
-    except Exception:
-        run.session.rollback()
-        versions.mark_version_failed(run.session, version_id=version_id, error_zh="处理失败，请稍后重试。")
-        run.session.commit()
-        raise
+    ingest_version(run.session, version_id, run.settings, run.progress, embedder_factory=embedder_factory)
 
 
 def _version_of(job: Job) -> int:

@@ -8,7 +8,7 @@ from backend.api.deps import DbSession, Readers, SettingsDep, University, load_j
 from backend.api.schemas import FactOut, JobOut, SubmissionIn, SubmissionOut, UploadOut, VersionOut
 from backend.auth.access import visible_submissions
 from backend.db.queries import campaigns, facts, jobs, submissions, versions
-from backend.ingest.flows import upload_version
+from backend.ingest.flows import delete_failed_version, upload_version
 
 router = APIRouter(tags=["submissions"])
 
@@ -72,6 +72,13 @@ def upload(
 def get_version(version_id: int, user: Readers, session: DbSession) -> VersionOut:
     """One version with its ingest status (and, if it failed, the reason in Chinese)."""
     return VersionOut.model_validate(load_version(session, user, version_id))
+
+
+@router.delete("/versions/{version_id}", status_code=204)
+def delete_version(version_id: int, user: University, session: DbSession, settings: SettingsDep) -> None:
+    """Delete a version of the user's own submission whose processing failed, to upload the file again."""
+    load_version(session, user, version_id)
+    delete_failed_version(session, version_id=version_id, user_id=user.user_id, settings=settings)
 
 
 @router.get("/versions/{version_id}/facts")
