@@ -114,7 +114,9 @@ class CampaignIn(_In):
     name: str = Field(min_length=1, max_length=255)
     rubric_id: str = Field(min_length=1, max_length=100)
     kind: SubmissionKind
-    deadline: dt.datetime | None = None
+    deadline: dt.datetime | None = Field(
+        default=None, description="after it universities can no longer submit or upload; no time zone: Beijing time"
+    )
     quotas: CampaignQuotas = CampaignQuotas()
 
 

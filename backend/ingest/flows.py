@@ -19,6 +19,7 @@ from typing import Protocol
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from backend.campaigns import check_open
 from backend.config import Settings
 from backend.db.base import utcnow
 from backend.db.models import Job, JobKind, ParseStats, VersionStatus
@@ -101,7 +102,7 @@ def upload_version(
 
     Raises:
         AppError: ``TOO_LARGE`` over the size limit, ``BAD_FILE`` for an empty file, ``NOT_FOUND`` for
-            an unknown submission.
+            an unknown submission, ``CONFLICT`` after the deadline of its campaign.
     """
     if len(data) > settings.max_upload_bytes:
         raise AppError(
@@ -111,7 +112,8 @@ def upload_version(
         )
     if not data:
         raise AppError(ErrorCode.BAD_FILE, "文件为空（0 字节），请检查后重新上传。", "0 bytes")
-    submissions.get_submission(session, submission_id=submission_id)
+    submission = submissions.get_submission(session, submission_id=submission_id)
+    check_open(submission.campaign, now=utcnow())
     sha256 = file_store(settings).put(data)
     name = display_name(original_name) or UNNAMED_ZH
     # Bytes of a version that failed (or was deleted) are processed again in that same version.

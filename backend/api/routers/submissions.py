@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from fastapi import APIRouter, UploadFile
 
+from backend import campaigns as campaign_rules
 from backend.api.deps import DbSession, Readers, SettingsDep, University, load_job, load_submission, load_version
 from backend.api.schemas import FactOut, JobOut, SubmissionIn, SubmissionOut, UploadOut, VersionOut
 from backend.auth.access import visible_submissions
-from backend.db.queries import campaigns, facts, jobs, submissions, versions
+from backend.db.base import utcnow
+from backend.db.queries import facts, jobs, versions
 from backend.ingest.flows import delete_failed_version, upload_version
 
 router = APIRouter(tags=["submissions"])
@@ -15,15 +17,14 @@ router = APIRouter(tags=["submissions"])
 
 @router.post("/submissions", status_code=201)
 def create_submission(body: SubmissionIn, user: University, session: DbSession) -> SubmissionOut:
-    """Create a submission of the user's own institution (standalone, or to a campaign)."""
-    if body.campaign_id is not None:
-        campaigns.get_campaign(session, campaign_id=body.campaign_id)
-    submission = submissions.create_submission(
+    """Create a submission of the user's own institution (standalone, or to a campaign before its deadline)."""
+    submission = campaign_rules.create_submission(
         session,
         institution_id=user.institution_id,
         title=body.title,
         campaign_id=body.campaign_id,
-        created_by=user.user_id,
+        user_id=user.user_id,
+        now=utcnow(),
     )
     return SubmissionOut.model_validate(submission)
 

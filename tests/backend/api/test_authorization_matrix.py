@@ -69,7 +69,7 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("GET", "/api/campaigns"): Row(READERS),
     ("POST", "/api/campaigns"): Row(
         _roles({"secretariat": (OK, OK)}),
-        lambda w, s: {"json": {"name": "案例遴选", "rubric_id": RUBRIC_ID, "kind": "case"}},
+        lambda w, s: {"json": {"name": "案例遴选", "rubric_id": "case-selection", "kind": "case"}},
     ),
     ("GET", "/api/campaigns/{campaign_id}"): Row(READERS),
     ("GET", "/api/campaigns/{campaign_id}/ranking"): Row(_roles({"secretariat": (OK, OK)})),
