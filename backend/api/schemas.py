@@ -21,6 +21,7 @@ from backend.db.models import (
 from backend.domain.assessment import ChecklistItem, DrafterKind, IndicatorAssessment
 from backend.domain.enums import InstitutionType, Mark, SubmissionKind
 from backend.review.decisions import DecisionInput
+from backend.rubrics.models import Applicability, Level, Metric, PointKind, Rubric, Selection, Source, TextOrigin
 from indexing.models import FactOrigin
 
 
@@ -130,6 +131,75 @@ class CampaignOut(_Out):
     deadline: dt.datetime | None
     quotas: CampaignQuotas
     created_at: dt.datetime
+
+
+class RubricSummaryOut(_Out):
+    """A rubric the service knows (its latest version): what it applies to and how large it is."""
+
+    id: str
+    name: str
+    version: str
+    versions: list[str] = Field(description="every known version, oldest first")
+    description: str | None
+    source: Source
+    applicability: Applicability
+    indicators: int = Field(description="indicators that are assessed (one assessment each)")
+    review_points: int
+
+    @classmethod
+    def of(cls, rubric: Rubric, versions: Sequence[str]) -> RubricSummaryOut:
+        """The summary of a rubric with its known versions."""
+        return cls(
+            id=rubric.id,
+            name=rubric.name,
+            version=rubric.version,
+            versions=list(versions),
+            description=rubric.description,
+            source=rubric.source,
+            applicability=rubric.applicability,
+            indicators=sum(1 for _, ind in rubric.iter_indicators() if ind.review_points),
+            review_points=rubric.counts().review_points,
+        )
+
+
+class ReviewPointOut(_Out):
+    """A review point as universities and experts read it (the matcher's queries and key terms left out)."""
+
+    id: str
+    title: str | None
+    text: str
+    text_origin: TextOrigin
+    kind: PointKind
+    evidence: list[str]
+    metric: Metric | None
+    selection: Selection | None
+    level_descriptors: dict[str, str]
+
+
+class IndicatorOut(_Out):
+    """An indicator with its sub-indicators and review points."""
+
+    id: str
+    name: str
+    description: str | None
+    text_origin: TextOrigin
+    selection: Selection | None
+    weight: float
+    children: list[IndicatorOut]
+    review_points: list[ReviewPointOut]
+
+
+class RubricOut(_Out):
+    """A rubric version with its rating scale and indicator tree."""
+
+    id: str
+    name: str
+    version: str
+    description: str | None
+    source: Source
+    applicability: Applicability
+    scale: list[Level]
+    indicators: list[IndicatorOut]
 
 
 class SubmissionIn(_In):

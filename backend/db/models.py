@@ -281,6 +281,7 @@ class Job(Base):
     error_detail: Mapped[str | None] = mapped_column(Text)
     version_id: Mapped[int | None] = mapped_column(ForeignKey("document_versions.id"), index=True)
     campaign_id: Mapped[int | None] = mapped_column(ForeignKey("campaigns.id"), index=True)
+    # Review jobs: the rubric to review with; ingest jobs: the rubric of the review to queue once ingested.
     rubric_id: Mapped[str | None] = mapped_column(String(ID_LENGTH))
     # Review jobs: which drafter to use (a DrafterKind value); None means the configured default.
     drafter: Mapped[str | None] = mapped_column(String(ENUM_LENGTH))

@@ -28,6 +28,8 @@ from backend.embedding import build_embedder
 from backend.errors import AppError, ErrorCode
 from backend.jobs.enqueue import commit_and_enqueue
 from backend.jobs.run import JobRun
+from backend.review.operations import review_after_ingest
+from backend.rubrics.registry import rubric_registry
 from backend.storage import file_store, index_dir
 from indexing.chunking import chunk_document
 from indexing.embedding import Embedder
@@ -95,14 +97,25 @@ class IngestResult:
 
 
 def upload_version(
-    session: Session, *, submission_id: int, data: bytes, original_name: str, user_id: int | None, settings: Settings
+    session: Session,
+    *,
+    submission_id: int,
+    data: bytes,
+    original_name: str,
+    user_id: int | None,
+    settings: Settings,
+    rubric_id: str | None = None,
 ) -> UploadResult:
     """Store an uploaded file and queue its ingest; the same bytes again return the existing version
     (or, if it failed or was deleted, process it again).
 
+    Once ingested, the version is reviewed with ``rubric_id``, or else with its campaign's rubric (a
+    standalone submission without a chosen rubric is not reviewed until asked).
+
     Raises:
         AppError: ``TOO_LARGE`` over the size limit, ``BAD_FILE`` for an empty file, ``NOT_FOUND`` for
-            an unknown submission, ``CONFLICT`` after the deadline of its campaign.
+            an unknown submission, ``CONFLICT`` after the deadline of its campaign, ``RUBRIC_NOT_FOUND``
+            for an unknown ``rubric_id``.
     """
     if len(data) > settings.max_upload_bytes:
         raise AppError(
@@ -114,6 +127,10 @@ def upload_version(
         raise AppError(ErrorCode.BAD_FILE, "文件为空（0 字节），请检查后重新上传。", "0 bytes")
     submission = submissions.get_submission(session, submission_id=submission_id)
     check_open(submission.campaign, now=utcnow())
+    if rubric_id is not None:
+        rubric_registry(settings).get(rubric_id)
+    elif submission.campaign is not None:
+        rubric_id = submission.campaign.rubric_id
     sha256 = file_store(settings).put(data)
     name = display_name(original_name) or UNNAMED_ZH
     # Bytes of a version that failed (or was deleted) are processed again in that same version.
@@ -130,7 +147,9 @@ def upload_version(
             media_type=_media_type(data, name),
             created_by=user_id,
         )
-        job = jobs.create_job(session, kind=JobKind.INGEST, version_id=version.id, created_by=user_id)
+        job = jobs.create_job(
+            session, kind=JobKind.INGEST, version_id=version.id, rubric_id=rubric_id, created_by=user_id
+        )
         audit.record_event(
             session,
             actor_id=user_id,
@@ -314,9 +333,20 @@ def _stats(document: Document, chunk_count: int, fact_count: int, seconds: dict[
 
 
 def run_ingest_job(run: JobRun, *, embedder_factory: EmbedderFactory = build_embedder) -> None:
-    """The ingest task's body: ingest the job's version (a failed job marks its version failed, see ``run_job``)."""
+    """The ingest task's body: ingest the job's version, then queue its review with the job's rubric (once).
+
+    A failed job marks its version failed (see ``jobs.fail_job``).
+    """
     version_id = _version_of(run.job)
     ingest_version(run.session, version_id, run.settings, run.progress, embedder_factory=embedder_factory)
+    if run.job.rubric_id is not None:
+        review_after_ingest(
+            run.session,
+            version_id=version_id,
+            rubric_id=run.job.rubric_id,
+            user_id=run.job.created_by,
+            settings=run.settings,
+        )
 
 
 def _version_of(job: Job) -> int:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from backend.config import Settings
-from backend.db.models import ExpertDecision, Job, ReviewRecord, VersionStatus
+from backend.db.models import ExpertDecision, Job, JobKind, ReviewRecord, VersionStatus
 from backend.db.queries import audit, campaigns, decisions, jobs, reviews, submissions, versions
 from backend.domain.assessment import DrafterKind
 from backend.errors import AppError, ErrorCode
@@ -52,6 +52,29 @@ def request_review(
     )
     audit.record_event(
         session, actor_id=user_id, action="review.request", object_type="job", object_id=job.id, detail=rubric_id
+    )
+    commit_and_enqueue(session, jobs=[job], settings=settings)
+    return job
+
+
+def review_after_ingest(
+    session: Session, *, version_id: int, rubric_id: str, user_id: int | None, settings: Settings
+) -> Job | None:
+    """Queue the review an upload asked for, now that its version is ready; None if it was queued before.
+
+    Called by the ingest job when it succeeds: a re-run of that job (its worker died after this commit)
+    finds the review job it queued and queues no second one.
+    """
+    if jobs.latest_job(session, kind=JobKind.REVIEW, version_id=version_id, rubric_id=rubric_id) is not None:
+        return None
+    job = jobs.create_review_job(session, version_id=version_id, rubric_id=rubric_id, drafter=None, created_by=user_id)
+    audit.record_event(
+        session,
+        actor_id=user_id,
+        action="review.request",
+        object_type="job",
+        object_id=job.id,
+        detail=f"{rubric_id} (after ingest of version {version_id})",
     )
     commit_and_enqueue(session, jobs=[job], settings=settings)
     return job

@@ -47,10 +47,12 @@ def get_job(session: Session, *, job_id: int) -> Job:
     return job
 
 
-def latest_job(session: Session, *, kind: JobKind, version_id: int) -> Job | None:
-    """The most recent job of a kind for a version."""
-    query = select(Job).where(Job.kind == kind, Job.version_id == version_id).order_by(Job.id.desc()).limit(1)
-    return session.scalars(query).one_or_none()
+def latest_job(session: Session, *, kind: JobKind, version_id: int, rubric_id: str | None = None) -> Job | None:
+    """The most recent job of a kind for a version (with this rubric, if given)."""
+    query = select(Job).where(Job.kind == kind, Job.version_id == version_id)
+    if rubric_id is not None:
+        query = query.where(Job.rubric_id == rubric_id)
+    return session.scalars(query.order_by(Job.id.desc()).limit(1)).one_or_none()
 
 
 def list_jobs(

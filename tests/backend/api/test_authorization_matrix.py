@@ -66,6 +66,8 @@ MATRIX: dict[tuple[str, str], Row] = {
             }
         },
     ),
+    ("GET", "/api/rubrics"): Row(EVERYONE),
+    ("GET", "/api/rubrics/{rubric_id}"): Row(EVERYONE),
     ("GET", "/api/campaigns"): Row(READERS),
     ("POST", "/api/campaigns"): Row(
         _roles({"secretariat": (OK, OK)}),
@@ -88,6 +90,7 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("GET", "/api/versions/{version_id}"): Row(TENANT_READ),
     ("DELETE", "/api/versions/{version_id}"): Row(_roles({"university": (OK, NOT_FOUND)})),
     ("GET", "/api/versions/{version_id}/facts"): Row(TENANT_READ),
+    ("GET", "/api/versions/{version_id}/jobs"): Row(TENANT_READ),
     ("GET", "/api/jobs/{job_id}"): Row(TENANT_READ),
     ("POST", "/api/versions/{version_id}/reviews"): Row(
         _roles({"university": (OK, NOT_FOUND), "secretariat": (OK, OK)}),
@@ -119,6 +122,7 @@ def _url(method: str, template: str, w: World, s: Side) -> str:
         version_id = s.failed_version_id
     return template.format(
         campaign_id=w.campaign_id,
+        rubric_id=RUBRIC_ID,
         submission_id=s.submission_id,
         version_id=version_id,
         job_id=s.job_id,
