@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from starlette.exceptions import HTTPException
 
 from backend.api.limits import BodySizeLimit
-from backend.api.routers import admin, auth, campaigns, reviews, submissions
+from backend.api.routers import admin, auth, campaigns, reviews, rubrics, submissions
 from backend.config import Settings
 from backend.errors import AppError, ErrorCode
 from indexing.errors import IndexingError
@@ -67,7 +67,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     app = FastAPI(title="ciqa-review API", version="1", docs_url="/docs", openapi_url="/openapi.json")
     app.state.settings = settings
-    for module in (auth, admin, campaigns, submissions, reviews):
+    for module in (auth, admin, campaigns, rubrics, submissions, reviews):
         app.include_router(module.router, prefix="/api")
     app.add_exception_handler(AppError, _app_error)
     app.add_exception_handler(IndexingError, _indexing_error)

@@ -2,7 +2,8 @@
 
 Rules the schema enforces (not only the code):
 
-* a document version is unique per (submission, sha256): the same bytes uploaded twice are one version;
+* a document version is unique per (submission, sha256): the same bytes uploaded twice are one version
+  (a deleted version is hidden, not removed, so its id is never reused and its bytes bring it back);
 * a chunk is unique per (version, chunk key) and (version, ordinal): a re-delivered ingest cannot
   duplicate chunks;
 * a review is unique per job: a re-delivered review job cannot create a second review;
@@ -61,6 +62,19 @@ class VersionStatus(StrEnum):
     PROCESSING = "processing"
     READY = "ready"
     FAILED = "failed"
+
+    @property
+    def zh(self) -> str:
+        """The status as users read it."""
+        return VERSION_STATUS_ZH[self]
+
+
+VERSION_STATUS_ZH = {
+    VersionStatus.UPLOADED: "等待处理",
+    VersionStatus.PROCESSING: "处理中",
+    VersionStatus.READY: "可评审",
+    VersionStatus.FAILED: "处理失败",
+}
 
 
 class JobKind(StrEnum):
@@ -194,6 +208,8 @@ class DocumentVersion(Base):
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[dt.datetime] = _created()
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    # Set when the owner deletes a failed version: hidden from then on, back if the same bytes are uploaded.
+    deleted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
     submission: Mapped[Submission] = relationship()
 
@@ -265,6 +281,7 @@ class Job(Base):
     error_detail: Mapped[str | None] = mapped_column(Text)
     version_id: Mapped[int | None] = mapped_column(ForeignKey("document_versions.id"), index=True)
     campaign_id: Mapped[int | None] = mapped_column(ForeignKey("campaigns.id"), index=True)
+    # Review jobs: the rubric to review with; ingest jobs: the rubric of the review to queue once ingested.
     rubric_id: Mapped[str | None] = mapped_column(String(ID_LENGTH))
     # Review jobs: which drafter to use (a DrafterKind value); None means the configured default.
     drafter: Mapped[str | None] = mapped_column(String(ENUM_LENGTH))

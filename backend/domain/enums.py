@@ -19,6 +19,14 @@ class SubmissionKind(StrEnum):
     SELF_EVALUATION = "self_evaluation"
     CASE = "case"
 
+    @property
+    def zh(self) -> str:
+        """The Chinese name users see."""
+        return SUBMISSION_KIND_ZH[self]
+
+
+SUBMISSION_KIND_ZH = {SubmissionKind.SELF_EVALUATION: "自评报告", SubmissionKind.CASE: "优秀案例"}
+
 
 class Mark(StrEnum):
     """The three marks experts put on a review point in the online 审核评估 review."""

@@ -8,6 +8,7 @@ the embedding cache makes a re-run skip what was already embedded.
 
 from __future__ import annotations
 
+import shutil
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -16,14 +17,17 @@ from pathlib import Path
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from backend.campaigns import check_open
 from backend.config import Settings
+from backend.db.base import utcnow
 from backend.db.models import Job, JobKind, ParseStats, VersionStatus
 from backend.db.queries import audit, chunks, facts, jobs, submissions, versions
 from backend.embedding import build_embedder
 from backend.errors import AppError, ErrorCode
 from backend.jobs.enqueue import commit_and_enqueue
 from backend.jobs.progress import JobProgress, JobStage
-from backend.jobs.run import TRANSIENT_ERRORS, ClaimLost, JobRun
+from backend.jobs.run import JobRun
+from backend.rubrics.registry import rubric_registry
 from backend.storage import file_store, index_dir
 from indexing.embedding import Embedder
 from indexing.errors import IndexingError
@@ -41,7 +45,7 @@ EmbedderFactory = Callable[[Settings], Embedder]
 
 @dataclass(frozen=True)
 class UploadResult:
-    """The version an upload landed in and its ingest job; ``created`` is False for bytes seen before."""
+    """The version an upload landed in and its ingest job; ``created`` is False when no new job was queued."""
 
     version_id: int
     job_id: int
@@ -59,13 +63,25 @@ class IngestResult:
 
 
 def upload_version(
-    session: Session, *, submission_id: int, data: bytes, original_name: str, user_id: int | None, settings: Settings
+    session: Session,
+    *,
+    submission_id: int,
+    data: bytes,
+    original_name: str,
+    user_id: int | None,
+    settings: Settings,
+    rubric_id: str | None = None,
 ) -> UploadResult:
-    """Store an uploaded file and queue its ingest; the same bytes again return the existing version.
+    """Store an uploaded file and queue its ingest; the same bytes again return the existing version
+    (or, if it failed or was deleted, process it again).
+
+    Once ingested, the version is reviewed with ``rubric_id``, or else with its campaign's rubric (a
+    standalone submission without a chosen rubric is not reviewed until asked).
 
     Raises:
         AppError: ``TOO_LARGE`` over the size limit, ``BAD_FILE`` for an empty file, ``NOT_FOUND`` for
-            an unknown submission.
+            an unknown submission, ``CONFLICT`` after the deadline of its campaign, ``RUBRIC_NOT_FOUND``
+            for an unknown ``rubric_id``.
     """
     if len(data) > settings.max_upload_bytes:
         raise AppError(
@@ -75,14 +91,20 @@ def upload_version(
         )
     if not data:
         raise AppError(ErrorCode.BAD_FILE, "文件为空（0 字节），请检查后重新上传。", "0 bytes")
-    submissions.get_submission(session, submission_id=submission_id)
+    submission = submissions.get_submission(session, submission_id=submission_id)
+    check_open(submission.campaign, now=utcnow())
+    if rubric_id is not None:
+        rubric_registry(settings).get(rubric_id)
+    elif submission.campaign is not None:
+        rubric_id = submission.campaign.rubric_id
     sha256 = file_store(settings).put(data)
-    existing = _existing_upload(session, submission_id=submission_id, sha256=sha256)
-    if existing is not None:
-        return existing
     name = display_name(original_name) or UNNAMED_ZH
+    # Bytes of a version that failed (or was deleted) are processed again in that same version.
+    found = versions.find_version(session, submission_id=submission_id, sha256=sha256)
+    if found is not None and not versions.reopen_version(session, version_id=found.id, original_name=name):
+        return _existing_upload(session, submission_id=submission_id, sha256=sha256)
     try:
-        version = versions.create_version(
+        version = found or versions.create_version(
             session,
             submission_id=submission_id,
             sha256=sha256,
@@ -91,11 +113,13 @@ def upload_version(
             media_type=_media_type(data, name),
             created_by=user_id,
         )
-        job = jobs.create_job(session, kind=JobKind.INGEST, version_id=version.id, created_by=user_id)
+        job = jobs.create_job(
+            session, kind=JobKind.INGEST, version_id=version.id, rubric_id=rubric_id, created_by=user_id
+        )
         audit.record_event(
             session,
             actor_id=user_id,
-            action="version.upload",
+            action="version.upload" if found is None else "version.reupload",
             object_type="document_version",
             object_id=version.id,
             detail=f"{name} ({len(data)} bytes, sha256 {sha256})",
@@ -109,6 +133,34 @@ def upload_version(
         return existing
     commit_and_enqueue(session, jobs=[job], settings=settings)
     return UploadResult(version_id=version.id, job_id=job.id, created=True)
+
+
+def delete_failed_version(session: Session, *, version_id: int, user_id: int, settings: Settings) -> None:
+    """Delete a version whose ingest failed (hidden from then on; its chunks, facts and index go).
+
+    The original stays in the content-addressed store, an audit event records the deletion, and
+    uploading the same bytes again brings the version back for a fresh ingest. The caller commits.
+
+    Raises:
+        AppError: ``CONFLICT`` for a version that did not fail.
+    """
+    version = versions.get_version(session, version_id=version_id)
+    if version.status is not VersionStatus.FAILED:
+        raise AppError(
+            ErrorCode.CONFLICT,
+            f"只能删除处理失败的文件版本，该版本状态为“{version.status.zh}”。",
+            f"version {version_id} is {version.status}",
+        )
+    audit.record_event(
+        session,
+        actor_id=user_id,
+        action="version.delete",
+        object_type="document_version",
+        object_id=version_id,
+        detail=f"{version.original_name} (sha256 {version.sha256}): {version.error_zh}",
+    )
+    versions.delete_version(session, version_id=version_id, now=utcnow())
+    shutil.rmtree(index_dir(settings, version_id), ignore_errors=True)
 
 
 def _existing_upload(session: Session, *, submission_id: int, sha256: str) -> UploadResult | None:
@@ -141,7 +193,7 @@ def ingest_version(
 
     Raises:
         AppError: ``BAD_FILE`` with the parser's Chinese message when the file cannot be read; the
-            version is marked failed and the stored original stays.
+            stored original stays (failing the job marks the version failed, see ``jobs.fail_job``).
     """
     version = versions.get_version(session, version_id=version_id)
     versions.set_version_status(session, version_id=version_id, status=VersionStatus.PROCESSING)
@@ -154,8 +206,6 @@ def ingest_version(
     try:
         document = parse(data, name=version.original_name, options=settings.parse_options())
     except IndexingError as exc:
-        versions.mark_version_failed(session, version_id=version_id, error_zh=exc.message_zh)
-        session.commit()
         raise AppError(ErrorCode.BAD_FILE, exc.message_zh, f"{exc.code.value}: {exc.detail}") from exc
     seconds[JobStage.PARSE] = time.perf_counter() - t
     progress(JobStage.PARSE, 1, 1)
@@ -231,26 +281,52 @@ def _stats(document: Document, chunk_count: int, fact_count: int, seconds: dict[
 
 
 def run_ingest_job(run: JobRun, *, embedder_factory: EmbedderFactory = build_embedder) -> None:
-    """The ingest task's body: ingest the job's version, marking the version failed on any error."""
+    """The ingest task's body: ingest the job's version, then queue its review with the job's rubric (once).
+
+    A failed job marks its version failed (see ``jobs.fail_job``).
+    """
     version_id = _version_of(run.job)
-    try:
-        ingest_version(
+    ingest_version(
+        run.session,
+        version_id,
+        run.settings,
+        JobProgress(JobKind.INGEST, run.progress),
+        embedder_factory=embedder_factory,
+    )
+    if run.job.rubric_id is not None:
+        review_after_ingest(
             run.session,
-            version_id,
-            run.settings,
-            JobProgress(JobKind.INGEST, run.progress),
-            embedder_factory=embedder_factory,
+            version_id=version_id,
+            rubric_id=run.job.rubric_id,
+            user_id=run.job.created_by,
+            settings=run.settings,
         )
-    except (AppError, ClaimLost, *TRANSIENT_ERRORS):
-        raise
-    except Exception:
-        run.session.rollback()
-        versions.mark_version_failed(run.session, version_id=version_id, error_zh="处理失败，请稍后重试。")
-        run.session.commit()
-        raise
 
 
 def _version_of(job: Job) -> int:
     if job.version_id is None:
         raise AppError(ErrorCode.INVALID_INPUT, "任务缺少文件版本。", f"ingest job {job.id} has no version")
     return job.version_id
+
+
+def review_after_ingest(
+    session: Session, *, version_id: int, rubric_id: str, user_id: int | None, settings: Settings
+) -> Job | None:
+    """Queue the review an upload asked for, now that its version is ready; None if it was queued before.
+
+    Called by the ingest job when it succeeds: a re-run of that job (its worker died after this commit)
+    finds the review job it queued and queues no second one.
+    """
+    if jobs.latest_job(session, kind=JobKind.REVIEW, version_id=version_id, rubric_id=rubric_id) is not None:
+        return None
+    job = jobs.create_review_job(session, version_id=version_id, rubric_id=rubric_id, drafter=None, created_by=user_id)
+    audit.record_event(
+        session,
+        actor_id=user_id,
+        action="review.request",
+        object_type="job",
+        object_id=job.id,
+        detail=f"{rubric_id} (after ingest of version {version_id})",
+    )
+    commit_and_enqueue(session, jobs=[job], settings=settings)
+    return job

@@ -3,16 +3,23 @@
 from __future__ import annotations
 
 import functools
+import os
 
 from celery import Celery
+from sqlalchemy import Engine, create_engine
+from sqlalchemy.orm import Session
 
 from backend.config import Settings
 
+EMBEDDED_PREFIX = "sqla+"
+# Seconds a connection to the embedded broker's SQLite file waits for another writer.
+EMBEDDED_BUSY_TIMEOUT_S = 30
+
 
 def _transport_options(settings: Settings) -> dict[str, object]:
-    if settings.broker_url.startswith("sqla+"):
+    if settings.broker_url.startswith(EMBEDDED_PREFIX):
         # Passed to create_engine: the API and the worker poll the same SQLite file.
-        return {"connect_args": {"timeout": 30}}
+        return {"connect_args": {"timeout": EMBEDDED_BUSY_TIMEOUT_S}}
     # Redis re-delivers an unacknowledged message after this long (the sweeper is usually sooner).
     return {"visibility_timeout": settings.broker_visibility_timeout_s}
 
@@ -39,3 +46,15 @@ def create_app(settings: Settings) -> Celery:
 def get_app(broker_url: str, queue_name: str) -> Celery:
     """The process's app for a broker and queue (for publishing from the API and flows)."""
     return create_app(Settings(broker_url=broker_url, queue_name=queue_name))
+
+
+@functools.cache
+def _embedded_engine(url: str, pid: int) -> Engine:
+    return create_engine(url, connect_args={"timeout": EMBEDDED_BUSY_TIMEOUT_S})
+
+
+def embedded_broker_session(settings: Settings) -> Session | None:
+    """A session on the embedded broker's database (the ``sqla+`` URL), or None for another broker."""
+    if not settings.broker_url.startswith(EMBEDDED_PREFIX):
+        return None
+    return Session(_embedded_engine(settings.broker_url.removeprefix(EMBEDDED_PREFIX), os.getpid()))

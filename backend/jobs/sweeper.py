@@ -1,4 +1,5 @@
-"""The sweeper: re-queues jobs whose attempt died or whose message was lost, and publishes them again."""
+"""The sweeper: re-queues jobs whose attempt died or whose message was lost, and publishes them again; and the
+embedded broker's cleanup of delivered messages."""
 
 from __future__ import annotations
 
@@ -7,8 +8,10 @@ import logging
 
 from backend.config import Settings
 from backend.db.base import utcnow
+from backend.db.queries import broker as broker_queries
 from backend.db.queries import jobs as job_queries
 from backend.db.session import session_scope
+from backend.jobs.broker import embedded_broker_session
 from backend.jobs.enqueue import publish_and_record
 
 log = logging.getLogger(__name__)
@@ -32,3 +35,18 @@ def sweep_stale_jobs(settings: Settings) -> int:
         log.warning("job sweep failed", exc_info=True)
         return 0
     return len(requeued)
+
+
+def purge_delivered_messages(settings: Settings) -> int:
+    """Delete the messages the embedded broker has delivered (it would keep them forever); 0 for other brokers."""
+    session = embedded_broker_session(settings)
+    if session is None:
+        return 0
+    try:
+        with session:
+            deleted = broker_queries.delete_delivered_messages(session)
+            session.commit()
+    except Exception:  # like a failed sweep: the next one runs in a moment
+        log.warning("broker cleanup failed", exc_info=True)
+        return 0
+    return deleted

@@ -32,6 +32,13 @@ def request_review(
     """Queue a review of a ready version (a new review row; earlier reviews and their decisions stay)."""
     rubric_registry(settings).get(rubric_id)
     version = versions.get_version(session, version_id=version_id)
+    if version.status is VersionStatus.FAILED:
+        reason = (version.error_zh or "原因未记录。").rstrip("。") + "。"
+        raise AppError(
+            ErrorCode.CONFLICT,
+            f"文件处理失败，不能评审。原因：{reason}请删除该版本后重新上传。",
+            f"version {version_id} failed",
+        )
     if version.status is not VersionStatus.READY:
         raise AppError(
             ErrorCode.CONFLICT, "文件尚未处理完成，暂不能评审。", f"version {version_id} is {version.status}"

@@ -9,11 +9,11 @@ from celery.signals import worker_process_init
 
 from backend.config import Settings
 from backend.jobs.broker import create_app
-from backend.jobs.sweeper import sweep_stale_jobs
+from backend.jobs.sweeper import purge_delivered_messages, sweep_stale_jobs
 
 
 def start_job_sweeper(**_: object) -> None:
-    """Sweep stale jobs periodically from a daemon thread of this pool process.
+    """Sweep stale jobs and delivered broker messages periodically from a daemon thread of this pool process.
 
     Started in each forked pool process, never in the parent: a thread in the parent could be copied
     into a newly forked child while holding a lock, and the child would hang. Several sweepers are
@@ -24,6 +24,7 @@ def start_job_sweeper(**_: object) -> None:
     def loop() -> None:
         while True:
             sweep_stale_jobs(settings)
+            purge_delivered_messages(settings)
             time.sleep(settings.job_sweep_interval_s)
 
     threading.Thread(target=loop, name="ciqa-job-sweeper", daemon=True).start()

@@ -106,6 +106,21 @@ def ready_version(db: Session, *, submission_id: int, content: str) -> tuple[int
     return version.id, job.id
 
 
+def failed_version(db: Session, *, submission_id: int, content: str, reason: str = "文件已损坏，无法读取。") -> int:
+    """A version whose ingest job failed (through the same query the job runner uses); returns its id."""
+    sha = uuid.uuid5(uuid.NAMESPACE_OID, content).hex * 2
+    version = versions.create_version(
+        db, submission_id=submission_id, sha256=sha, original_name="损坏.docx", size_bytes=9
+    )
+    job = jobs.create_job(db, kind=JobKind.INGEST, version_id=version.id)
+    db.commit()
+    now = utcnow()
+    jobs.claim_job(db, job_id=job.id, token="t", now=now, stale_before=now)
+    jobs.fail_job(db, job_id=job.id, token="t", error_code="bad_file", error_zh=reason, error_detail="", now=now)
+    db.commit()
+    return version.id
+
+
 @dataclass
 class Side:
     """One institution's objects: what is 'own' for its users and its assigned expert."""
@@ -117,6 +132,7 @@ class Side:
     job_id: int
     review_id: int
     assessment_id: int
+    failed_version_id: int
 
 
 @dataclass
@@ -150,7 +166,8 @@ def _side(db: Session, name: str, campaign_id: int, type: InstitutionType) -> tu
     version2_id, _ = ready_version(db, submission_id=submission.id, content=f"{name}-2")
     review_id, assessment_id = stored_review(db, version_id=version_id)
     stored_review(db, version_id=version2_id, level="B", mark=Mark.CLEAR)
-    side = Side(institution.id, submission.id, version_id, version2_id, job_id, review_id, assessment_id)
+    failed_id = failed_version(db, submission_id=submission.id, content=f"{name}-failed")
+    side = Side(institution.id, submission.id, version_id, version2_id, job_id, review_id, assessment_id, failed_id)
     return side, user.id
 
 

@@ -18,6 +18,7 @@ from backend.db.models import (
     ExpertDecision,
     JobKind,
     JobStatus,
+    ParseStats,
     Role,
     VersionStatus,
 )
@@ -154,6 +155,59 @@ def test_job_claim_is_exclusive_and_token_guarded(db: Session, tenant: Tenant) -
     db.commit()
     assert jobs.get_job(db, job_id=job.id).status is JobStatus.SUCCEEDED
     assert jobs.claim_job(db, job_id=job.id, token="d", now=later, stale_before=later) is None
+
+
+def test_failing_an_ingest_job_fails_its_version_in_the_same_transaction(db: Session, tenant: Tenant) -> None:
+    now = utcnow()
+    processing = _version(db, tenant)
+    versions.set_version_status(db, version_id=processing, status=VersionStatus.PROCESSING)
+    ready = _version(db, tenant, sha="cd" * 32)
+    stats = ParseStats(blocks=1, chunks=1, chars=1, tables=0)
+    versions.mark_version_ready(db, version_id=ready, media_type="text/plain", pages=None, stats=stats)
+    ingest = jobs.create_job(db, kind=JobKind.INGEST, version_id=processing)
+    late_ingest = jobs.create_job(db, kind=JobKind.INGEST, version_id=ready)
+    review = jobs.create_review_job(db, version_id=ready, rubric_id="r", drafter=None, created_by=None)
+    db.commit()
+    for job in (ingest, late_ingest, review):
+        assert jobs.claim_job(db, job_id=job.id, token=f"t{job.id}", now=now, stale_before=now) is not None
+    assert not jobs.fail_job(
+        db, job_id=ingest.id, token="someone else", error_code="x", error_zh="别人的", error_detail="", now=now
+    )
+    assert versions.get_version(db, version_id=processing).status is VersionStatus.PROCESSING
+    for job in (ingest, late_ingest, review):
+        assert jobs.fail_job(
+            db, job_id=job.id, token=f"t{job.id}", error_code="x", error_zh="文件损坏。", error_detail="", now=now
+        )
+    db.commit()
+    db.expire_all()
+    failed = versions.get_version(db, version_id=processing)
+    assert (failed.status, failed.error_zh) == (VersionStatus.FAILED, "文件损坏。")
+    # A version already ready stays ready (and a failed review never touches its version).
+    still = versions.get_version(db, version_id=ready)
+    assert (still.status, still.error_zh) == (VersionStatus.READY, None)
+
+
+def test_deleted_version_is_hidden_and_reopened_by_its_bytes(db: Session, tenant: Tenant) -> None:
+    gone, kept = _version(db, tenant), _version(db, tenant, sha="cd" * 32)
+    for version_id in (gone, kept):
+        jobs.create_job(db, kind=JobKind.INGEST, version_id=version_id)
+    db.commit()
+    assert not versions.reopen_version(db, version_id=gone, original_name="x")  # live and not failed
+    versions.delete_version(db, version_id=gone, now=utcnow())
+    db.commit()
+    assert [v.id for v in versions.list_versions(db, submission_id=tenant.submission.id)] == [kept]
+    with pytest.raises(AppError) as missing:
+        versions.get_version(db, version_id=gone)
+    assert missing.value.code is ErrorCode.NOT_FOUND
+    assert versions.previous_version(db, version_id=kept) is None
+    # The row and its jobs stay: its id is never handed to another version.
+    assert len(jobs.list_jobs(db, version_id=gone)) == 1
+    assert versions.find_version(db, submission_id=tenant.submission.id, sha256=SHA).id == gone
+    assert versions.reopen_version(db, version_id=gone, original_name="再次上传.pdf")
+    assert not versions.reopen_version(db, version_id=gone, original_name="并发上传.pdf")
+    db.commit()
+    back = versions.get_version(db, version_id=gone)
+    assert (back.status, back.original_name) == (VersionStatus.UPLOADED, "再次上传.pdf")
 
 
 def test_review_is_saved_once_per_job(db: Session, tenant: Tenant) -> None:
