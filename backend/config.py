@@ -56,9 +56,16 @@ class Settings(BaseSettings):
     cookie_secure: bool = False
     session_ttl_s: int = 12 * 3600
     api_token_ttl_s: int = 90 * 24 * 3600
-    # Failed logins per (username, client address) within the window before further attempts are refused.
-    login_max_failures: int = Field(default=5, ge=1)
-    login_window_s: int = Field(default=15 * 60, ge=1)
+    # Login throttling per (username, client address), see backend/auth/login.py: after this many consecutive
+    # failures the pair waits login_delay_s, doubled after every further failure up to login_max_delay_s.
+    login_free_failures: int = Field(default=3, ge=1)
+    login_delay_s: int = Field(default=1, ge=1)
+    login_max_delay_s: int = Field(default=15 * 60, ge=1)
+    # Password spraying: an address that failed on this many accounts within the window waits.
+    login_client_max_accounts: int = Field(default=30, ge=1)
+    login_client_window_s: int = Field(default=15 * 60, ge=1)
+    # A pair whose last failure is older than this starts from zero again.
+    login_forget_after_s: int = Field(default=24 * 3600, ge=1)
 
     @model_validator(mode="after")
     def _embedded_defaults(self) -> Settings:

@@ -9,11 +9,9 @@ finished and do nothing.
 
 from __future__ import annotations
 
-import datetime as dt
 import itertools
 import secrets
 import tempfile
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,7 +21,6 @@ from sqlalchemy.orm import Session
 from backend.auth.accounts import create_account, create_institution
 from backend.auth.passwords import hash_password
 from backend.config import Settings
-from backend.db.base import utcnow
 from backend.db.models import CampaignQuotas, Institution, JobKind, JobStatus, Role, Submission, User
 from backend.db.queries import (
     assignments,
@@ -37,15 +34,17 @@ from backend.db.queries import (
     versions,
 )
 from backend.db.session import session_scope, upgrade
+from backend.domain.enums import InstitutionType, SubmissionKind
+from backend.embedding import build_embedder
 from backend.errors import AppError, ErrorCode
-from backend.indexing_cli import build_embedder
 from backend.ingest.flows import EmbedderFactory, ingest_version, upload_version
+from backend.jobs.progress import JobProgress
+from backend.jobs.run import JobRun, JobWork, run_job
 from backend.review.flows import run_review_job
 from backend.review.operations import request_review
-from backend.review.rubric import InstitutionType, SubmissionKind
-from backend.worker.runner import INTERNAL_ERROR, JobRun
 from corpus.generator import SyntheticReport, generate_report
 from indexing.embedding import Embedder
+from indexing.pipeline import ProgressCallback
 
 DEMO_PAGES = 20
 CAMPAIGN_NAME = "2026年质量文化示范校遴选"
@@ -57,10 +56,6 @@ PASSWORD_BYTES = 12
 DRAFT_ZH, RECTIFIED_ZH = "初稿", "整改稿"
 
 DemoProgress = Callable[[str, str, int], None]
-
-
-def _no_progress(task: str, stage: str, percent: int) -> None:
-    return None
 
 
 @dataclass(frozen=True)
@@ -152,7 +147,7 @@ def run_demo(
     *,
     pages: int = DEMO_PAGES,
     reset_passwords: bool = False,
-    progress: DemoProgress = _no_progress,
+    progress: DemoProgress | None = None,
     embedder_factory: EmbedderFactory = build_embedder,
 ) -> DemoResult:
     """Migrate the database and create (or complete) the demo data set, reviewing every sample report."""
@@ -283,7 +278,7 @@ def _reviewed_version(
     report: SyntheticReport,
     label: str,
     user: User,
-    progress: DemoProgress,
+    progress: DemoProgress | None,
     embedder_factory: EmbedderFactory,
 ) -> DemoVersion:
     """A submission's version at ``position`` (uploaded if missing), ingested and reviewed with the campaign rubric."""
@@ -305,7 +300,7 @@ def _reviewed_version(
                 run.session,
                 version_id,
                 run.settings,
-                _both(run, task + " 入库", progress),
+                _both(run, JobKind.INGEST, task + " 入库", progress),
                 embedder_factory=embedder_factory,
             )
 
@@ -335,7 +330,7 @@ def _reviewed_version(
                 run.session,
                 run.job_id,
                 run.settings,
-                _both(run, task + " 评审", progress),
+                _both(run, JobKind.REVIEW, task + " 评审", progress),
                 embedder_factory=embedder_factory,
             )
 
@@ -374,49 +369,28 @@ def _upload(
     return result.version_id
 
 
-def _both(run: JobRun, task: str, progress: DemoProgress) -> Callable[[str, int], None]:
-    def report(stage: str, percent: int) -> None:
+def _both(run: JobRun, kind: JobKind, task: str, progress: DemoProgress | None) -> ProgressCallback:
+    """Progress recorded on the job and shown by the demo's bars."""
+
+    def sink(stage: str, percent: int) -> None:
         run.progress(stage, percent)
-        progress(task, stage, percent)
+        if progress is not None:
+            progress(task, stage, percent)
 
-    return report
+    return JobProgress(kind, sink)
 
 
-def _run_here(session: Session, settings: Settings, job_id: int, work: Callable[[JobRun], object]) -> None:
-    """Claim a job and run its flow in this process; a job left running by an interrupted demo is taken over.
+def _run_here(session: Session, settings: Settings, job_id: int, work: JobWork) -> None:
+    """Run a job in this process through the worker's runner; a job an interrupted demo left running is taken over.
 
     Raises:
         AppError: the job failed (now or in an earlier run); its reason is recorded on the job.
     """
-    token = uuid.uuid4().hex
-    now = utcnow()
     # No worker runs during the demo, so any running attempt is one an interrupted demo left behind.
-    job = jobs.claim_job(session, job_id=job_id, token=token, now=now, stale_before=now + dt.timedelta(seconds=1))
-    session.commit()
-    if job is None:
-        job = jobs.get_job(session, job_id=job_id)
-        if job.status is JobStatus.SUCCEEDED:
-            return
+    run_job(None, job_id, work, settings=settings, take_over=True)
+    session.expire_all()
+    job = jobs.get_job(session, job_id=job_id)
+    if job.status is not JobStatus.SUCCEEDED:
         raise AppError(
             ErrorCode.CONFLICT, f"示例任务失败：{job.error_zh or job.status}", f"job {job_id}: {job.error_detail}"
         )
-    try:
-        work(JobRun(session=session, job=job, token=token, settings=settings))
-    except Exception as exc:
-        session.rollback()
-        code, message_zh = (
-            (exc.code.value, exc.message_zh) if isinstance(exc, AppError) else (INTERNAL_ERROR, "处理失败。")
-        )
-        jobs.fail_job(
-            session,
-            job_id=job_id,
-            token=token,
-            error_code=code,
-            error_zh=message_zh,
-            error_detail=repr(exc),
-            now=utcnow(),
-        )
-        session.commit()
-        raise
-    jobs.finish_job(session, job_id=job_id, token=token, now=utcnow())
-    session.commit()

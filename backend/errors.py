@@ -35,10 +35,11 @@ class ErrorCode(StrEnum):
 
 
 class AppError(Exception):
-    """A failure the caller can act on: ``message_zh`` for users, ``detail`` for logs."""
+    """A failure the caller can act on: ``message_zh`` for users, ``detail`` for logs, when to retry (seconds)."""
 
-    def __init__(self, code: ErrorCode, message_zh: str, detail: str = "") -> None:
+    def __init__(self, code: ErrorCode, message_zh: str, detail: str = "", *, retry_after_s: int | None = None) -> None:
         super().__init__(f"{code.value}: {detail or message_zh}")
         self.code = code
         self.message_zh = message_zh
         self.detail = detail
+        self.retry_after_s = retry_after_s

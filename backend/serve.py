@@ -8,6 +8,8 @@ import subprocess
 import sys
 
 from backend.config import Settings
+from backend.db.session import upgrade
+from backend.worker.app import run_worker as run
 
 log = logging.getLogger(__name__)
 
@@ -17,15 +19,11 @@ WORKER_STOP_TIMEOUT_S = 30
 
 def upgrade_database(revision: str = "head") -> None:
     """Migrate the configured database."""
-    from backend.db.session import upgrade
-
     upgrade(Settings(), revision)
 
 
 def run_worker(*, concurrency: int | None = None, loglevel: str = "INFO") -> None:
     """Run a Celery worker in this process until it is stopped."""
-    from backend.worker.app import run_worker as run
-
     logging.basicConfig(level=loglevel)
     run(Settings(), concurrency=concurrency, loglevel=loglevel)
 

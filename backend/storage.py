@@ -85,3 +85,8 @@ class FileStore:
 def file_store(settings: Settings) -> FileStore:
     """The file store under the configured data directory."""
     return FileStore(settings.files_dir)
+
+
+def index_dir(settings: Settings, version_id: int) -> Path:
+    """Directory of a version's search index."""
+    return settings.indexes_dir / str(version_id)

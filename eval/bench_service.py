@@ -59,7 +59,7 @@ from backend.config import Settings
 from backend.db.models import Role
 from backend.db.queries import institutions
 from backend.db.session import session_scope, upgrade
-from backend.review.rubric import InstitutionType
+from backend.domain.enums import InstitutionType
 from corpus.generator import generate_report
 from corpus.writers import write_pdf
 from eval.metrics import percentile

@@ -302,7 +302,7 @@ def review_figure_metrics(
 ) -> ReviewFigureMetrics:
     """Look up every quantitative point's metric as a review does and compare with ``review_figures``."""
     from backend.review.figures import FactIndex
-    from backend.review.rubric import default_registry
+    from backend.rubrics.registry import default_registry
 
     rubric = default_registry().get(rubric_id)
     index = FactIndex(facts, chunk_document(document))
@@ -408,7 +408,7 @@ def run_cli(gold_dir: Path, docs_dir: Path, out_dir: Path, *, retrieval: bool = 
     from rich.table import Table
 
     from backend.config import Settings
-    from backend.indexing_cli import build_embedder
+    from backend.embedding import build_embedder
 
     console = Console(width=160)  # the table stays readable when printed to a file or a pipe
     embedder = build_embedder(Settings()) if retrieval else None

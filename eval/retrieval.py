@@ -195,7 +195,7 @@ def run_cli(
     from rich.table import Table
 
     from backend.config import Settings
-    from backend.indexing_cli import build_embedder
+    from backend.embedding import build_embedder
     from eval.datasets import labelled_reports
 
     console = Console()

@@ -24,8 +24,8 @@ console = Console()
 
 def _context():
     from backend.config import Settings
-    from backend.indexing_cli import build_embedder
-    from backend.review.rubric import default_registry
+    from backend.embedding import build_embedder
+    from backend.rubrics.registry import default_registry
 
     settings = Settings()
     return build_embedder(settings), default_registry(settings.rubrics_dir)

@@ -27,12 +27,15 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from backend.domain.assessment import Review
+from backend.domain.enums import Mark
 from backend.review.citations import check_assessment
 from backend.review.drafters.extractive import ExtractiveDrafter
 from backend.review.flows import review_collection
-from backend.review.matcher import MatcherConfig, decide_mark
-from backend.review.models import Mark, Review
-from backend.review.rubric import Rubric, RubricRegistry
+from backend.review.matcher import MatcherConfig
+from backend.review.rating import MarkRule, decide_mark
+from backend.rubrics.models import Rubric
+from backend.rubrics.registry import RubricRegistry
 from corpus.catalogue import Strength, all_topics
 from corpus.generator import generate_report
 from corpus.office import render_pdf
@@ -329,7 +332,7 @@ def run_levels(
 
 
 def _with_config(o: Observation, config: MatcherConfig) -> Mark:
-    from backend.review.models import PointSignals
+    from backend.domain.assessment import PointSignals
 
     if (o.unit_coverage or 0.0) < config.min_evidence_cover:
         return Mark.MORE_MATERIAL  # every candidate is below the relevance bar: the point shows no evidence
@@ -343,7 +346,7 @@ def _with_config(o: Observation, config: MatcherConfig) -> Mark:
         term_owner_rank=o.term_owner_rank,
         unit_coverage=o.unit_coverage,
     )
-    return decide_mark(signals, config)
+    return decide_mark(signals, config.mark_rule)
 
 
 def calibrate(
@@ -357,7 +360,9 @@ def calibrate(
         (0.5,),  # concrete_min: concreteness is 0 or 1 per point
     )
     for max_rank, min_cover, concrete_min in grid:
-        cfg = MatcherConfig(max_term_owner_rank=max_rank, min_unit_coverage=min_cover, concrete_min=concrete_min)
+        cfg = MatcherConfig(
+            mark_rule=MarkRule(max_term_owner_rank=max_rank, min_unit_coverage=min_cover, concrete_min=concrete_min)
+        )
         m = omission_metrics(observations, 1.0, lambda o, c=cfg: _with_config(o, c))
         if m.false_alarm_rate > max_false_alarm:
             continue

@@ -33,16 +33,18 @@ class Stage(StrEnum):
     INDEX = "index"
 
 
-STAGE_LABELS_ZH = {Stage.PARSE: "解析", Stage.CHUNK: "分块", Stage.EMBED: "向量化", Stage.INDEX: "建立索引"}
-
-
 class ProgressCallback(Protocol):
-    """Receives progress: ``done`` of ``total`` units of ``stage`` are finished."""
+    """Receives progress: ``done`` of ``total`` units of ``stage`` are finished.
 
-    def __call__(self, stage: Stage, done: int, total: int) -> None: ...
+    The one progress type of the project: the service passes its own stage enum (a superset of
+    :class:`Stage`, sharing its values) through the same callbacks.
+    """
+
+    def __call__(self, stage: StrEnum, done: int, total: int) -> None: ...
 
 
-def _no_progress(stage: Stage, done: int, total: int) -> None:
+def no_progress(stage: StrEnum, done: int, total: int) -> None:
+    """A progress callback that ignores progress."""
     return None
 
 
@@ -51,7 +53,7 @@ def embed_chunks(
     embedder: Embedder,
     *,
     batch_size: int = 16,
-    progress: ProgressCallback = _no_progress,
+    progress: ProgressCallback = no_progress,
 ) -> np.ndarray:
     """Embed chunks in batches, reporting progress after each batch.
 
@@ -105,8 +107,9 @@ def index_documents(
     *,
     chunking_options: ChunkingOptions | None = None,
     batch_size: int = 16,
-    progress: ProgressCallback = _no_progress,
+    progress: ProgressCallback = no_progress,
     report: IndexReport | None = None,
+    collection: Collection | None = None,
 ) -> IndexReport:
     """Chunk, embed and index parsed documents into a collection directory (created or extended).
 
@@ -118,14 +121,15 @@ def index_documents(
         batch_size: chunks per embedding call.
         progress: stage progress callback.
         report: a report to extend (used by :func:`index_files`).
+        collection: the collection to add to and save; by default the one in ``out_dir`` (extended) or a new one.
 
     Returns:
         The report with documents, chunks and seconds per stage.
     """
     report = report or IndexReport()
-    collection = (
-        Collection.load(out_dir) if (out_dir / "manifest.json").is_file() else Collection(embedder.name, embedder.dim)
-    )
+    if collection is None:
+        existing = (out_dir / "manifest.json").is_file()
+        collection = Collection.load(out_dir) if existing else Collection(embedder.name, embedder.dim)
     if collection.embedder_name != embedder.name:
         raise ValueError(f"collection built with {collection.embedder_name}, not {embedder.name}")
     for n, document in enumerate(documents, start=1):
@@ -156,7 +160,7 @@ def index_files(
     parse_options: ParseOptions | None = None,
     chunking_options: ChunkingOptions | None = None,
     batch_size: int = 16,
-    progress: ProgressCallback = _no_progress,
+    progress: ProgressCallback = no_progress,
 ) -> IndexReport:
     """Parse files and index them into ``out_dir``.
 

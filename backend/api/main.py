@@ -13,7 +13,7 @@ from starlette.middleware.gzip import GZipMiddleware
 
 from backend.api.docs import add_docs
 from backend.api.limits import BodySizeLimit
-from backend.api.routers import admin, auth, campaigns, reviews, submissions
+from backend.api.routers import admin, auth, campaigns, reviews, rubrics, submissions
 from backend.api.schemas import ErrorOut
 from backend.config import Settings
 from backend.errors import AppError, ErrorCode
@@ -58,7 +58,10 @@ async def _app_error(request: Request, exc: AppError) -> JSONResponse:
         # The detail tells a missing object ("no review 9") from another tenant's ("submission 3 not visible").
         log.info("not found: %s %s: %s", request.method, request.url.path, exc.detail)
         return _error(404, exc.code, exc.message_zh)
-    return _error(HTTP_STATUS[exc.code], exc.code, exc.message_zh, exc.detail or None)
+    response = _error(HTTP_STATUS[exc.code], exc.code, exc.message_zh, exc.detail or None)
+    if exc.retry_after_s is not None:
+        response.headers["Retry-After"] = str(exc.retry_after_s)
+    return response
 
 
 async def _indexing_error(request: Request, exc: IndexingError) -> JSONResponse:
@@ -87,7 +90,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = FastAPI(title="ciqa-review API", version="1", docs_url=None, redoc_url=None, openapi_url="/openapi.json")
     app.state.settings = settings
     add_docs(app)
-    for module in (auth, admin, campaigns, submissions, reviews):
+    for module in (auth, admin, campaigns, rubrics, submissions, reviews):
         app.include_router(module.router, prefix="/api", responses=ERROR_RESPONSES)
     app.add_exception_handler(AppError, _app_error)
     app.add_exception_handler(IndexingError, _indexing_error)

@@ -6,8 +6,9 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, computed_field
 
+from backend.auth.accounts import MIN_PASSWORD_LENGTH, USERNAME_PATTERN
 from backend.db.models import (
     CampaignQuotas,
     DecisionAction,
@@ -19,9 +20,11 @@ from backend.db.models import (
     Role,
     VersionStatus,
 )
+from backend.domain.assessment import ChecklistItem, DrafterKind, IndicatorAssessment
+from backend.domain.enums import InstitutionType, Mark, SubmissionKind
+from backend.jobs.progress import JOB_STATUS_ZH, stage_zh
 from backend.review.decisions import DecisionInput
-from backend.review.models import ChecklistItem, DrafterKind, IndicatorAssessment, Mark
-from backend.review.rubric import InstitutionType, SubmissionKind
+from backend.rubrics.models import Applicability, Level, Metric, PointKind, Rubric, Selection, Source, TextOrigin
 from indexing.models import FactOrigin
 
 # Ids are INTEGER columns (32-bit on PostgreSQL): a larger number names no object, and the database would
@@ -109,8 +112,8 @@ class InstitutionOut(_Out):
 class UserIn(_In):
     """A new user; university users need an institution, experts may name their employer."""
 
-    username: str = Field(min_length=1, max_length=100, pattern=r"^[\w.@-]+$")
-    password: str = Field(min_length=8, max_length=1024)
+    username: str = Field(min_length=1, max_length=100, pattern=USERNAME_PATTERN)
+    password: str = Field(min_length=MIN_PASSWORD_LENGTH, max_length=1024)
     role: Role
     display_name: str = Field(default="", max_length=255)
     institution_id: BodyId | None = None
@@ -122,7 +125,9 @@ class CampaignIn(_In):
     name: str = Field(min_length=1, max_length=255)
     rubric_id: str = Field(min_length=1, max_length=100)
     kind: SubmissionKind
-    deadline: dt.datetime | None = None
+    deadline: dt.datetime | None = Field(
+        default=None, description="after it universities can no longer submit or upload; no time zone: Beijing time"
+    )
     quotas: CampaignQuotas = CampaignQuotas()
 
 
@@ -136,6 +141,75 @@ class CampaignOut(_Out):
     deadline: dt.datetime | None
     quotas: CampaignQuotas
     created_at: dt.datetime
+
+
+class RubricSummaryOut(_Out):
+    """A rubric the service knows (its latest version): what it applies to and how large it is."""
+
+    id: str
+    name: str
+    version: str
+    versions: list[str] = Field(description="every known version, oldest first")
+    description: str | None
+    source: Source
+    applicability: Applicability
+    indicators: int = Field(description="indicators that are assessed (one assessment each)")
+    review_points: int
+
+    @classmethod
+    def of(cls, rubric: Rubric, versions: Sequence[str]) -> RubricSummaryOut:
+        """The summary of a rubric with its known versions."""
+        return cls(
+            id=rubric.id,
+            name=rubric.name,
+            version=rubric.version,
+            versions=list(versions),
+            description=rubric.description,
+            source=rubric.source,
+            applicability=rubric.applicability,
+            indicators=sum(1 for _, ind in rubric.iter_indicators() if ind.review_points),
+            review_points=rubric.counts().review_points,
+        )
+
+
+class ReviewPointOut(_Out):
+    """A review point as universities and experts read it (the matcher's queries and key terms left out)."""
+
+    id: str
+    title: str | None
+    text: str
+    text_origin: TextOrigin
+    kind: PointKind
+    evidence: list[str]
+    metric: Metric | None
+    selection: Selection | None
+    level_descriptors: dict[str, str]
+
+
+class IndicatorOut(_Out):
+    """An indicator with its sub-indicators and review points."""
+
+    id: str
+    name: str
+    description: str | None
+    text_origin: TextOrigin
+    selection: Selection | None
+    weight: float
+    children: list[IndicatorOut]
+    review_points: list[ReviewPointOut]
+
+
+class RubricOut(_Out):
+    """A rubric version with its rating scale and indicator tree."""
+
+    id: str
+    name: str
+    version: str
+    description: str | None
+    source: Source
+    applicability: Applicability
+    scale: list[Level]
+    indicators: list[IndicatorOut]
 
 
 class SubmissionIn(_In):
@@ -183,9 +257,15 @@ class VersionOut(_Out):
     size_bytes: int
     pages: int | None
     status: VersionStatus
-    error_zh: str | None
+    error_zh: str | None = Field(description="why ingest failed (status ``failed``), in Chinese")
     parse_stats: ParseStats | None
     created_at: dt.datetime
+
+    @computed_field
+    @property
+    def status_zh(self) -> str:
+        """The status in Chinese (处理失败 for a failed version)."""
+        return self.status.zh
 
 
 class JobOut(_Out):
@@ -206,9 +286,21 @@ class JobOut(_Out):
     started_at: dt.datetime | None
     finished_at: dt.datetime | None
 
+    @computed_field
+    @property
+    def stage_zh(self) -> str | None:
+        """The current stage as users see it (解析 / 向量化 / 匹配证据 …)."""
+        return stage_zh(self.stage)
+
+    @computed_field
+    @property
+    def status_zh(self) -> str:
+        """The status as users see it (排队中 / 处理中 / 已完成 / 处理失败)."""
+        return JOB_STATUS_ZH[self.status]
+
 
 class UploadOut(BaseModel):
-    """The version an upload landed in and its ingest job; ``created`` is False for bytes seen before."""
+    """The version an upload landed in and its ingest job; ``created`` is False when no new job was queued."""
 
     version: VersionOut
     job: JobOut

@@ -1,1 +1,1 @@
-"""Sign-in and access control: password hashing, session and API tokens, CSRF, login rate limit, roles and tenants."""
+"""Sign-in and access control: password hashing, session and API tokens, CSRF, login throttling, roles and tenants."""

@@ -2,7 +2,8 @@
 
 Rules the schema enforces (not only the code):
 
-* a document version is unique per (submission, sha256): the same bytes uploaded twice are one version;
+* a document version is unique per (submission, sha256): the same bytes uploaded twice are one version
+  (a deleted version is hidden, not removed, so its id is never reused and its bytes bring it back);
 * a chunk is unique per (version, chunk key) and (version, ordinal): a re-delivered ingest cannot
   duplicate chunks;
 * a review is unique per job: a re-delivered review job cannot create a second review;
@@ -37,9 +38,8 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from backend.db.base import ENUM_LENGTH, Base, PydanticJSON, StrEnumType, UTCDateTime, utcnow
-from backend.review import models as rm
-from backend.review.decisions import DecisionAction
-from backend.review.rubric import InstitutionType, SubmissionKind
+from backend.domain import assessment as rm
+from backend.domain.enums import DecisionAction, InstitutionType, Mark, SubmissionKind
 from indexing.models import FactOrigin
 
 ID_LENGTH = 100
@@ -62,6 +62,19 @@ class VersionStatus(StrEnum):
     PROCESSING = "processing"
     READY = "ready"
     FAILED = "failed"
+
+    @property
+    def zh(self) -> str:
+        """The status as users read it."""
+        return VERSION_STATUS_ZH[self]
+
+
+VERSION_STATUS_ZH = {
+    VersionStatus.UPLOADED: "等待处理",
+    VersionStatus.PROCESSING: "处理中",
+    VersionStatus.READY: "可评审",
+    VersionStatus.FAILED: "处理失败",
+}
 
 
 class JobKind(StrEnum):
@@ -195,6 +208,8 @@ class DocumentVersion(Base):
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[dt.datetime] = _created()
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    # Set when the owner deletes a failed version: hidden from then on, back if the same bytes are uploaded.
+    deleted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
     submission: Mapped[Submission] = relationship()
 
@@ -266,6 +281,7 @@ class Job(Base):
     error_detail: Mapped[str | None] = mapped_column(Text)
     version_id: Mapped[int | None] = mapped_column(ForeignKey("document_versions.id"), index=True)
     campaign_id: Mapped[int | None] = mapped_column(ForeignKey("campaigns.id"), index=True)
+    # Review jobs: the rubric to review with; ingest jobs: the rubric of the review to queue once ingested.
     rubric_id: Mapped[str | None] = mapped_column(String(ID_LENGTH))
     # Review jobs: which drafter to use (a DrafterKind value); None means the configured default.
     drafter: Mapped[str | None] = mapped_column(String(ENUM_LENGTH))
@@ -333,7 +349,7 @@ class ExpertDecision(Base):
     assessment_id: Mapped[int] = mapped_column(ForeignKey("indicator_assessments.id"))
     point_id: Mapped[str | None] = mapped_column(String(ID_LENGTH))
     action: Mapped[DecisionAction] = mapped_column(StrEnumType(DecisionAction))
-    final_mark: Mapped[rm.Mark | None] = mapped_column(StrEnumType(rm.Mark))
+    final_mark: Mapped[Mark | None] = mapped_column(StrEnumType(Mark))
     final_level: Mapped[str | None] = mapped_column(String(ID_LENGTH))
     comment: Mapped[str] = mapped_column(Text, default="")
     reviewer_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
@@ -418,13 +434,15 @@ class AuthToken(Base):
     user: Mapped[User] = relationship()
 
 
-class LoginFailure(Base):
-    """A failed sign-in, kept for the per-(username, client address) sliding-window rate limit."""
+class LoginThrottle(Base):
+    """Consecutive failed sign-ins of one (username, client address) pair, and until when the pair must wait."""
 
-    __tablename__ = "login_failures"
-    __table_args__ = (Index(None, "username", "client", "at"),)
+    __tablename__ = "login_throttles"
+    __table_args__ = (UniqueConstraint("username", "client"), Index(None, "client", "last_failure_at"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(ID_LENGTH))
     client: Mapped[str] = mapped_column(String(ID_LENGTH))
-    at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    last_failure_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    blocked_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)

@@ -18,6 +18,7 @@ from sqlalchemy import Engine, create_engine, event, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from backend.config import Settings
+from backend.errors import AppError, ErrorCode
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -98,3 +99,20 @@ def current_revision(settings: Settings) -> str | None:
 
     with get_engine(settings).connect() as connection:
         return MigrationContext.configure(connection).get_current_revision()
+
+
+def require_current_schema(settings: Settings) -> None:
+    """Refuse to go on unless the configured database is migrated to the latest revision (nothing migrates here)."""
+    from alembic.script import ScriptDirectory
+
+    head = ScriptDirectory.from_config(alembic_config(settings)).get_current_head()
+    url = make_url(settings.database_url)
+    # A missing SQLite file is not created just to find it empty.
+    missing = url.get_backend_name() == "sqlite" and not (url.database and Path(url.database).is_file())
+    current = None if missing else current_revision(settings)
+    if current != head:
+        raise AppError(
+            ErrorCode.CONFLICT,
+            "数据库尚未迁移到最新版本，请先运行 ciqa db upgrade。",
+            f"database {url.render_as_string(hide_password=True)} is at revision {current}, the code needs {head}",
+        )

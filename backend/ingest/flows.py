@@ -8,73 +8,44 @@ the embedding cache makes a re-run skip what was already embedded.
 
 from __future__ import annotations
 
+import shutil
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from enum import StrEnum
 from pathlib import Path
-from typing import Protocol
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from backend.campaigns import check_open
 from backend.config import Settings
+from backend.db.base import utcnow
 from backend.db.models import Job, JobKind, ParseStats, VersionStatus
 from backend.db.queries import audit, chunks, facts, jobs, submissions, versions
+from backend.embedding import build_embedder
 from backend.errors import AppError, ErrorCode
-from backend.indexing_cli import build_embedder
-from backend.storage import file_store
-from backend.worker.enqueue import commit_and_enqueue
-from backend.worker.runner import TRANSIENT_ERRORS, ClaimLost, JobRun
-from indexing.chunking import chunk_document
+from backend.jobs.enqueue import commit_and_enqueue
+from backend.jobs.progress import JobProgress, JobStage
+from backend.jobs.run import JobRun
+from backend.rubrics.registry import rubric_registry
+from backend.storage import file_store, index_dir
 from indexing.embedding import Embedder
 from indexing.errors import IndexingError
 from indexing.facts import extract_facts
 from indexing.models import BlockKind, Document, Fact, TextSource
 from indexing.parsing import display_name, parse, sniff
-from indexing.pipeline import Stage, embed_chunks
+from indexing.pipeline import ProgressCallback, index_documents, no_progress
 from indexing.store import Collection
 
 UNNAMED_ZH = "未命名文件"
 
 
-class IngestStage(StrEnum):
-    """Stages of ingest as recorded on the job."""
-
-    PARSE = "parse"
-    FACTS = "facts"
-    CHUNK = "chunk"
-    SAVE = "save"
-    EMBED = "embed"
-    INDEX = "index"
-
-
-# Share of the overall 0–100 progress each stage spans; embedding dominates on CPU.
-STAGE_SPANS = {
-    IngestStage.PARSE: (0, 25),
-    IngestStage.FACTS: (25, 27),
-    IngestStage.CHUNK: (27, 30),
-    IngestStage.SAVE: (30, 35),
-    IngestStage.EMBED: (35, 90),
-    IngestStage.INDEX: (90, 100),
-}
-
 EmbedderFactory = Callable[[Settings], Embedder]
-
-
-class StageProgress(Protocol):
-    """Receives the current stage and the overall percent; called only between units of work."""
-
-    def __call__(self, stage: str, percent: int) -> None: ...
-
-
-def _no_progress(stage: str, percent: int) -> None:
-    return None
 
 
 @dataclass(frozen=True)
 class UploadResult:
-    """The version an upload landed in and its ingest job; ``created`` is False for bytes seen before."""
+    """The version an upload landed in and its ingest job; ``created`` is False when no new job was queued."""
 
     version_id: int
     job_id: int
@@ -91,19 +62,26 @@ class IngestResult:
     index_dir: Path
 
 
-def index_dir(settings: Settings, version_id: int) -> Path:
-    """Directory of a version's search index."""
-    return settings.indexes_dir / str(version_id)
-
-
 def upload_version(
-    session: Session, *, submission_id: int, data: bytes, original_name: str, user_id: int | None, settings: Settings
+    session: Session,
+    *,
+    submission_id: int,
+    data: bytes,
+    original_name: str,
+    user_id: int | None,
+    settings: Settings,
+    rubric_id: str | None = None,
 ) -> UploadResult:
-    """Store an uploaded file and queue its ingest; the same bytes again return the existing version.
+    """Store an uploaded file and queue its ingest; the same bytes again return the existing version
+    (or, if it failed or was deleted, process it again).
+
+    Once ingested, the version is reviewed with ``rubric_id``, or else with its campaign's rubric (a
+    standalone submission without a chosen rubric is not reviewed until asked).
 
     Raises:
         AppError: ``TOO_LARGE`` over the size limit, ``BAD_FILE`` for an empty file, ``NOT_FOUND`` for
-            an unknown submission.
+            an unknown submission, ``CONFLICT`` after the deadline of its campaign, ``RUBRIC_NOT_FOUND``
+            for an unknown ``rubric_id``.
     """
     if len(data) > settings.max_upload_bytes:
         raise AppError(
@@ -113,14 +91,20 @@ def upload_version(
         )
     if not data:
         raise AppError(ErrorCode.BAD_FILE, "文件为空（0 字节），请检查后重新上传。", "0 bytes")
-    submissions.get_submission(session, submission_id=submission_id)
+    submission = submissions.get_submission(session, submission_id=submission_id)
+    check_open(submission.campaign, now=utcnow())
+    if rubric_id is not None:
+        rubric_registry(settings).get(rubric_id)
+    elif submission.campaign is not None:
+        rubric_id = submission.campaign.rubric_id
     sha256 = file_store(settings).put(data)
-    existing = _existing_upload(session, submission_id=submission_id, sha256=sha256)
-    if existing is not None:
-        return existing
     name = display_name(original_name) or UNNAMED_ZH
+    # Bytes of a version that failed (or was deleted) are processed again in that same version.
+    found = versions.find_version(session, submission_id=submission_id, sha256=sha256)
+    if found is not None and not versions.reopen_version(session, version_id=found.id, original_name=name):
+        return _existing_upload(session, submission_id=submission_id, sha256=sha256)
     try:
-        version = versions.create_version(
+        version = found or versions.create_version(
             session,
             submission_id=submission_id,
             sha256=sha256,
@@ -129,11 +113,13 @@ def upload_version(
             media_type=_media_type(data, name),
             created_by=user_id,
         )
-        job = jobs.create_job(session, kind=JobKind.INGEST, version_id=version.id, created_by=user_id)
+        job = jobs.create_job(
+            session, kind=JobKind.INGEST, version_id=version.id, rubric_id=rubric_id, created_by=user_id
+        )
         audit.record_event(
             session,
             actor_id=user_id,
-            action="version.upload",
+            action="version.upload" if found is None else "version.reupload",
             object_type="document_version",
             object_id=version.id,
             detail=f"{name} ({len(data)} bytes, sha256 {sha256})",
@@ -147,6 +133,34 @@ def upload_version(
         return existing
     commit_and_enqueue(session, jobs=[job], settings=settings)
     return UploadResult(version_id=version.id, job_id=job.id, created=True)
+
+
+def delete_failed_version(session: Session, *, version_id: int, user_id: int, settings: Settings) -> None:
+    """Delete a version whose ingest failed (hidden from then on; its chunks, facts and index go).
+
+    The original stays in the content-addressed store, an audit event records the deletion, and
+    uploading the same bytes again brings the version back for a fresh ingest. The caller commits.
+
+    Raises:
+        AppError: ``CONFLICT`` for a version that did not fail.
+    """
+    version = versions.get_version(session, version_id=version_id)
+    if version.status is not VersionStatus.FAILED:
+        raise AppError(
+            ErrorCode.CONFLICT,
+            f"只能删除处理失败的文件版本，该版本状态为“{version.status.zh}”。",
+            f"version {version_id} is {version.status}",
+        )
+    audit.record_event(
+        session,
+        actor_id=user_id,
+        action="version.delete",
+        object_type="document_version",
+        object_id=version_id,
+        detail=f"{version.original_name} (sha256 {version.sha256}): {version.error_zh}",
+    )
+    versions.delete_version(session, version_id=version_id, now=utcnow())
+    shutil.rmtree(index_dir(settings, version_id), ignore_errors=True)
 
 
 def _existing_upload(session: Session, *, submission_id: int, sha256: str) -> UploadResult | None:
@@ -167,90 +181,70 @@ def _media_type(data: bytes, name: str) -> str | None:
         return None
 
 
-class _Progress:
-    """Maps stage-local progress onto the overall percent."""
-
-    def __init__(self, sink: StageProgress) -> None:
-        self.sink = sink
-
-    def __call__(self, stage: IngestStage, done: int, total: int) -> None:
-        lo, hi = STAGE_SPANS[stage]
-        self.sink(stage.value, lo + (hi - lo) * done // max(total, 1))
-
-    def embedding(self, stage: Stage, done: int, total: int) -> None:
-        self(IngestStage.EMBED, done, total)
-
-
 def ingest_version(
     session: Session,
     version_id: int,
     settings: Settings,
-    progress: StageProgress = _no_progress,
+    progress: ProgressCallback = no_progress,
     *,
     embedder_factory: EmbedderFactory = build_embedder,
 ) -> IngestResult:
-    """Parse, extract facts, chunk, save chunks and facts, embed and index one version, reporting progress per stage.
+    """Parse and extract facts, then chunk, embed and index with the indexing pipeline; save chunks and facts.
 
     Raises:
         AppError: ``BAD_FILE`` with the parser's Chinese message when the file cannot be read; the
-            version is marked failed and the stored original stays.
+            stored original stays (failing the job marks the version failed, see ``jobs.fail_job``).
     """
-    report = _Progress(progress)
     version = versions.get_version(session, version_id=version_id)
     versions.set_version_status(session, version_id=version_id, status=VersionStatus.PROCESSING)
     session.commit()
     seconds: dict[str, float] = {}
 
-    report(IngestStage.PARSE, 0, 1)
+    progress(JobStage.PARSE, 0, 1)
     t = time.perf_counter()
     data = file_store(settings).read(version.sha256)
     try:
         document = parse(data, name=version.original_name, options=settings.parse_options())
     except IndexingError as exc:
-        versions.mark_version_failed(session, version_id=version_id, error_zh=exc.message_zh)
-        session.commit()
         raise AppError(ErrorCode.BAD_FILE, exc.message_zh, f"{exc.code.value}: {exc.detail}") from exc
-    seconds[IngestStage.PARSE] = time.perf_counter() - t
-    report(IngestStage.PARSE, 1, 1)
+    seconds[JobStage.PARSE] = time.perf_counter() - t
+    progress(JobStage.PARSE, 1, 1)
 
     t = time.perf_counter()
     document_facts = extract_facts(document)
-    seconds[IngestStage.FACTS] = time.perf_counter() - t
-    report(IngestStage.FACTS, 1, 1)
+    seconds[JobStage.FACTS] = time.perf_counter() - t
+    progress(JobStage.FACTS, 1, 1)
 
+    embedder = embedder_factory(settings)
+    out = index_dir(settings, version_id)
+    # A fresh collection, never the one on disk: a re-run after a crash replaces the index instead of extending it.
+    indexed = index_documents(
+        [document],
+        out,
+        embedder,
+        chunking_options=settings.chunking_options(),
+        batch_size=settings.embed_batch_size,
+        progress=progress,
+        collection=Collection(embedder.name, embedder.dim, settings.approximate_above),
+    )
+    seconds.update({str(stage): s for stage, s in indexed.seconds.items()})
+    document_chunks = indexed.documents[0].chunks
+
+    progress(JobStage.SAVE, 0, 1)
     t = time.perf_counter()
-    document_chunks = chunk_document(document, settings.chunking_options())
-    seconds[IngestStage.CHUNK] = time.perf_counter() - t
-    report(IngestStage.CHUNK, 1, 1)
-
-    report(IngestStage.SAVE, 0, 1)
     chunks.replace_chunks(session, version_id=version_id, chunks=document_chunks)
     facts.replace_facts(session, version_id=version_id, facts=document_facts)
-    session.commit()
-    report(IngestStage.SAVE, 1, 1)
-
-    t = time.perf_counter()
-    embedder = embedder_factory(settings)
-    vectors = embed_chunks(document_chunks, embedder, batch_size=settings.embed_batch_size, progress=report.embedding)
-    seconds[IngestStage.EMBED] = time.perf_counter() - t
-
-    report(IngestStage.INDEX, 0, 1)
-    t = time.perf_counter()
-    out = index_dir(settings, version_id)
-    collection = Collection(embedder.name, embedder.dim, settings.approximate_above)
-    collection.add_document(version.original_name, document_chunks, vectors)
-    collection.save(out)
-    seconds[IngestStage.INDEX] = time.perf_counter() - t
-    report(IngestStage.INDEX, 1, 1)
-
     versions.mark_version_ready(
         session,
         version_id=version_id,
         media_type=document.media_type.value,
         pages=document.page_count,
-        stats=_stats(document, len(document_chunks), len(document_facts), seconds),
+        stats=_stats(
+            document, len(document_chunks), len(document_facts), seconds | {JobStage.SAVE: time.perf_counter() - t}
+        ),
     )
     session.commit()
+    progress(JobStage.SAVE, 1, 1)
     return IngestResult(version_id, len(document_chunks), document.page_count, out)
 
 
@@ -287,20 +281,52 @@ def _stats(document: Document, chunk_count: int, fact_count: int, seconds: dict[
 
 
 def run_ingest_job(run: JobRun, *, embedder_factory: EmbedderFactory = build_embedder) -> None:
-    """The ingest task's body: ingest the job's version, marking the version failed on any error."""
+    """The ingest task's body: ingest the job's version, then queue its review with the job's rubric (once).
+
+    A failed job marks its version failed (see ``jobs.fail_job``).
+    """
     version_id = _version_of(run.job)
-    try:
-        ingest_version(run.session, version_id, run.settings, run.progress, embedder_factory=embedder_factory)
-    except (AppError, ClaimLost, *TRANSIENT_ERRORS):
-        raise
-    except Exception:
-        run.session.rollback()
-        versions.mark_version_failed(run.session, version_id=version_id, error_zh="处理失败，请稍后重试。")
-        run.session.commit()
-        raise
+    ingest_version(
+        run.session,
+        version_id,
+        run.settings,
+        JobProgress(JobKind.INGEST, run.progress),
+        embedder_factory=embedder_factory,
+    )
+    if run.job.rubric_id is not None:
+        review_after_ingest(
+            run.session,
+            version_id=version_id,
+            rubric_id=run.job.rubric_id,
+            user_id=run.job.created_by,
+            settings=run.settings,
+        )
 
 
 def _version_of(job: Job) -> int:
     if job.version_id is None:
         raise AppError(ErrorCode.INVALID_INPUT, "任务缺少文件版本。", f"ingest job {job.id} has no version")
     return job.version_id
+
+
+def review_after_ingest(
+    session: Session, *, version_id: int, rubric_id: str, user_id: int | None, settings: Settings
+) -> Job | None:
+    """Queue the review an upload asked for, now that its version is ready; None if it was queued before.
+
+    Called by the ingest job when it succeeds: a re-run of that job (its worker died after this commit)
+    finds the review job it queued and queues no second one.
+    """
+    if jobs.latest_job(session, kind=JobKind.REVIEW, version_id=version_id, rubric_id=rubric_id) is not None:
+        return None
+    job = jobs.create_review_job(session, version_id=version_id, rubric_id=rubric_id, drafter=None, created_by=user_id)
+    audit.record_event(
+        session,
+        actor_id=user_id,
+        action="review.request",
+        object_type="job",
+        object_id=job.id,
+        detail=f"{rubric_id} (after ingest of version {version_id})",
+    )
+    commit_and_enqueue(session, jobs=[job], settings=settings)
+    return job

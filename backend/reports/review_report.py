@@ -5,8 +5,9 @@ from __future__ import annotations
 from enum import StrEnum
 from pathlib import Path
 
+from backend.domain.assessment import NO_EVIDENCE_ZH, Evidence, IndicatorAssessment, Review
+from backend.domain.enums import Mark
 from backend.errors import AppError, ErrorCode
-from backend.review.models import NO_EVIDENCE_ZH, Evidence, IndicatorAssessment, Mark, Review
 
 
 class ReportFormat(StrEnum):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from backend.review.models import Evidence, IndicatorAssessment
+from backend.domain.assessment import Evidence, IndicatorAssessment
 from indexing.models import Chunk
 
 

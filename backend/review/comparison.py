@@ -6,8 +6,9 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict
 
+from backend.domain.assessment import Review
+from backend.domain.enums import Mark
 from backend.errors import AppError, ErrorCode
-from backend.review.models import Mark, Review
 
 
 class Change(StrEnum):

@@ -4,21 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict
 
+from backend.domain.assessment import IndicatorAssessment
+from backend.domain.enums import DecisionAction, Mark
 from backend.errors import AppError, ErrorCode
-from backend.review.models import IndicatorAssessment, Mark
-from backend.review.rubric import Rubric
-
-
-class DecisionAction(StrEnum):
-    """What the expert did with the AI suggestion."""
-
-    ACCEPT = "accept"
-    EDIT = "edit"
-    REJECT = "reject"
+from backend.rubrics.models import Rubric
 
 
 class DecisionInput(BaseModel):

@@ -11,8 +11,8 @@ import re
 import unicodedata
 from collections.abc import Sequence
 
-from backend.review.models import ReportedFigure
-from backend.review.rubric import Metric
+from backend.domain.assessment import ReportedFigure
+from backend.rubrics.models import Metric
 from indexing.facts import MATRIX_SEPARATOR
 from indexing.figures import normalize
 from indexing.models import Chunk, Fact, FactOrigin

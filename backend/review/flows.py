@@ -5,62 +5,43 @@ from __future__ import annotations
 import tempfile
 import time
 from collections.abc import Callable, Sequence
-from enum import StrEnum
 from pathlib import Path
 
 from sqlalchemy.orm import Session
 
 from backend.config import Settings
+from backend.db.models import JobKind, JobStatus, VersionStatus
+from backend.db.queries import campaigns, jobs, reviews, submissions, versions
+from backend.domain.assessment import ChecklistItem, DrafterKind, IndicatorAssessment, Review
+from backend.domain.enums import Mark
+from backend.embedding import build_embedder
 from backend.errors import AppError, ErrorCode
+from backend.ingest.flows import version_facts
+from backend.jobs.enqueue import commit_and_enqueue
+from backend.jobs.progress import JobStage
 from backend.review.citations import check_assessment
 from backend.review.drafters.base import Drafter, IndicatorContext
 from backend.review.drafters.extractive import ExtractiveDrafter
 from backend.review.figures import FactIndex
 from backend.review.matcher import MatcherConfig, Ownership, match_point, point_queries
-from backend.review.models import ChecklistItem, DrafterKind, IndicatorAssessment, Mark, Review
-from backend.review.rubric import Indicator, Rubric, RubricRegistry
+from backend.rubrics.models import Indicator, Rubric
+from backend.rubrics.registry import RubricRegistry, rubric_registry
+from backend.storage import index_dir
 from indexing.embedding import Embedder
 from indexing.facts import extract_facts
 from indexing.models import Fact
+from indexing.pipeline import ProgressCallback, index_documents, no_progress
 from indexing.search import HybridSearcher, SearchMode
 from indexing.store import Collection
 
 GUIDE_RUBRIC_ID = "ciqa-guide-2021"
 
 
-class ReviewStage(StrEnum):
-    """Stages of a one-shot review, in order."""
-
-    PARSE = "parse"
-    INDEX = "index"
-    MATCH = "match"
-    DRAFT = "draft"
-
-
-REVIEW_STAGE_ZH = {
-    ReviewStage.PARSE: "解析",
-    ReviewStage.INDEX: "建立索引",
-    ReviewStage.MATCH: "匹配证据",
-    ReviewStage.DRAFT: "起草评议",
-}
-ReviewProgress = Callable[[ReviewStage, int, int], None]
-StageProgress = Callable[[str, int], None]
-# Share of the job's 0–100 progress per stage when a stored version is reviewed (no parse or index).
-JOB_SPANS = {ReviewStage.MATCH: (0, 90), ReviewStage.DRAFT: (90, 100)}
-
-
-def _no_job_progress(stage: str, percent: int) -> None:
-    return None
-
-
-def _quiet(stage: ReviewStage, done: int, total: int) -> None:
-    return None
-
-
 def build_drafter(kind: DrafterKind, settings: Settings) -> Drafter:
     """The requested drafter; the LLM drafter falls back to the extractive one per indicator."""
     if kind is DrafterKind.EXTRACTIVE:
         return ExtractiveDrafter()
+    # Imported here: LangChain is heavy and only this drafter needs it.
     from backend.review.drafters.llm import build_llm_drafter
 
     return build_llm_drafter(settings, ExtractiveDrafter())
@@ -116,7 +97,7 @@ def review_collection(
     config: MatcherConfig | None = None,
     document_id: str | None = None,
     facts: Sequence[Fact] = (),
-    progress: ReviewProgress = _quiet,
+    progress: ProgressCallback = no_progress,
 ) -> Review:
     """Match every review point of ``rubric`` in the collection, draft each indicator, verify every quote.
 
@@ -144,13 +125,13 @@ def review_collection(
     contexts = []
     for n, indicator in enumerate(indicators, start=1):
         matches = tuple(match_point(search, p, ownership, config, fact_index) for p in indicator.review_points)
-        progress(ReviewStage.MATCH, n, len(indicators))
+        progress(JobStage.MATCH, n, len(indicators))
         cited = {e.chunk_id: chunks[e.chunk_id] for m in matches for e in m.evidence}
         cited.update({m.figure.chunk_id: chunks[m.figure.chunk_id] for m in matches if m.figure})
         contexts.append(
             IndicatorContext(rubric=rubric, indicator=indicator, matches=matches, chunks=cited, guide=guide)
         )
-    progress(ReviewStage.DRAFT, 0, len(contexts))
+    progress(JobStage.DRAFT, 0, len(contexts))
     assessments = drafter.draft_many(contexts)
     for assessment in assessments:
         problems = check_assessment(assessment, chunks)
@@ -161,7 +142,7 @@ def review_collection(
                 "评议草稿引用无法核实，未保存。",
                 f"{assessment.indicator_id}: {problems[0].reason} ({len(problems)} problems)",
             )
-    progress(ReviewStage.DRAFT, len(contexts), len(contexts))
+    progress(JobStage.DRAFT, len(contexts), len(contexts))
     materials, questions = checklists(tuple(assessments))
     ref = rubric.ref()
     return Review(
@@ -187,23 +168,18 @@ def review_file(
     config: MatcherConfig | None = None,
     parse_options=None,
     chunking_options=None,
-    progress: ReviewProgress = _quiet,
+    progress: ProgressCallback = no_progress,
 ) -> Review:
     """One-shot review of a file with no server: parse → index (temporary) → match → draft."""
     from indexing.parsing import parse_path
-    from indexing.pipeline import Stage, index_documents
 
-    progress(ReviewStage.PARSE, 0, 1)
+    progress(JobStage.PARSE, 0, 1)
     document = parse_path(path, parse_options) if parse_options else parse_path(path)
     document_facts = extract_facts(document)
-    progress(ReviewStage.PARSE, 1, 1)
-
-    def on_index(stage: Stage, done: int, total: int) -> None:
-        if stage is Stage.EMBED:
-            progress(ReviewStage.INDEX, done, total)
+    progress(JobStage.PARSE, 1, 1)
 
     with tempfile.TemporaryDirectory(prefix="ciqa-review-") as tmp:
-        index_documents([document], Path(tmp), embedder, chunking_options=chunking_options, progress=on_index)
+        index_documents([document], Path(tmp), embedder, chunking_options=chunking_options, progress=progress)
         collection = Collection.load(Path(tmp))
     return review_collection(
         collection,
@@ -222,16 +198,11 @@ def run_review_job(
     session: Session,
     job_id: int,
     settings: Settings,
-    progress: StageProgress = _no_job_progress,
+    progress: ProgressCallback = no_progress,
     *,
     embedder_factory: Callable[[Settings], Embedder] | None = None,
 ) -> int:
     """The review task's body: review the job's version with its rubric and drafter; store it once."""
-    from backend.db.queries import jobs, reviews
-    from backend.indexing_cli import build_embedder
-    from backend.ingest.flows import index_dir, version_facts
-    from backend.review.operations import rubric_registry
-
     job = jobs.get_job(session, job_id=job_id)
     done = reviews.find_review_for_job(session, job_id=job_id)
     if done is not None:  # a re-delivered message: the review was saved before the worker died
@@ -243,11 +214,6 @@ def run_review_job(
     drafter = build_drafter(DrafterKind(job.drafter or settings.drafter), settings)
     collection = Collection.load(index_dir(settings, job.version_id))
 
-    def report(stage: ReviewStage, done_: int, total: int) -> None:
-        if stage in JOB_SPANS:
-            lo, hi = JOB_SPANS[stage]
-            progress(stage.value, lo + (hi - lo) * done_ // max(total, 1))
-
     review = review_collection(
         collection,
         (embedder_factory or build_embedder)(settings),
@@ -255,7 +221,7 @@ def run_review_job(
         drafter,
         registry=registry,
         facts=version_facts(session, job.version_id, settings),
-        progress=report,
+        progress=progress,
     )
     record = reviews.save_review(session, job_id=job_id, version_id=job.version_id, review=review)
     session.commit()
@@ -263,13 +229,9 @@ def run_review_job(
 
 
 def run_campaign_job(
-    session: Session, job_id: int, settings: Settings, progress: StageProgress = _no_job_progress
+    session: Session, job_id: int, settings: Settings, progress: ProgressCallback = no_progress
 ) -> list[int]:
     """The campaign task's body: queue a review of each submission's newest ready version not yet reviewed."""
-    from backend.db.models import JobKind, JobStatus, VersionStatus
-    from backend.db.queries import campaigns, jobs, reviews, submissions, versions
-    from backend.worker.enqueue import commit_and_enqueue
-
     job = jobs.get_job(session, job_id=job_id)
     if job.campaign_id is None:
         raise AppError(ErrorCode.INVALID_INPUT, "任务缺少评审批次。", f"campaign job {job_id}")
@@ -300,6 +262,6 @@ def run_campaign_job(
                     created_by=job.created_by,
                 )
             )
-        progress("enqueue", 100 * n // max(len(found), 1))
+        progress(JobStage.ENQUEUE, n, len(found))
     commit_and_enqueue(session, jobs=queued, settings=settings)
     return [j.id for j in queued]

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from backend.review.models import Mark
+from backend.domain.enums import Mark
 
 # A quote shorter than this ("学校", "本科") is found verbatim almost anywhere and grounds nothing.
 MIN_QUOTE_CHARS = 6

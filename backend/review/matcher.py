@@ -32,11 +32,12 @@ from dataclasses import dataclass
 
 from pydantic import BaseModel, ConfigDict
 
+from backend.domain.assessment import Evidence, PointSignals
 from backend.review.citations import quote_pages
 from backend.review.drafters.base import PointMatch
 from backend.review.figures import FactIndex
-from backend.review.models import Evidence, Mark, PointSignals
-from backend.review.rubric import PointKind, ReviewPoint, Rubric
+from backend.review.rating import MarkRule, decide_mark
+from backend.rubrics.models import PointKind, ReviewPoint, Rubric
 from indexing.figures import find_figures
 from indexing.models import Chunk, Hit
 from indexing.search import SearchMode
@@ -55,9 +56,7 @@ class MatcherConfig(BaseModel):
 
     per_query_k: int = 5
     max_evidence: int = 3
-    max_term_owner_rank: int = 1
-    min_unit_coverage: float = 0.26
-    concrete_min: float = 0.5
+    mark_rule: MarkRule = MarkRule()
     # Below this share of a point's weighted terms, a chunk is not shown as its evidence (未找到相关内容); set so that
     # 99% of the calibration points whose evidence is present keep some.
     min_evidence_cover: float = 0.15
@@ -242,18 +241,6 @@ def _point_terms(point: ReviewPoint) -> frozenset[str]:
     return frozenset(words)
 
 
-def decide_mark(signals: PointSignals, config: MatcherConfig) -> Mark:
-    """The calibrated rule from signals to a mark."""
-    covered = (signals.term_owner_rank is not None and signals.term_owner_rank <= config.max_term_owner_rank) or (
-        signals.unit_coverage is not None and signals.unit_coverage >= config.min_unit_coverage
-    )
-    if not covered or signals.figure_found is False:
-        return Mark.MORE_MATERIAL
-    if signals.concrete < config.concrete_min:
-        return Mark.VERIFY_ON_SITE
-    return Mark.CLEAR
-
-
 def match_point(
     search: Search,
     point: ReviewPoint,
@@ -289,4 +276,6 @@ def match_point(
         term_owner_rank=min((term[0] for term in terms_seen), default=None),
         unit_coverage=round(max((term[1] for term in terms_seen), default=0.0), 4),
     )
-    return PointMatch(point=point, evidence=evidence, figure=figure, signals=signals, mark=decide_mark(signals, config))
+    return PointMatch(
+        point=point, evidence=evidence, figure=figure, signals=signals, mark=decide_mark(signals, config.mark_rule)
+    )

@@ -7,31 +7,19 @@ and, for writes, records an audit event; the caller's unit of work commits.
 
 from __future__ import annotations
 
-import functools
-from pathlib import Path
-
 from sqlalchemy.orm import Session
 
 from backend.config import Settings
 from backend.db.models import ExpertDecision, Job, ReviewRecord, VersionStatus
 from backend.db.queries import audit, campaigns, decisions, jobs, reviews, submissions, versions
+from backend.domain.assessment import DrafterKind
 from backend.errors import AppError, ErrorCode
+from backend.jobs.enqueue import commit_and_enqueue
 from backend.review.comparison import VersionComparison, compare_reviews
 from backend.review.decisions import DecisionInput, resolve_decision
-from backend.review.models import DrafterKind
 from backend.review.ranking import CampaignRanking, RankingEntry, rank_campaign
-from backend.review.rubric import Rubric, RubricRegistry
-from backend.worker.enqueue import commit_and_enqueue
-
-
-@functools.cache
-def _registry(directory: Path) -> RubricRegistry:
-    return RubricRegistry.load_dir(directory)
-
-
-def rubric_registry(settings: Settings) -> RubricRegistry:
-    """The configured rubrics, loaded once per process (rubric files change only with a deployment)."""
-    return _registry(settings.rubrics_dir.resolve())
+from backend.rubrics.models import Rubric
+from backend.rubrics.registry import rubric_registry
 
 
 def _rubric_of(record: ReviewRecord, settings: Settings) -> Rubric:
@@ -44,6 +32,13 @@ def request_review(
     """Queue a review of a ready version (a new review row; earlier reviews and their decisions stay)."""
     rubric_registry(settings).get(rubric_id)
     version = versions.get_version(session, version_id=version_id)
+    if version.status is VersionStatus.FAILED:
+        reason = (version.error_zh or "原因未记录。").rstrip("。") + "。"
+        raise AppError(
+            ErrorCode.CONFLICT,
+            f"文件处理失败，不能评审。原因：{reason}请删除该版本后重新上传。",
+            f"version {version_id} failed",
+        )
     if version.status is not VersionStatus.READY:
         raise AppError(
             ErrorCode.CONFLICT, "文件尚未处理完成，暂不能评审。", f"version {version_id} is {version.status}"

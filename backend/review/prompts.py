@@ -26,6 +26,7 @@ import jinja2
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from backend.config import Settings
 from backend.errors import AppError, ErrorCode
 
 PROMPT_ID_PATTERN = r"^[a-z][a-z0-9_]*$"
@@ -142,7 +143,5 @@ class PromptRegistry:
 def default_prompts(directory: Path | None = None) -> PromptRegistry:
     """The registry of the configured prompts directory (``CIQA_PROMPTS_DIR``)."""
     if directory is None:
-        from backend.config import Settings
-
         directory = Settings().prompts_dir
     return PromptRegistry.load_dir(directory)

@@ -6,8 +6,9 @@ from collections.abc import Mapping, Sequence
 
 from pydantic import BaseModel, ConfigDict
 
-from backend.review.models import Mark, Review
-from backend.review.rubric import InstitutionType, Rubric
+from backend.domain.assessment import Review
+from backend.domain.enums import InstitutionType, Mark
+from backend.rubrics.models import Rubric
 
 
 class _Frozen(BaseModel):

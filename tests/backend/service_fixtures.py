@@ -23,7 +23,7 @@ from backend.config import Settings
 from backend.db.models import Institution, Role, Submission, User
 from backend.db.queries import institutions, submissions, users
 from backend.db.session import session_scope, upgrade
-from backend.review.rubric import InstitutionType
+from backend.domain.enums import InstitutionType
 
 PG_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 REDIS_HOST, REDIS_PORT = "127.0.0.1", 6379

@@ -12,15 +12,15 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from backend.auth.passwords import verify_password
+from backend.cli.demo import account_lines, version_lines
 from backend.config import Settings
 from backend.db.base import Base
 from backend.db.models import JobKind, JobStatus, Role
 from backend.db.queries import institutions, jobs, reviews, users
 from backend.db.session import session_scope
 from backend.demo import RECTIFIED_ZH, DemoAccount, DemoResult, DemoVersion, run_demo
-from backend.demo_cli import account_lines, version_lines
+from backend.domain.enums import InstitutionType
 from backend.review.operations import compare_versions
-from backend.review.rubric import InstitutionType
 from tests.fakes import KeywordEmbedder
 
 # The generator's minimum: every topic's evidence once, about 17 PDF pages.
@@ -36,7 +36,7 @@ def settings(tmp_path: Path) -> Settings:
 def published(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """Messages the uploads would have sent to the broker (the demo runs the jobs itself)."""
     sent: list[int] = []
-    monkeypatch.setattr("backend.worker.enqueue.publish", lambda job_id, kind, settings: sent.append(job_id))
+    monkeypatch.setattr("backend.jobs.enqueue.publish", lambda job_id, kind, settings: sent.append(job_id))
     return sent
 
 
@@ -103,7 +103,7 @@ def test_an_interrupted_ingest_is_finished_by_the_next_run(settings: Settings, m
     with pytest.raises(KeyboardInterrupt):
         _demo(settings)
     monkeypatch.undo()
-    monkeypatch.setattr("backend.worker.enqueue.publish", lambda job_id, kind, settings: None)
+    monkeypatch.setattr("backend.jobs.enqueue.publish", lambda job_id, kind, settings: None)
 
     result = _demo(settings)
     with session_scope(settings) as db:

@@ -8,7 +8,7 @@ from collections import Counter
 
 import pytest
 
-from backend.review.rubric import default_registry
+from backend.rubrics.registry import default_registry
 from corpus.catalogue import SLOTS, Strength, Topic
 from corpus.topics.chapter1_2 import TOPICS
 

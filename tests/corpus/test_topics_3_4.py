@@ -8,7 +8,7 @@ import string
 import pytest
 
 from backend.review.figures import FactIndex
-from backend.review.rubric import default_registry
+from backend.rubrics.registry import default_registry
 from corpus.catalogue import SLOTS, Strength, Topic
 from corpus.topics.chapter3_4 import TOPICS
 from indexing.chunking import chunk_document

@@ -7,7 +7,7 @@ import string
 
 import pytest
 
-from backend.review.rubric import default_registry
+from backend.rubrics.registry import default_registry
 from corpus.catalogue import SLOTS, Strength, Topic
 from corpus.topics.chapter5_7 import TOPICS
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from backend.cli import app
+from backend.cli.main import app
 from eval.real import GOLD_DIR, GoldDocument, GoldFact, corresponds, evaluate_real, fact_metrics, load_gold
 from indexing.models import Fact, FactOrigin
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request, Response
+import datetime as dt
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request, Response
 
 from backend.api.deps import CurrentUser, DbSession, SettingsDep
 from backend.api.schemas import LoginIn, LoginOut, TokenIn, TokenOut, UserOut
@@ -16,6 +19,14 @@ from backend.db.queries import users
 router = APIRouter(tags=["auth"])
 
 
+def get_now() -> dt.datetime:
+    """The time of the request (tests override it to step past login delays without sleeping)."""
+    return utcnow()
+
+
+Now = Annotated[dt.datetime, Depends(get_now)]
+
+
 def _set_cookies(response: Response, issued: IssuedToken, settings: Settings) -> None:
     common = {"max_age": settings.session_ttl_s, "secure": settings.cookie_secure, "samesite": "lax", "path": "/"}
     response.set_cookie(SESSION_COOKIE, issued.token, httponly=True, **common)
@@ -24,11 +35,15 @@ def _set_cookies(response: Response, issued: IssuedToken, settings: Settings) ->
 
 
 @router.post("/auth/login")
-def login(body: LoginIn, request: Request, response: Response, session: DbSession, settings: SettingsDep) -> LoginOut:
-    """Sign in with username and password: sets the session cookie (HttpOnly) and the CSRF cookie."""
+def login(
+    body: LoginIn, request: Request, response: Response, session: DbSession, settings: SettingsDep, now: Now
+) -> LoginOut:
+    """Sign in: sets the session and CSRF cookies; failures from one address make it wait (429, Retry-After)."""
+    # The connection's address; behind a reverse proxy, uvicorn puts the proxy's X-Forwarded-For here
+    # when started with --proxy-headers and --forwarded-allow-ips (see backend.auth.login).
     client = request.client.host if request.client else "unknown"
     user, issued = start_session(
-        session, settings, username=body.username, password=body.password, client=client, now=utcnow()
+        session, settings, username=body.username, password=body.password, client=client, now=now
     )
     _set_cookies(response, issued, settings)
     return LoginOut(user=UserOut.model_validate(user), csrf_token=issued.csrf_token, expires_at=issued.expires_at)

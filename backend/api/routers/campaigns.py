@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from backend import campaigns as campaign_rules
 from backend.api.deps import AssignmentReaders, DbSession, Readers, Secretariat, SettingsDep
 from backend.api.schemas import AssignmentIn, AssignmentOut, CampaignIn, CampaignOut, Id
 from backend.db.models import Role
 from backend.db.queries import assignments, campaigns
-from backend.review.operations import campaign_ranking, rubric_registry
+from backend.review.operations import campaign_ranking
 from backend.review.ranking import CampaignRanking
 
 router = APIRouter(tags=["campaigns"])
@@ -22,11 +23,17 @@ def list_campaigns(user: Readers, session: DbSession) -> list[CampaignOut]:
 
 @router.post("/campaigns", status_code=201)
 def create_campaign(body: CampaignIn, user: Secretariat, session: DbSession, settings: SettingsDep) -> CampaignOut:
-    """Create a campaign against a known rubric."""
-    rubric_registry(settings).get(body.rubric_id)
-    # Quotas stay a model (model_dump would turn them into a dict the JSON column does not take).
-    fields = body.model_dump(exclude={"quotas"})
-    campaign = campaigns.create_campaign(session, **fields, quotas=body.quotas, created_by=user.user_id)
+    """Create a campaign against a known rubric that fits its kind (422 otherwise)."""
+    campaign = campaign_rules.create_campaign(
+        session,
+        name=body.name,
+        rubric_id=body.rubric_id,
+        kind=body.kind,
+        deadline=body.deadline,
+        quotas=body.quotas,
+        user_id=user.user_id,
+        settings=settings,
+    )
     return CampaignOut.model_validate(campaign)
 
 

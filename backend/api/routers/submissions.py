@@ -2,28 +2,31 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, UploadFile
+from typing import Annotated
 
+from fastapi import APIRouter, Form, UploadFile
+
+from backend import campaigns as campaign_rules
 from backend.api.deps import DbSession, Readers, SettingsDep, University, load_job, load_submission, load_version
 from backend.api.schemas import FactOut, Id, JobOut, SubmissionIn, SubmissionOut, UploadOut, VersionOut
 from backend.auth.access import visible_submissions
-from backend.db.queries import campaigns, facts, jobs, submissions, versions
-from backend.ingest.flows import upload_version
+from backend.db.base import utcnow
+from backend.db.queries import facts, jobs, versions
+from backend.ingest.flows import delete_failed_version, upload_version
 
 router = APIRouter(tags=["submissions"])
 
 
 @router.post("/submissions", status_code=201)
 def create_submission(body: SubmissionIn, user: University, session: DbSession) -> SubmissionOut:
-    """Create a submission of the user's own institution (standalone, or to a campaign)."""
-    if body.campaign_id is not None:
-        campaigns.get_campaign(session, campaign_id=body.campaign_id)
-    submission = submissions.create_submission(
+    """Create a submission of the user's own institution (standalone, or to a campaign before its deadline)."""
+    submission = campaign_rules.create_submission(
         session,
         institution_id=user.institution_id,
         title=body.title,
         campaign_id=body.campaign_id,
-        created_by=user.user_id,
+        user_id=user.user_id,
+        now=utcnow(),
     )
     return SubmissionOut.model_validate(submission)
 
@@ -49,9 +52,18 @@ def list_versions(submission_id: Id, user: Readers, session: DbSession) -> list[
 
 @router.post("/submissions/{submission_id}/versions", status_code=202)
 def upload(
-    submission_id: Id, file: UploadFile, user: University, session: DbSession, settings: SettingsDep
+    submission_id: Id,
+    file: UploadFile,
+    user: University,
+    session: DbSession,
+    settings: SettingsDep,
+    rubric_id: Annotated[str | None, Form(min_length=1, max_length=100)] = None,
 ) -> UploadOut:
-    """Upload a file (multipart field ``file``): stored by sha256, then its ingest job is queued."""
+    """Upload a file (multipart field ``file``): stored by sha256, then its ingest job is queued.
+
+    Once processed, the version is reviewed automatically with ``rubric_id`` (optional form field, see
+    ``GET /api/rubrics``) or else the campaign's rubric; the review job appears under ``/versions/{id}/jobs``.
+    """
     load_submission(session, user, submission_id)
     result = upload_version(
         session,
@@ -60,6 +72,7 @@ def upload(
         original_name=file.filename or "",
         user_id=user.user_id,
         settings=settings,
+        rubric_id=rubric_id,
     )
     version, job = (
         versions.get_version(session, version_id=result.version_id),
@@ -72,6 +85,20 @@ def upload(
 def get_version(version_id: Id, user: Readers, session: DbSession) -> VersionOut:
     """One version with its ingest status (and, if it failed, the reason in Chinese)."""
     return VersionOut.model_validate(load_version(session, user, version_id))
+
+
+@router.get("/versions/{version_id}/jobs")
+def list_version_jobs(version_id: Id, user: Readers, session: DbSession) -> list[JobOut]:
+    """A version's jobs, newest first: its ingest and the reviews queued for it, with stage and progress."""
+    load_version(session, user, version_id)
+    return [JobOut.model_validate(j) for j in jobs.list_jobs(session, version_id=version_id)]
+
+
+@router.delete("/versions/{version_id}", status_code=204)
+def delete_version(version_id: Id, user: University, session: DbSession, settings: SettingsDep) -> None:
+    """Delete a version of the user's own submission whose processing failed, to upload the file again."""
+    load_version(session, user, version_id)
+    delete_failed_version(session, version_id=version_id, user_id=user.user_id, settings=settings)
 
 
 @router.get("/versions/{version_id}/facts")

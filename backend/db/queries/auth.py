@@ -1,13 +1,15 @@
-"""Sign-in tokens (sessions and API tokens) and failed logins."""
+"""Sign-in tokens (sessions and API tokens) and login throttles per (username, client address)."""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, joinedload
 
-from backend.db.models import ID_LENGTH, AuthToken, LoginFailure, TokenKind, User
+from backend.db.models import ID_LENGTH, AuthToken, LoginThrottle, TokenKind, User
 
 
 def create_token(
@@ -51,27 +53,53 @@ def revoke_token(session: Session, *, token_sha256: str, now: dt.datetime) -> No
     )
 
 
-def count_login_failures(session: Session, *, username: str, client: str, since: dt.datetime) -> int:
-    """Failed logins for (username, client) at or after ``since``."""
-    query = select(func.count()).where(
-        LoginFailure.username == username[:ID_LENGTH],
-        LoginFailure.client == client[:ID_LENGTH],
-        LoginFailure.at >= since,
+def lock_login_throttle(session: Session, *, username: str, client: str) -> LoginThrottle:
+    """The throttle row of (username, client), created if missing and locked until commit.
+
+    Concurrent attempts of one pair queue here (a row lock on PostgreSQL; SQLite has one writer at a time
+    and this insert is the transaction's first write), so each sees the failures the previous one recorded.
+    """
+    key = {"username": username[:ID_LENGTH], "client": client[:ID_LENGTH]}
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    session.execute(insert(LoginThrottle).values(**key, failures=0).on_conflict_do_nothing())
+    query = (
+        select(LoginThrottle)
+        .filter_by(**key)
+        .with_for_update()
+        .execution_options(populate_existing=True)  # another process may have changed it since it was loaded
     )
-    return session.scalar(query) or 0
+    return session.scalars(query).one()
 
 
-def add_login_failure(session: Session, *, username: str, client: str, at: dt.datetime) -> None:
-    """Record a failed login."""
-    session.add(LoginFailure(username=username[:ID_LENGTH], client=client[:ID_LENGTH], at=at))
+def record_login_failure(
+    session: Session, *, throttle: LoginThrottle, failures: int, at: dt.datetime, blocked_until: dt.datetime | None
+) -> None:
+    """Set a pair's consecutive failures, the time of the last one and until when the pair must wait."""
+    throttle.failures = failures
+    throttle.last_failure_at = at
+    throttle.blocked_until = blocked_until
     session.flush()
 
 
-def clear_login_failures(session: Session, *, username: str, client: str, before: dt.datetime) -> None:
-    """Forget the failures of (username, client) after a successful login, and everyone's older than ``before``."""
+def recent_failure_times(session: Session, *, client: str, since: dt.datetime) -> Sequence[dt.datetime]:
+    """The last failure of every account that failed from ``client`` after ``since``, oldest first."""
+    query = (
+        select(LoginThrottle.last_failure_at)
+        .where(
+            LoginThrottle.client == client[:ID_LENGTH],
+            LoginThrottle.failures > 0,
+            LoginThrottle.last_failure_at > since,
+        )
+        .order_by(LoginThrottle.last_failure_at)
+    )
+    return session.scalars(query).all()
+
+
+def clear_login_throttles(session: Session, *, username: str, client: str, before: dt.datetime) -> None:
+    """Forget (username, client) after a successful login, and every pair that last failed before ``before``."""
     session.execute(
-        delete(LoginFailure).where(
-            (LoginFailure.at < before)
-            | ((LoginFailure.username == username[:ID_LENGTH]) & (LoginFailure.client == client[:ID_LENGTH]))
+        delete(LoginThrottle).where(
+            (LoginThrottle.last_failure_at < before)
+            | ((LoginThrottle.username == username[:ID_LENGTH]) & (LoginThrottle.client == client[:ID_LENGTH]))
         )
     )

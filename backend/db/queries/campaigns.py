@@ -9,8 +9,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from backend.db.models import Campaign, CampaignQuotas
+from backend.domain.enums import SubmissionKind
 from backend.errors import AppError, ErrorCode
-from backend.review.rubric import SubmissionKind
 
 
 def create_campaign(

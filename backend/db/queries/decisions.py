@@ -9,8 +9,8 @@ from sqlalchemy.orm import Session
 
 from backend.db.models import AssessmentRecord, DecisionAction, ExpertDecision, ReviewRecord
 from backend.db.queries.reviews import get_assessment
+from backend.domain.enums import Mark
 from backend.errors import AppError, ErrorCode
-from backend.review.models import Mark
 
 
 def add_decision(

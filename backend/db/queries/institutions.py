@@ -8,8 +8,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from backend.db.models import Institution
+from backend.domain.enums import InstitutionType
 from backend.errors import AppError, ErrorCode
-from backend.review.rubric import InstitutionType
 
 
 def create_institution(session: Session, *, name: str, type: InstitutionType, region: str = "") -> Institution:

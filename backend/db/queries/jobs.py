@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from sqlalchemy import ColumnElement, and_, or_, select, update
 from sqlalchemy.orm import Session
 
-from backend.db.models import Job, JobKind, JobStatus
+from backend.db.models import DocumentVersion, Job, JobKind, JobStatus, VersionStatus
 from backend.errors import AppError, ErrorCode
 
 
@@ -47,10 +47,12 @@ def get_job(session: Session, *, job_id: int) -> Job:
     return job
 
 
-def latest_job(session: Session, *, kind: JobKind, version_id: int) -> Job | None:
-    """The most recent job of a kind for a version."""
-    query = select(Job).where(Job.kind == kind, Job.version_id == version_id).order_by(Job.id.desc()).limit(1)
-    return session.scalars(query).one_or_none()
+def latest_job(session: Session, *, kind: JobKind, version_id: int, rubric_id: str | None = None) -> Job | None:
+    """The most recent job of a kind for a version (with this rubric, if given)."""
+    query = select(Job).where(Job.kind == kind, Job.version_id == version_id)
+    if rubric_id is not None:
+        query = query.where(Job.rubric_id == rubric_id)
+    return session.scalars(query.order_by(Job.id.desc()).limit(1)).one_or_none()
 
 
 def list_jobs(
@@ -137,7 +139,11 @@ def fail_job(
     now: dt.datetime,
     token: str | None = None,
 ) -> bool:
-    """Mark the job failed with its reason; with a token, only if that attempt still holds it."""
+    """Mark the job failed with its reason and, for an ingest job, its version not yet ready (in one transaction).
+
+    With a token, only if that attempt still holds the job. Every way a job ends in failure comes here
+    (a flow's error, attempts exhausted, retries exhausted), so no version is left ``processing``.
+    """
     condition = _held(job_id, token) if token else and_(Job.id == job_id, Job.status != JobStatus.SUCCEEDED)
     values = {
         "status": JobStatus.FAILED,
@@ -147,7 +153,16 @@ def fail_job(
         "finished_at": now,
         "claim_token": None,
     }
-    return session.execute(update(Job).where(condition).values(**values)).rowcount == 1
+    if session.execute(update(Job).where(condition).values(**values)).rowcount != 1:
+        return False
+    ingested = select(Job.version_id).where(Job.id == job_id, Job.kind == JobKind.INGEST).scalar_subquery()
+    session.execute(
+        update(DocumentVersion)
+        .where(DocumentVersion.id == ingested, DocumentVersion.status != VersionStatus.READY)
+        .values(status=VersionStatus.FAILED, error_zh=error_zh)
+        .execution_options(synchronize_session="fetch")
+    )
+    return True
 
 
 def release_job(session: Session, *, job_id: int, token: str, now: dt.datetime) -> bool:

@@ -8,8 +8,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from backend.db.models import AssessmentRecord, DocumentVersion, ReviewRecord
+from backend.domain import assessment as rm
 from backend.errors import AppError, ErrorCode
-from backend.review import models as rm
 
 
 def save_review(session: Session, *, job_id: int, version_id: int, review: rm.Review) -> ReviewRecord:

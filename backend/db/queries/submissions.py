@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from backend.db.models import Submission
+from backend.db.models import Assignment, Submission
 from backend.errors import AppError, ErrorCode
 
 
@@ -50,8 +50,6 @@ def list_assigned_submissions(
     session: Session, *, expert_id: int, campaign_id: int | None = None
 ) -> Sequence[Submission]:
     """Submissions an expert is assigned to, in creation order, optionally of one campaign."""
-    from backend.db.models import Assignment  # here, not at the top: this function was appended later
-
     query = (
         select(Submission)
         .join(Assignment, Assignment.submission_id == Submission.id)

@@ -1,13 +1,14 @@
-"""Document versions: one per (submission, sha256)."""
+"""Document versions: one per (submission, sha256); a deleted version is hidden until its bytes come again."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 
-from sqlalchemy import select
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
 
-from backend.db.models import DocumentVersion, ParseStats, VersionStatus
+from backend.db.models import Chunk, DocumentVersion, FactRecord, ParseStats, VersionStatus
 from backend.errors import AppError, ErrorCode
 
 
@@ -36,15 +37,15 @@ def create_version(
 
 
 def get_version(session: Session, *, version_id: int) -> DocumentVersion:
-    """The version with this id, or NOT_FOUND."""
+    """The version with this id, or NOT_FOUND (also for a deleted one)."""
     version = session.get(DocumentVersion, version_id)
-    if version is None:
+    if version is None or version.deleted_at is not None:
         raise AppError(ErrorCode.NOT_FOUND, "文件版本不存在。", f"no document version {version_id}")
     return version
 
 
 def find_version(session: Session, *, submission_id: int, sha256: str) -> DocumentVersion | None:
-    """The version of a submission with these bytes, if uploaded before."""
+    """The version of a submission with these bytes, if uploaded before (deleted or not)."""
     query = select(DocumentVersion).where(
         DocumentVersion.submission_id == submission_id, DocumentVersion.sha256 == sha256
     )
@@ -52,8 +53,10 @@ def find_version(session: Session, *, submission_id: int, sha256: str) -> Docume
 
 
 def list_versions(session: Session, *, submission_id: int) -> Sequence[DocumentVersion]:
-    """Versions of a submission, oldest first."""
-    query = select(DocumentVersion).where(DocumentVersion.submission_id == submission_id)
+    """Versions of a submission, oldest first (deleted ones left out)."""
+    query = select(DocumentVersion).where(
+        DocumentVersion.submission_id == submission_id, DocumentVersion.deleted_at.is_(None)
+    )
     return session.scalars(query.order_by(DocumentVersion.id)).all()
 
 
@@ -62,7 +65,11 @@ def previous_version(session: Session, *, version_id: int) -> DocumentVersion | 
     version = get_version(session, version_id=version_id)
     query = (
         select(DocumentVersion)
-        .where(DocumentVersion.submission_id == version.submission_id, DocumentVersion.id < version.id)
+        .where(
+            DocumentVersion.submission_id == version.submission_id,
+            DocumentVersion.id < version.id,
+            DocumentVersion.deleted_at.is_(None),
+        )
         .order_by(DocumentVersion.id.desc())
         .limit(1)
     )
@@ -88,15 +95,26 @@ def mark_version_ready(
     session.flush()
 
 
-def mark_version_failed(session: Session, *, version_id: int, error_zh: str) -> None:
-    """Record why a version could not be ingested (the stored original stays)."""
-    version = get_version(session, version_id=version_id)
-    version.status = VersionStatus.FAILED
-    version.error_zh = error_zh
-    session.flush()
-
-
 def set_parse_stats(session: Session, *, version_id: int, stats: ParseStats) -> None:
     """Replace what ingest recorded about a version (e.g. after facts were extracted later)."""
     get_version(session, version_id=version_id).parse_stats = stats
     session.flush()
+
+
+def delete_version(session: Session, *, version_id: int, now: dt.datetime) -> None:
+    """Hide a version and drop its chunks and facts; the row stays (its id is never reused) with its jobs."""
+    for model in (Chunk, FactRecord):
+        session.execute(delete(model).where(model.version_id == version_id))
+    get_version(session, version_id=version_id).deleted_at = now
+    session.flush()
+
+
+def reopen_version(session: Session, *, version_id: int, original_name: str) -> bool:
+    """Bring back a deleted or failed version whose bytes were uploaded again, as freshly uploaded.
+
+    False if the version is live and not failed (or a concurrent upload reopened it first).
+    """
+    reopenable = or_(DocumentVersion.deleted_at.is_not(None), DocumentVersion.status == VersionStatus.FAILED)
+    values = {"deleted_at": None, "status": VersionStatus.UPLOADED, "error_zh": None, "original_name": original_name}
+    statement = update(DocumentVersion).where(DocumentVersion.id == version_id, reopenable).values(**values)
+    return session.execute(statement.execution_options(synchronize_session="fetch")).rowcount == 1

@@ -6,15 +6,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from backend.review.models import (
-    DrafterKind,
-    Evidence,
-    IndicatorAssessment,
-    Mark,
-    PointSignals,
-    ReportedFigure,
-)
-from backend.review.rubric import Indicator, ReviewPoint, Rubric
+from backend.domain.assessment import DrafterKind, Evidence, IndicatorAssessment, PointSignals, ReportedFigure
+from backend.domain.enums import Mark
+from backend.rubrics.models import Indicator, ReviewPoint, Rubric
 from indexing.models import Chunk
 
 

@@ -5,39 +5,21 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 
-from backend.review.drafters.base import IndicatorContext, PointMatch
-from backend.review.models import (
+from backend.domain.assessment import (
     NO_EVIDENCE_ZH,
     Advice,
     DrafterKind,
     DraftInfo,
     IndicatorAssessment,
-    Mark,
     MissingEvidence,
     PointAssessment,
 )
-from backend.review.rubric import Level, PointKind, ReviewPoint, Rubric
+from backend.domain.enums import Mark
+from backend.review.drafters.base import IndicatorContext, PointMatch
+from backend.review.rating import coverage_score, level_for
+from backend.rubrics.models import PointKind, ReviewPoint, Rubric
 
 VERSION = "1.1"
-MARK_CREDIT = {Mark.CLEAR: 1.0, Mark.VERIFY_ON_SITE: 0.5, Mark.MORE_MATERIAL: 0.0}
-# Coverage cut points between adjacent levels of a 4-level scale, best first; other scales are spaced evenly.
-FOUR_LEVEL_CUTS = (0.8, 0.5, 0.15)
-
-
-def coverage_score(matches: Sequence[PointMatch]) -> float:
-    """Weighted share of review points with evidence: 句号 counts fully, 问号 half, 破折号 nothing."""
-    total = sum(m.point.weight for m in matches)
-    return sum(m.point.weight * MARK_CREDIT[m.mark] for m in matches) / total if total else 0.0
-
-
-def level_for(scale: Sequence[Level], coverage: float) -> tuple[Level, float]:
-    """The scale level for a coverage score, and a confidence from the distance to the nearest cut."""
-    levels = sorted(scale, key=lambda lv: -lv.score)
-    n = len(levels)
-    cuts = FOUR_LEVEL_CUTS if n == 4 else tuple((n - 1 - i) / n for i in range(n - 1))
-    index = next((i for i, cut in enumerate(cuts) if coverage >= cut), n - 1)
-    distance = min((abs(coverage - c) for c in cuts), default=0.5)
-    return levels[index], round(min(1.0, 0.5 + distance * 2), 3)
 
 
 def _advice_text(point: ReviewPoint, context: IndicatorContext) -> list[Advice]:

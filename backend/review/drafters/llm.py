@@ -28,22 +28,23 @@ from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
 from pydantic import BaseModel, ConfigDict, SecretStr, ValidationError
 
 from backend.config import Settings
-from backend.errors import AppError, ErrorCode
-from backend.review.citations import check_assessment, quote_pages
-from backend.review.drafters.base import Drafter, IndicatorContext, PointMatch
-from backend.review.llm_schema import LLMIndicatorDraft, LLMPointDraft
-from backend.review.models import (
+from backend.domain.assessment import (
     Advice,
     DrafterKind,
     DraftInfo,
     Evidence,
     IndicatorAssessment,
-    Mark,
     MissingEvidence,
     PointAssessment,
 )
+from backend.domain.enums import Mark
+from backend.errors import AppError, ErrorCode
+from backend.review.citations import check_assessment, quote_pages
+from backend.review.drafters.base import Drafter, IndicatorContext, PointMatch
+from backend.review.llm_schema import LLMIndicatorDraft, LLMPointDraft
 from backend.review.prompts import Prompt, default_prompts
-from backend.review.rubric import ReviewPoint
+from backend.review.rating import scale_level
+from backend.rubrics.models import ReviewPoint
 from indexing.models import Chunk
 
 VERSION = "1.0"
@@ -221,10 +222,10 @@ def _expected(point: ReviewPoint) -> str:
 def ground(answer: LLMIndicatorDraft, context: IndicatorContext, info: DraftInfo) -> IndicatorAssessment:
     """Turn a validated answer into an assessment, rejecting anything not grounded in the shown chunks."""
     refs = evidence_refs(context)
-    levels = {lv.id: lv for lv in context.rubric.scale}
-    level = levels.get(answer.level)
+    level = scale_level(context.rubric.scale, answer.level)
     if level is None:
-        raise AnswerRejected(FallbackReason.UNKNOWN_LEVEL, f"level {answer.level[:20]!r} is not in {sorted(levels)}")
+        scale = sorted(lv.id for lv in context.rubric.scale)
+        raise AnswerRejected(FallbackReason.UNKNOWN_LEVEL, f"level {answer.level[:20]!r} is not in {scale}")
     matches = {m.point.id: m for m in context.matches}
     drafted: dict[str, LLMPointDraft] = {}
     for p in answer.points:

@@ -20,8 +20,8 @@ from backend.config import Settings
 from backend.db.base import utcnow
 from backend.db.models import JobKind, ParseStats, Role, TokenKind
 from backend.db.queries import assignments, campaigns, institutions, jobs, reviews, submissions, users, versions
-from backend.review import models as rm
-from backend.review.rubric import InstitutionType, SubmissionKind
+from backend.domain import assessment as rm
+from backend.domain.enums import InstitutionType, Mark, SubmissionKind
 from tests.backend.service_fixtures import *  # noqa: F403
 
 RUBRIC_ID = "quality-culture-2026"
@@ -41,7 +41,7 @@ def backend() -> str:
 def published(monkeypatch: pytest.MonkeyPatch) -> list[tuple[int, JobKind]]:
     """Task messages the API would have sent to the broker, in order."""
     sent: list[tuple[int, JobKind]] = []
-    monkeypatch.setattr("backend.worker.enqueue.publish", lambda job_id, kind, settings: sent.append((job_id, kind)))
+    monkeypatch.setattr("backend.jobs.enqueue.publish", lambda job_id, kind, settings: sent.append((job_id, kind)))
     return sent
 
 
@@ -59,7 +59,7 @@ def client(app: FastAPI) -> Iterator[TestClient]:
 
 
 def stored_review(
-    db: Session, *, version_id: int, level: str = "C", mark: rm.Mark = rm.Mark.MORE_MATERIAL, indicators: int = 1
+    db: Session, *, version_id: int, level: str = "C", mark: Mark = Mark.MORE_MATERIAL, indicators: int = 1
 ) -> tuple[int, int]:
     """Save a review of indicators 1.1 … 1.``indicators`` of a version; returns (review id, first assessment id)."""
     signals = rm.PointSignals(best_dense=0.5, best_bm25=2.0, term_coverage=0.5, concrete=0.2)
@@ -74,7 +74,7 @@ def stored_review(
         confidence=0.6,
         points=(point,),
         missing=(rm.MissingEvidence(point_id="p1", expected_zh="质量文化建设规划"),)
-        if mark is rm.Mark.MORE_MATERIAL
+        if mark is Mark.MORE_MATERIAL
         else (),
         rationale_zh="草稿",
         draft=rm.DraftInfo(drafter=rm.DrafterKind.EXTRACTIVE, version="1"),
@@ -106,6 +106,21 @@ def ready_version(db: Session, *, submission_id: int, content: str) -> tuple[int
     return version.id, job.id
 
 
+def failed_version(db: Session, *, submission_id: int, content: str, reason: str = "文件已损坏，无法读取。") -> int:
+    """A version whose ingest job failed (through the same query the job runner uses); returns its id."""
+    sha = uuid.uuid5(uuid.NAMESPACE_OID, content).hex * 2
+    version = versions.create_version(
+        db, submission_id=submission_id, sha256=sha, original_name="损坏.docx", size_bytes=9
+    )
+    job = jobs.create_job(db, kind=JobKind.INGEST, version_id=version.id)
+    db.commit()
+    now = utcnow()
+    jobs.claim_job(db, job_id=job.id, token="t", now=now, stale_before=now)
+    jobs.fail_job(db, job_id=job.id, token="t", error_code="bad_file", error_zh=reason, error_detail="", now=now)
+    db.commit()
+    return version.id
+
+
 @dataclass
 class Side:
     """One institution's objects: what is 'own' for its users and its assigned expert."""
@@ -117,6 +132,7 @@ class Side:
     job_id: int
     review_id: int
     assessment_id: int
+    failed_version_id: int
 
 
 @dataclass
@@ -149,8 +165,9 @@ def _side(db: Session, name: str, campaign_id: int, type: InstitutionType) -> tu
     version_id, job_id = ready_version(db, submission_id=submission.id, content=f"{name}-1")
     version2_id, _ = ready_version(db, submission_id=submission.id, content=f"{name}-2")
     review_id, assessment_id = stored_review(db, version_id=version_id)
-    stored_review(db, version_id=version2_id, level="B", mark=rm.Mark.CLEAR)
-    side = Side(institution.id, submission.id, version_id, version2_id, job_id, review_id, assessment_id)
+    stored_review(db, version_id=version2_id, level="B", mark=Mark.CLEAR)
+    failed_id = failed_version(db, submission_id=submission.id, content=f"{name}-failed")
+    side = Side(institution.id, submission.id, version_id, version2_id, job_id, review_id, assessment_id, failed_id)
     return side, user.id
 
 

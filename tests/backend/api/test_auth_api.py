@@ -1,13 +1,17 @@
-"""Sign-in over HTTP: cookie flags, CSRF on cookie writes, bearer tokens, logout, rate limiting."""
+"""Sign-in over HTTP: cookie flags, CSRF on cookie writes, bearer tokens, logout, login throttling."""
 
 from __future__ import annotations
+
+import datetime as dt
 
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from backend.api.main import create_app
+from backend.api.routers.auth import get_now
 from backend.config import Settings
+from backend.db.base import utcnow
 from tests.backend.api.conftest import PASSWORD, World
 
 
@@ -76,14 +80,69 @@ def test_wrong_password_is_401_in_chinese(client: TestClient, world: World) -> N
     assert response.json()["message"] == "用户名或密码错误。"
 
 
-def test_rate_limited_after_repeated_failures(client: TestClient, world: World, settings: Settings) -> None:
-    for _ in range(settings.login_max_failures):
+class Clock:
+    """The API's clock in these tests: a login delay passes without sleeping."""
+
+    def __init__(self) -> None:
+        self.now = utcnow()
+
+    def advance(self, seconds: float) -> None:
+        self.now += dt.timedelta(seconds=seconds)
+
+
+@pytest.fixture
+def clock(app: FastAPI) -> Clock:
+    clock = Clock()
+    app.dependency_overrides[get_now] = lambda: clock.now
+    return clock
+
+
+def _from(app: FastAPI, address: str) -> TestClient:
+    """A client connecting from ``address`` (what the login route sees as request.client.host)."""
+    return TestClient(app, client=(address, 50000))
+
+
+def _waits(response) -> int:
+    """The seconds a 429 tells the client to wait, checked to agree between the header and the Chinese message."""
+    assert response.status_code == 429, response.text
+    body = response.json()
+    seconds = int(response.headers["Retry-After"])
+    assert body["code"] == "rate_limited"
+    assert body["message"] == f"登录失败次数过多，请 {seconds} 秒后再试。"
+    return seconds
+
+
+def test_failures_from_one_address_never_refuse_the_right_password_from_another(
+    app: FastAPI, world: World, settings: Settings, clock: Clock
+) -> None:
+    attacker, owner = _from(app, "203.0.113.7"), _from(app, "198.51.100.20")
+    for _ in range(settings.login_free_failures):
+        assert _login(attacker, world, "guess").status_code == 401
+    assert _waits(_login(attacker, world)) == 1
+    signed_in = _login(owner, world)
+    assert signed_in.status_code == 200
+    assert owner.get("/api/me").json()["username"] == world.usernames["university"]
+
+
+def test_a_pair_waits_growing_delays_and_a_success_resets_it(
+    app: FastAPI, world: World, settings: Settings, clock: Clock
+) -> None:
+    client = _from(app, "203.0.113.8")
+    for _ in range(settings.login_free_failures):
         assert _login(client, world, "wrong").status_code == 401
-    locked = _login(client, world)
-    assert locked.status_code == 429
-    assert locked.json()["code"] == "rate_limited" and "登录失败次数过多" in locked.json()["message"]
-    other = client.post("/api/auth/login", json={"username": "secretariat", "password": PASSWORD})
-    assert other.status_code == 200
+    assert _waits(_login(client, world)) == 1  # the right password is not even checked yet
+    clock.advance(1)
+    assert _login(client, world, "wrong").status_code == 401
+    assert _waits(_login(client, world, "wrong")) == 2
+    clock.advance(2)
+    assert _login(client, world, "wrong").status_code == 401
+    assert _waits(_login(client, world)) == 4
+    clock.advance(4)
+    assert _login(client, world).status_code == 200
+    # Reset: the free failures are available again, and the right password after them works at once.
+    for _ in range(settings.login_free_failures - 1):
+        assert _login(client, world, "wrong").status_code == 401
+    assert _login(client, world).status_code == 200
 
 
 @pytest.mark.parametrize("header", ["Bearer", "Bearer ", "Basic dXNlcjpwYXNz", "Bearer not-a-token"])

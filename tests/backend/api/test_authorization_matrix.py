@@ -66,10 +66,12 @@ MATRIX: dict[tuple[str, str], Row] = {
             }
         },
     ),
+    ("GET", "/api/rubrics"): Row(EVERYONE),
+    ("GET", "/api/rubrics/{rubric_id}"): Row(EVERYONE),
     ("GET", "/api/campaigns"): Row(READERS),
     ("POST", "/api/campaigns"): Row(
         _roles({"secretariat": (OK, OK)}),
-        lambda w, s: {"json": {"name": "案例遴选", "rubric_id": RUBRIC_ID, "kind": "case"}},
+        lambda w, s: {"json": {"name": "案例遴选", "rubric_id": "case-selection", "kind": "case"}},
     ),
     ("GET", "/api/campaigns/{campaign_id}"): Row(READERS),
     ("GET", "/api/campaigns/{campaign_id}/ranking"): Row(_roles({"secretariat": (OK, OK)})),
@@ -86,7 +88,9 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("GET", "/api/submissions/{submission_id}/versions"): Row(TENANT_READ),
     ("POST", "/api/submissions/{submission_id}/versions"): Row(_roles({"university": (OK, NOT_FOUND)}), _upload),
     ("GET", "/api/versions/{version_id}"): Row(TENANT_READ),
+    ("DELETE", "/api/versions/{version_id}"): Row(_roles({"university": (OK, NOT_FOUND)})),
     ("GET", "/api/versions/{version_id}/facts"): Row(TENANT_READ),
+    ("GET", "/api/versions/{version_id}/jobs"): Row(TENANT_READ),
     ("GET", "/api/jobs/{job_id}"): Row(TENANT_READ),
     ("POST", "/api/versions/{version_id}/reviews"): Row(
         _roles({"university": (OK, NOT_FOUND), "secretariat": (OK, OK)}),
@@ -110,11 +114,15 @@ def _routes() -> list[tuple[str, str]]:
 ROUTES = _routes()
 
 
-def _url(template: str, w: World, s: Side) -> str:
-    # The comparison of a version is with the one before it, so 'version_id' there is the second upload.
+def _url(method: str, template: str, w: World, s: Side) -> str:
+    # The comparison of a version is with the one before it, so 'version_id' there is the second upload;
+    # only a version whose processing failed can be deleted.
     version_id = s.version2_id if template.endswith("/comparison") else s.version_id
+    if method == "DELETE" and template == "/api/versions/{version_id}":
+        version_id = s.failed_version_id
     return template.format(
         campaign_id=w.campaign_id,
+        rubric_id=RUBRIC_ID,
         submission_id=s.submission_id,
         version_id=version_id,
         job_id=s.job_id,
@@ -141,7 +149,7 @@ def test_authorization(client: TestClient, world: World, method: str, path: str,
     target = world.own if side == "own" else world.other
     expected = row.expect[role][0 if side == "own" else 1]
     headers = {} if row.public else bearer(world, role)
-    response = client.request(method, _url(path, world, target), headers=headers, **row.body(world, target))
+    response = client.request(method, _url(method, path, world, target), headers=headers, **row.body(world, target))
     if expected == OK:
         assert response.status_code < 300, (response.status_code, response.json())
     else:
@@ -151,7 +159,7 @@ def test_authorization(client: TestClient, world: World, method: str, path: str,
 
 @pytest.mark.parametrize(("method", "path"), [r for r in ROUTES if not MATRIX.get(r, Row({})).public])
 def test_anonymous_is_refused(client: TestClient, world: World, method: str, path: str) -> None:
-    response = client.request(method, _url(path, world, world.own))
+    response = client.request(method, _url(method, path, world, world.own))
     assert response.status_code == 401
     assert response.json() == {
         "code": "unauthenticated",

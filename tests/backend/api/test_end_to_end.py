@@ -1,4 +1,5 @@
-"""The whole job through the API: upload → ingest → review (real flows, real rubric) → read → decide → compare."""
+"""The whole job through the API: upload → ingest → the review it queues (real flows, real rubric) → read →
+compare."""
 
 from __future__ import annotations
 
@@ -8,9 +9,11 @@ import pytest
 from fastapi.testclient import TestClient
 
 from backend.config import Settings
+from backend.db.models import JobKind
 from backend.ingest.flows import run_ingest_job
+from backend.jobs.progress import JobProgress
+from backend.jobs.run import run_job
 from backend.review.flows import run_review_job
-from backend.worker.runner import run_job
 from tests.backend.api.conftest import World, bearer
 from tests.fakes import KeywordEmbedder
 
@@ -61,34 +64,42 @@ def worker(settings: Settings, monkeypatch: pytest.MonkeyPatch):
         run_job(
             FakeTask(),
             job_id,
-            lambda r: run_review_job(r.session, r.job_id, r.settings, r.progress, embedder_factory=lambda s: embedder),
+            lambda r: run_review_job(
+                r.session,
+                r.job_id,
+                r.settings,
+                JobProgress(JobKind.REVIEW, r.progress),
+                embedder_factory=lambda s: embedder,
+            ),
         )
 
     return SimpleNamespace(ingest=ingest, review=review)
 
 
 def _upload_and_review(
-    client: TestClient, world: World, worker, text: str, rubric_id: str = "quality-culture-2026"
+    client: TestClient, world: World, worker, text: str, rubric_id: str | None = None
 ) -> tuple[int, dict]:
+    """Upload (choosing ``rubric_id``, or else the campaign's), ingest, then run the review the ingest queued."""
     uni = bearer(world, "university")
     up = client.post(
         f"/api/submissions/{world.own.submission_id}/versions",
         files={"file": ("自评报告.md", text.encode())},
+        data={"rubric_id": rubric_id} if rubric_id else {},
         headers=uni,
     )
     assert up.status_code == 202, up.text
     version_id, ingest_job = up.json()["version"]["id"], up.json()["job"]["id"]
     worker.ingest(ingest_job)
     assert client.get(f"/api/jobs/{ingest_job}", headers=uni).json()["status"] == "succeeded"
-    started = client.post(f"/api/versions/{version_id}/reviews", json={"rubric_id": rubric_id}, headers=uni)
-    assert started.status_code in (200, 201, 202), started.text
-    review_job = started.json()["id"] if "id" in started.json() else started.json()["job"]["id"]
-    worker.review(review_job)
-    job = client.get(f"/api/jobs/{review_job}", headers=uni).json()
+    [review_job] = [
+        j for j in client.get(f"/api/versions/{version_id}/jobs", headers=uni).json() if j["kind"] == "review"
+    ]
+    assert review_job["rubric_id"] == (rubric_id or "quality-culture-2026")
+    worker.review(review_job["id"])
+    job = client.get(f"/api/jobs/{review_job['id']}", headers=uni).json()
     assert job["status"] == "succeeded" and job["progress"] == 100, job
-    reviews = client.get(f"/api/versions/{version_id}/reviews", headers=uni).json()
-    review_id = reviews[0]["id"] if isinstance(reviews, list) else reviews["items"][0]["id"]
-    return version_id, client.get(f"/api/reviews/{review_id}", headers=uni).json()
+    [review] = client.get(f"/api/versions/{version_id}/reviews", headers=uni).json()
+    return version_id, client.get(f"/api/reviews/{review['id']}", headers=uni).json()
 
 
 def test_upload_ingest_review_read_and_compare(client: TestClient, world: World, worker) -> None:

@@ -16,8 +16,8 @@ from backend.api.main import create_app
 from backend.config import Settings
 from backend.db.models import JobKind
 from backend.ingest.flows import run_ingest_job
+from backend.jobs.run import run_job
 from backend.storage import file_store
-from backend.worker.runner import run_job
 from indexing.models import MediaType
 from tests.backend.api.conftest import World, bearer
 from tests.backend.service_fixtures import report_bytes
@@ -167,6 +167,8 @@ def test_upload_then_ingest_then_job_progress(
     body = _upload(client, world, report_bytes(6)).json()
     worker(body["job"]["id"])
     job = client.get(f"/api/jobs/{body['job']['id']}", headers=bearer(world, "university")).json()
-    assert (job["status"], job["progress"], job["stage"]) == ("succeeded", 100, "index")
+    assert (job["status"], job["progress"], job["stage"]) == ("succeeded", 100, "save")
+    # Users read stages and statuses in Chinese, never the internal values.
+    assert (job["status_zh"], job["stage_zh"]) == ("已完成", "保存分块")
     versions = client.get(f"/api/submissions/{world.own.submission_id}/versions", headers=bearer(world, "expert"))
     assert body["version"]["id"] in [v["id"] for v in versions.json()]

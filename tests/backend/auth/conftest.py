@@ -7,5 +7,5 @@ from tests.backend.service_fixtures import *  # noqa: F403
 
 @pytest.fixture
 def backend() -> str:
-    """Auth tests run on SQLite; the token and login-failure queries are plain SQL."""
+    """Auth tests run on SQLite (the token queries are plain SQL); test_login.py runs on PostgreSQL too."""
     return "sqlite"

@@ -18,18 +18,20 @@ from backend.db.models import (
     ExpertDecision,
     JobKind,
     JobStatus,
+    ParseStats,
     Role,
     VersionStatus,
 )
 from backend.db.queries import assignments, audit, decisions, jobs, reviews, users, versions
+from backend.domain import assessment as rm
+from backend.domain.enums import Mark
 from backend.errors import AppError, ErrorCode
-from backend.review import models as rm
 from tests.backend.service_fixtures import Tenant, make_tenant
 
 SHA = "ab" * 32
 
 
-def _review(level: str = "B", point_mark: rm.Mark = rm.Mark.CLEAR) -> rm.Review:
+def _review(level: str = "B", point_mark: Mark = Mark.CLEAR) -> rm.Review:
     signals = rm.PointSignals(best_dense=0.8, best_bm25=5.0, term_coverage=0.8, concrete=0.5)
     point = rm.PointAssessment(
         point_id="4.1.1", point_text="生师比", mark=point_mark, signals=signals, rationale_zh="有数据"
@@ -155,6 +157,59 @@ def test_job_claim_is_exclusive_and_token_guarded(db: Session, tenant: Tenant) -
     assert jobs.claim_job(db, job_id=job.id, token="d", now=later, stale_before=later) is None
 
 
+def test_failing_an_ingest_job_fails_its_version_in_the_same_transaction(db: Session, tenant: Tenant) -> None:
+    now = utcnow()
+    processing = _version(db, tenant)
+    versions.set_version_status(db, version_id=processing, status=VersionStatus.PROCESSING)
+    ready = _version(db, tenant, sha="cd" * 32)
+    stats = ParseStats(blocks=1, chunks=1, chars=1, tables=0)
+    versions.mark_version_ready(db, version_id=ready, media_type="text/plain", pages=None, stats=stats)
+    ingest = jobs.create_job(db, kind=JobKind.INGEST, version_id=processing)
+    late_ingest = jobs.create_job(db, kind=JobKind.INGEST, version_id=ready)
+    review = jobs.create_review_job(db, version_id=ready, rubric_id="r", drafter=None, created_by=None)
+    db.commit()
+    for job in (ingest, late_ingest, review):
+        assert jobs.claim_job(db, job_id=job.id, token=f"t{job.id}", now=now, stale_before=now) is not None
+    assert not jobs.fail_job(
+        db, job_id=ingest.id, token="someone else", error_code="x", error_zh="别人的", error_detail="", now=now
+    )
+    assert versions.get_version(db, version_id=processing).status is VersionStatus.PROCESSING
+    for job in (ingest, late_ingest, review):
+        assert jobs.fail_job(
+            db, job_id=job.id, token=f"t{job.id}", error_code="x", error_zh="文件损坏。", error_detail="", now=now
+        )
+    db.commit()
+    db.expire_all()
+    failed = versions.get_version(db, version_id=processing)
+    assert (failed.status, failed.error_zh) == (VersionStatus.FAILED, "文件损坏。")
+    # A version already ready stays ready (and a failed review never touches its version).
+    still = versions.get_version(db, version_id=ready)
+    assert (still.status, still.error_zh) == (VersionStatus.READY, None)
+
+
+def test_deleted_version_is_hidden_and_reopened_by_its_bytes(db: Session, tenant: Tenant) -> None:
+    gone, kept = _version(db, tenant), _version(db, tenant, sha="cd" * 32)
+    for version_id in (gone, kept):
+        jobs.create_job(db, kind=JobKind.INGEST, version_id=version_id)
+    db.commit()
+    assert not versions.reopen_version(db, version_id=gone, original_name="x")  # live and not failed
+    versions.delete_version(db, version_id=gone, now=utcnow())
+    db.commit()
+    assert [v.id for v in versions.list_versions(db, submission_id=tenant.submission.id)] == [kept]
+    with pytest.raises(AppError) as missing:
+        versions.get_version(db, version_id=gone)
+    assert missing.value.code is ErrorCode.NOT_FOUND
+    assert versions.previous_version(db, version_id=kept) is None
+    # The row and its jobs stay: its id is never handed to another version.
+    assert len(jobs.list_jobs(db, version_id=gone)) == 1
+    assert versions.find_version(db, submission_id=tenant.submission.id, sha256=SHA).id == gone
+    assert versions.reopen_version(db, version_id=gone, original_name="再次上传.pdf")
+    assert not versions.reopen_version(db, version_id=gone, original_name="并发上传.pdf")
+    db.commit()
+    back = versions.get_version(db, version_id=gone)
+    assert (back.status, back.original_name) == (VersionStatus.UPLOADED, "再次上传.pdf")
+
+
 def test_review_is_saved_once_per_job(db: Session, tenant: Tenant) -> None:
     version_id = _version(db, tenant)
     job = jobs.create_job(db, kind=JobKind.REVIEW, version_id=version_id, rubric_id="mini-audit")
@@ -180,7 +235,7 @@ def test_re_review_never_touches_expert_decisions(db: Session, tenant: Tenant) -
         reviewer_id=expert.id,
         action=DecisionAction.EDIT,
         point_id="4.1.1",
-        final_mark=rm.Mark.VERIFY_ON_SITE,
+        final_mark=Mark.VERIFY_ON_SITE,
         comment="需入校核实",
     )
     decisions.add_decision(
@@ -194,7 +249,7 @@ def test_re_review_never_touches_expert_decisions(db: Session, tenant: Tenant) -
 
     job2 = jobs.create_job(db, kind=JobKind.REVIEW, version_id=version_id, rubric_id="mini-audit")
     new = reviews.save_review(
-        db, job_id=job2.id, version_id=version_id, review=_review(level="C", point_mark=rm.Mark.MORE_MATERIAL)
+        db, job_id=job2.id, version_id=version_id, review=_review(level="C", point_mark=Mark.MORE_MATERIAL)
     )
     db.commit()
     db.expire_all()
@@ -210,8 +265,8 @@ def test_re_review_never_touches_expert_decisions(db: Session, tenant: Tenant) -
     assert reviews.get_assessment(db, assessment_id=old_assessment.id).level == "B"
     assert decisions.decided_indicator_ids(db, version_id=version_id, rubric_id="mini-audit") == {"4.1"}
     assert {d.id for d in decisions.current_decisions(db, review_id=old.id)} == {d[0] for d in before}
-    assert edit.final_mark is rm.Mark.VERIFY_ON_SITE
-    assert db.get(ExpertDecision, edit.id).final_mark is rm.Mark.VERIFY_ON_SITE
+    assert edit.final_mark is Mark.VERIFY_ON_SITE
+    assert db.get(ExpertDecision, edit.id).final_mark is Mark.VERIFY_ON_SITE
 
 
 def test_decision_on_unknown_point_is_refused(db: Session, tenant: Tenant) -> None:

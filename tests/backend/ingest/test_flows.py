@@ -11,15 +11,17 @@ import pytest
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
+from backend import storage
 from backend.config import Settings
 from backend.db.base import utcnow
 from backend.db.models import Job, JobKind, JobStatus, VersionStatus
 from backend.db.queries import audit, chunks, facts, jobs, versions
 from backend.errors import AppError, ErrorCode
 from backend.ingest import flows
+from backend.jobs import enqueue
+from backend.jobs.progress import JobProgress
+from backend.jobs.run import JobRun, run_job
 from backend.storage import file_store
-from backend.worker import enqueue
-from backend.worker.runner import JobRun, run_job
 from tests.backend.service_fixtures import Tenant, report_bytes
 from tests.fakes import KeywordEmbedder
 
@@ -137,11 +139,10 @@ def test_ingest_saves_chunks_index_and_reports_stages(
 ) -> None:
     result = _upload(db, tenant, settings, report_bytes())
     seen: list[tuple[str, int]] = []
-    out = flows.ingest_version(
-        db, result.version_id, settings, lambda stage, pct: seen.append((stage, pct)), embedder_factory=fake_embedder
-    )
+    progress = JobProgress(JobKind.INGEST, lambda stage, pct: seen.append((stage, pct)))
+    out = flows.ingest_version(db, result.version_id, settings, progress, embedder_factory=fake_embedder)
     stages = list(dict.fromkeys(stage for stage, _ in seen))
-    assert stages == ["parse", "facts", "chunk", "save", "embed", "index"]
+    assert stages == ["parse", "facts", "chunk", "embed", "index", "save"]
     percents = [pct for _, pct in seen]
     assert percents == sorted(percents) and percents[-1] == 100
     version = versions.get_version(db, version_id=result.version_id)
@@ -149,7 +150,7 @@ def test_ingest_saves_chunks_index_and_reports_stages(
     assert version.media_type == "text/plain"
     assert version.parse_stats is not None and version.parse_stats.chunks == out.chunk_count > 0
     assert chunks.count_chunks(db, version_id=result.version_id) == out.chunk_count
-    manifest = json.loads((flows.index_dir(settings, result.version_id) / "manifest.json").read_text("utf-8"))
+    manifest = json.loads((storage.index_dir(settings, result.version_id) / "manifest.json").read_text("utf-8"))
     assert manifest["documents"][0]["chunk_count"] == out.chunk_count
     assert manifest["documents"][0]["id"] == version.sha256
     stored = {(f.metric, f.value, f.unit) for f in facts.list_facts(db, version_id=result.version_id)}
@@ -182,7 +183,7 @@ def test_job_runs_to_progress_100(
     result = _upload(db, tenant, settings, report_bytes())
     _run(result.job_id)
     job = jobs.get_job(db, job_id=result.job_id)
-    assert (job.status, job.progress, job.stage, job.attempts) == (JobStatus.SUCCEEDED, 100, "index", 1)
+    assert (job.status, job.progress, job.stage, job.attempts) == (JobStatus.SUCCEEDED, 100, "save", 1)
     assert job.finished_at is not None and job.error_zh is None
 
 
@@ -270,7 +271,7 @@ def test_transient_error_releases_the_job_for_a_retry(
 def test_unpublished_and_dead_jobs_are_swept(
     db: Session, tenant: Tenant, settings: Settings, published: list[int], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from backend.worker.runner import sweep_stale_jobs
+    from backend.jobs.sweeper import sweep_stale_jobs
 
     result = _upload(db, tenant, settings, report_bytes())
     published.clear()
@@ -281,7 +282,7 @@ def test_unpublished_and_dead_jobs_are_swept(
         .values(status=JobStatus.RUNNING, heartbeat_at=long_ago, claim_token="x")
     )
     db.commit()
-    monkeypatch.setattr("backend.worker.runner.publish_and_record", _record_into(published))
+    monkeypatch.setattr("backend.jobs.sweeper.publish_and_record", _record_into(published))
     assert sweep_stale_jobs(settings) == 1
     assert published == [result.job_id]
     assert jobs.get_job(db, job_id=result.job_id).status is JobStatus.QUEUED

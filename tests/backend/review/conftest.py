@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from backend.review.rubric import parse_rubric
+from backend.rubrics.loader import parse_rubric
 from indexing.embedding import CachedEmbedder, EmbedderKind, load_embedder
 from indexing.models import BlockKind
 from indexing.pipeline import index_documents

@@ -7,14 +7,14 @@ from pathlib import Path
 
 import pytest
 
+from backend.domain.assessment import Review
+from backend.domain.enums import DecisionAction, InstitutionType, Mark
 from backend.errors import AppError
 from backend.review.comparison import Change, compare_reviews
-from backend.review.decisions import DecisionAction, DecisionInput, RecordedDecision, final_view, resolve_decision
+from backend.review.decisions import DecisionInput, RecordedDecision, final_view, resolve_decision
 from backend.review.drafters.extractive import ExtractiveDrafter
 from backend.review.flows import review_collection
-from backend.review.models import Mark, Review
 from backend.review.ranking import RankingEntry, rank_campaign, review_score
-from backend.review.rubric import InstitutionType
 from indexing.models import BlockKind
 from indexing.pipeline import index_documents
 from indexing.store import Collection

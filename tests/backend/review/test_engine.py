@@ -6,13 +6,15 @@ import json
 
 import pytest
 
+from backend.domain.assessment import NO_EVIDENCE_ZH, PointSignals, Review
+from backend.domain.enums import Mark
 from backend.errors import AppError
 from backend.reports.review_report import to_markdown, write_review
 from backend.review.citations import check_assessment, check_evidence
-from backend.review.drafters.extractive import ExtractiveDrafter, coverage_score, level_for
+from backend.review.drafters.extractive import ExtractiveDrafter
 from backend.review.flows import review_collection
-from backend.review.matcher import MatcherConfig, decide_mark
-from backend.review.models import NO_EVIDENCE_ZH, Mark, PointSignals, Review
+from backend.review.matcher import MatcherConfig
+from backend.review.rating import MarkRule, coverage_score, decide_mark, level_for
 from indexing.facts import extract_facts
 from tests.backend.review.conftest import mini_report
 
@@ -110,7 +112,7 @@ def test_review_is_stable_and_serialisable(review, mini_collection, e5_embedder,
 
 
 def test_decide_mark_rules():
-    cfg = MatcherConfig()
+    cfg = MarkRule()
     strong = PointSignals(
         best_dense=0.95, best_bm25=5, term_coverage=1.0, concrete=1.0, term_owner_rank=1, unit_coverage=0.5
     )
@@ -155,3 +157,11 @@ def test_reports_in_three_formats(review, tmp_path):
     assert Review.model_validate_json((tmp_path / "r.json").read_text("utf-8")) == review
     with pytest.raises(AppError):
         write_review(review, tmp_path / "r.pdf")
+
+
+def test_a_drafted_level_is_checked_against_the_scale(small_rubric):
+    from backend.review.rating import scale_level
+
+    assert scale_level(small_rubric.scale, "B").id == "B"
+    assert scale_level(small_rubric.scale, "E") is None
+    assert scale_level(small_rubric.scale, "b") is None

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from backend.domain.assessment import ReportedFigure
 from backend.review.figures import FactIndex, label_key
-from backend.review.models import ReportedFigure
-from backend.review.rubric import Metric, default_registry
+from backend.rubrics.models import Metric
+from backend.rubrics.registry import default_registry
 from indexing.chunking import chunk_document
 from indexing.facts import extract_facts
 from indexing.models import Block, BlockKind, Document, FactOrigin, MediaType

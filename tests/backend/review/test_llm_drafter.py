@@ -14,6 +14,8 @@ from langchain_core.messages import AIMessage
 from pydantic import PrivateAttr
 
 from backend.config import Settings
+from backend.domain.assessment import DrafterKind, IndicatorAssessment
+from backend.domain.enums import Mark
 from backend.errors import AppError, ErrorCode
 from backend.review.citations import check_assessment, quote_pages
 from backend.review.drafters.base import IndicatorContext
@@ -26,9 +28,9 @@ from backend.review.drafters.llm import (
 )
 from backend.review.flows import review_collection
 from backend.review.matcher import Ownership, match_point
-from backend.review.models import DrafterKind, IndicatorAssessment, Mark
 from backend.review.prompts import default_prompts
-from backend.review.rubric import Rubric, default_registry
+from backend.rubrics.models import Rubric
+from backend.rubrics.registry import default_registry
 from indexing.chunking import chunk_document
 from indexing.models import BlockKind, Chunk
 from indexing.search import HybridSearcher, SearchMode

@@ -7,6 +7,7 @@ import json
 import os
 import shutil
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -18,6 +19,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy.orm import Session
 
+from backend import storage
 from backend.config import Settings
 from backend.db.models import Job, JobStatus
 from backend.db.queries import chunks, jobs, versions
@@ -148,7 +150,18 @@ def test_worker_process_ingests_an_upload(service: Service, workers: list[Worker
         version = versions.get_version(db, version_id=result.version_id)
         assert version.parse_stats is not None
         assert chunks.count_chunks(db, version_id=result.version_id) == version.parse_stats.chunks > 0
-    assert (flows.index_dir(service.settings, result.version_id) / "manifest.json").is_file()
+    assert (storage.index_dir(service.settings, result.version_id) / "manifest.json").is_file()
+    if service.settings.broker_url.startswith("sqla+"):
+        # The worker's sweeper deletes the delivered message from the embedded broker (kombu keeps it otherwise).
+        deadline = time.monotonic() + 15
+        while _broker_messages(service) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert _broker_messages(service) == 0, workers[0].tail()
+
+
+def _broker_messages(service: Service) -> int:
+    with sqlite3.connect(service.settings.data_dir / "broker.sqlite") as db:
+        return db.execute("SELECT count(*) FROM kombu_message").fetchone()[0]
 
 
 @pytest.mark.slow
@@ -160,7 +173,8 @@ def test_sigkilled_worker_mid_ingest_then_new_worker_completes_the_job(service: 
     first.kill()
     with session_scope(service.settings) as db:
         saved = _chunk_keys(db, result.version_id)
-    assert embedding.status is JobStatus.RUNNING and len(saved) > 10
+    # Chunks are saved with the finished index, so a worker killed while embedding leaves none behind.
+    assert embedding.status is JobStatus.RUNNING and saved == []
 
     second = Worker(service, "second")
     workers.append(second)
@@ -168,10 +182,10 @@ def test_sigkilled_worker_mid_ingest_then_new_worker_completes_the_job(service: 
     assert (job.status, job.progress, job.attempts) == (JobStatus.SUCCEEDED, 100, 2), job.error_detail
     with session_scope(service.settings) as db:
         keys = _chunk_keys(db, result.version_id)
-        assert keys == saved and len(set(keys)) == len(keys)
+        assert len(keys) > 10 and len(set(keys)) == len(keys)
         assert len(jobs.list_jobs(db, version_id=result.version_id)) == 1
         version = versions.get_version(db, version_id=result.version_id)
         assert len(versions.list_versions(db, submission_id=version.submission_id)) == 1
-    manifest = json.loads((flows.index_dir(service.settings, result.version_id) / "manifest.json").read_text())
+    manifest = json.loads((storage.index_dir(service.settings, result.version_id) / "manifest.json").read_text())
     assert manifest["documents"][0]["chunk_count"] == len(keys)
     assert "re-queueing job" in second.tail()

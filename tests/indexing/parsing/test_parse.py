@@ -133,6 +133,7 @@ def test_zip_bomb_docx_is_refused_by_total_size():
 
 def test_xlsx_is_unsupported_and_named_excel():
     import openpyxl
+
     wb = openpyxl.Workbook()
     wb.active["A1"] = "生师比"
     buf = io.BytesIO()
@@ -253,6 +254,7 @@ def test_pdf_parser_missing_is_a_typed_error(monkeypatch):
 
 def _pdf_bytes(text_lines: list[str], pages: int = 1, **canvas_kwargs) -> bytes:
     from reportlab.pdfgen import canvas
+
     buf = io.BytesIO()
     c = canvas.Canvas(buf, **canvas_kwargs)
     for page in range(pages):

@@ -7,15 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from backend.review.rubric import (
-    InstitutionType,
-    PointKind,
-    Rubric,
-    RubricRegistry,
-    SubmissionKind,
-    TextOrigin,
-    load_rubric,
-)
+from backend.domain.enums import InstitutionType, SubmissionKind
+from backend.rubrics.loader import load_rubric
+from backend.rubrics.models import PointKind, Rubric, TextOrigin
+from backend.rubrics.registry import RubricRegistry
 
 pytestmark = pytest.mark.unit
 

@@ -7,24 +7,17 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import typer
+from pydantic import BaseModel
 from rich.console import Console
 from rich.markup import escape
-from rich.table import Table
 from rich.tree import Tree
 
+from backend.cli.listing import Column, print_list
+from backend.domain.enums import InstitutionType, SubmissionKind
 from backend.errors import AppError
-from backend.review.rubric import (
-    Indicator,
-    InstitutionType,
-    PointKind,
-    Rubric,
-    RubricError,
-    RubricRegistry,
-    SubmissionKind,
-    TextOrigin,
-    json_schema,
-    load_rubric,
-)
+from backend.rubrics.loader import RubricError, json_schema, load_rubric
+from backend.rubrics.models import Applicability, Counts, Indicator, PointKind, Rubric, TextOrigin
+from backend.rubrics.registry import RubricRegistry
 
 console = Console()
 
@@ -52,7 +45,10 @@ def _fail(exc: AppError) -> typer.Exit:
 
 
 def _depth_counts(rubric: Rubric) -> str:
-    counts = rubric.counts()
+    return _counts_zh(rubric.counts())
+
+
+def _counts_zh(counts: Counts) -> str:
     names = ["一级", "二级", "三级"]
     parts = [f"{n} {names[i]}" for i, n in enumerate(counts.indicators_by_depth)]
     parts.append(f"{counts.review_points} 审核重点")
@@ -61,30 +57,45 @@ def _depth_counts(rubric: Rubric) -> str:
     return "，".join(parts)
 
 
-def list_rubrics(*, all_versions: bool = False) -> None:
-    """Print a table of the rubrics in the configured directory."""
-    registry = _registry()
-    rubrics = registry.list(all_versions=all_versions)
-    table = Table(title=f"指标体系（{_rubrics_dir()}）")
+class RubricRow(BaseModel):
+    """A rubric as ``ciqa rubrics list`` prints it."""
+
+    id: str
+    version: str
+    name: str
+    fingerprint: str
+    applicability: Applicability
+    counts: Counts
+
+
+RUBRIC_COLUMNS: tuple[Column[RubricRow], ...] = (
     # An id or version is copied into commands and API calls: those columns keep their full width, the rest fold.
-    table.add_column("id", no_wrap=True, min_width=max((len(r.id) for r in rubrics), default=2))
-    table.add_column("版本", no_wrap=True, min_width=max((len(r.version) for r in rubrics), default=2))
-    for column in ("名称", "适用", "结构", "原文/重构"):
-        table.add_column(column, overflow="fold")
-    for rubric in rubrics:
-        counts = rubric.counts()
-        applies = (
-            "、".join(rubric.applicability.institution_types) + " / " + "、".join(rubric.applicability.submission_kinds)
+    Column("id", lambda r: r.id, whole=True),
+    Column("版本", lambda r: r.version, whole=True),
+    Column("名称", lambda r: r.name),
+    Column(
+        "适用",
+        lambda r: "、".join(r.applicability.institution_types) + " / " + "、".join(r.applicability.submission_kinds),
+    ),
+    Column("结构", lambda r: _counts_zh(r.counts)),
+    Column("原文/重构", lambda r: f"{r.counts.official}/{r.counts.reconstructed}"),
+)
+
+
+def list_rubrics(*, all_versions: bool = False, as_json: bool = False) -> None:
+    """List the rubrics in the configured directory: a table, plain lines when piped, or JSON."""
+    rows = [
+        RubricRow(
+            id=rubric.id,
+            version=rubric.version,
+            name=rubric.name,
+            fingerprint=rubric.fingerprint,
+            applicability=rubric.applicability,
+            counts=rubric.counts(),
         )
-        table.add_row(
-            rubric.id,
-            rubric.version,
-            rubric.name,
-            applies,
-            _depth_counts(rubric),
-            f"{counts.official}/{counts.reconstructed}",
-        )
-    console.print(table)
+        for rubric in _registry().list(all_versions=all_versions)
+    ]
+    print_list(console, rows, RUBRIC_COLUMNS, as_json=as_json, title=f"指标体系（{_rubrics_dir()}）")
 
 
 def rubric_tree(rubric: Rubric) -> Tree:
@@ -159,7 +170,7 @@ def import_rubric(
     submission_kinds: Sequence[SubmissionKind],
 ) -> None:
     """Import an indicator table into ``rubrics/<id>.yaml`` (or ``out``) and report skipped rows."""
-    from backend.review.rubric_import import import_table, write_imported
+    from backend.rubrics.importer import import_table, write_imported
 
     target = out or _rubrics_dir() / f"{rubric_id}.yaml"
     try:
@@ -186,7 +197,7 @@ def import_rubric(
 
 def write_schema(out: Path | None) -> None:
     """Write the rubric JSON Schema (default ``rubrics/rubric.schema.json``)."""
-    from backend.review.rubric import SCHEMA_FILE
+    from backend.rubrics.models import SCHEMA_FILE
 
     target = out or _rubrics_dir() / SCHEMA_FILE
     target.write_text(json_schema(), encoding="utf-8")

@@ -1,9 +1,9 @@
-"""The life of a job attempt: claim, heartbeat, progress, outcome, retry; and the sweeper of stale jobs.
+"""The life of a job attempt: claim, heartbeat, progress, outcome, retry.
 
 A task message only carries a job id. The job row decides whether there is work to do: an attempt
 claims it with a conditional update, so a re-delivered message for a finished or live job does nothing.
 While it runs, a heartbeat thread keeps the claim fresh; if the worker is killed, the heartbeat stops,
-the sweeper (in every worker) finds the job stale and re-queues it, and the next attempt redoes it —
+the sweeper (``sweeper.py``, in every worker) finds the job stale and re-queues it, and the next attempt redoes it —
 every flow is idempotent.
 """
 
@@ -15,9 +15,9 @@ import random
 import threading
 import uuid
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Protocol
 
-from celery import Task
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
@@ -27,7 +27,6 @@ from backend.db.models import Job
 from backend.db.queries import jobs as job_queries
 from backend.db.session import session_factory, session_scope
 from backend.errors import AppError
-from backend.worker.enqueue import publish_and_record
 
 log = logging.getLogger(__name__)
 
@@ -72,6 +71,29 @@ class JobRun:
         if not held:
             raise ClaimLost(self.job_id)
         self._last = (stage, percent)
+
+
+class JobOutcome(StrEnum):
+    """How one call of run_job ended."""
+
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    SKIPPED = "skipped"  # finished already, or held by a live attempt
+    LOST = "lost"
+
+
+class TaskRequest(Protocol):
+    """The part of a Celery task request run_job reads."""
+
+    retries: int | None
+
+
+class RetryingTask(Protocol):
+    """What run_job needs of a bound Celery task: its retry count and ``retry()``."""
+
+    request: TaskRequest
+
+    def retry(self, exc: BaseException, countdown: float, max_retries: int) -> Exception: ...
 
 
 class JobWork(Protocol):
@@ -129,23 +151,28 @@ def _fail(session: Session, job_id: int, token: str, code: str, message_zh: str,
     session.commit()
 
 
-def run_job(task: Task, job_id: int, work: JobWork) -> None:
+def run_job(
+    task: RetryingTask | None, job_id: int, work: JobWork, *, settings: Settings | None = None, take_over: bool = False
+) -> JobOutcome:
     """Claim the job, run ``work`` under a heartbeat, and record the outcome.
 
     AppError fails the job with its Chinese message; a transient error releases the job and retries
-    the task with back-off (failing it after ``job_max_retries``); any other exception fails it as
-    internal. A re-delivered message for a finished or live job returns at once.
+    the task with back-off (failing it after ``job_max_retries``, or at once without a ``task`` to retry);
+    any other exception fails it as internal. A re-delivered message for a finished or live job returns
+    at once. ``take_over`` claims a job another attempt still holds (when no worker can be running it).
     """
-    settings = Settings()
+    settings = settings or Settings()
     token = uuid.uuid4().hex
     with session_scope(settings) as session:
         now = utcnow()
-        stale_before = now - dt.timedelta(seconds=settings.job_stale_after_s)
+        stale_before = (
+            now + dt.timedelta(seconds=1) if take_over else now - dt.timedelta(seconds=settings.job_stale_after_s)
+        )
         job = job_queries.claim_job(session, job_id=job_id, token=token, now=now, stale_before=stale_before)
         session.commit()
         if job is None:
             log.info("job %s is finished or held by a live attempt; nothing to do", job_id)
-            return
+            return JobOutcome.SKIPPED
         if job.attempts > settings.job_max_attempts:
             _fail(
                 session,
@@ -155,7 +182,7 @@ def run_job(task: Task, job_id: int, work: JobWork) -> None:
                 "多次处理均未完成（处理进程可能因该文件异常退出），请检查文件后重新上传。",
                 f"claimed {job.attempts} times, limit {settings.job_max_attempts}",
             )
-            return
+            return JobOutcome.FAILED
         run = JobRun(session=session, job=job, token=token, settings=settings)
         try:
             with _Heartbeat(run):
@@ -163,31 +190,31 @@ def run_job(task: Task, job_id: int, work: JobWork) -> None:
         except ClaimLost:
             session.rollback()
             log.warning("job %s was re-queued while this attempt ran; leaving it to the new attempt", job_id)
-            return
+            return JobOutcome.LOST
         except AppError as exc:
             _fail(session, job_id, token, exc.code.value, exc.message_zh, exc.detail)
-            return
+            return JobOutcome.FAILED
         except TRANSIENT_ERRORS as exc:
-            _retry_or_fail(task, session, job_id, token, settings, exc)
-            return
+            return _retry_or_fail(task, session, job_id, token, settings, exc)
         except Exception as exc:
             log.exception("job %s failed", job_id)
             _fail(session, job_id, token, INTERNAL_ERROR, "处理失败：系统内部错误，请联系管理员。", repr(exc))
-            return
+            return JobOutcome.FAILED
         job_queries.finish_job(session, job_id=job_id, token=token, now=utcnow())
         session.commit()
+        return JobOutcome.SUCCEEDED
 
 
 def _retry_or_fail(
-    task: Task, session: Session, job_id: int, token: str, settings: Settings, exc: BaseException
-) -> None:
+    task: RetryingTask | None, session: Session, job_id: int, token: str, settings: Settings, exc: BaseException
+) -> JobOutcome:
     session.rollback()
-    retries = task.request.retries or 0
+    retries = (task.request.retries or 0) if task is not None else settings.job_max_retries
     if retries >= settings.job_max_retries:
         _fail(
             session, job_id, token, UNAVAILABLE_ERROR, "服务暂时不可用，多次重试后仍失败，请稍后重新提交。", repr(exc)
         )
-        return
+        return JobOutcome.FAILED
     log.warning("job %s hit a transient error, retry %s: %r", job_id, retries + 1, exc)
     try:
         job_queries.release_job(session, job_id=job_id, token=token, now=utcnow())
@@ -196,23 +223,3 @@ def _retry_or_fail(
         # The database is down: the claim goes stale and the sweeper re-queues the job.
         session.rollback()
     raise task.retry(exc=exc, countdown=backoff_s(retries, settings), max_retries=settings.job_max_retries)
-
-
-def sweep_stale_jobs(settings: Settings) -> int:
-    """Re-queue and re-publish jobs whose attempt died or whose message was lost; returns how many."""
-    now = utcnow()
-    try:
-        with session_scope(settings) as session:
-            requeued = job_queries.requeue_stale_jobs(
-                session,
-                stale_before=now - dt.timedelta(seconds=settings.job_stale_after_s),
-                expired_before=now - dt.timedelta(seconds=settings.job_message_expiry_s),
-            )
-            session.commit()
-            for job in requeued:
-                log.warning("re-queueing job %s (%s): its worker stopped or its message was lost", job.id, job.kind)
-                publish_and_record(session, job=job, settings=settings)
-    except Exception:  # a failed sweep must not stop the worker; the next one runs in a moment
-        log.warning("job sweep failed", exc_info=True)
-        return 0
-    return len(requeued)

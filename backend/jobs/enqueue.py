@@ -11,6 +11,7 @@ from backend.config import Settings
 from backend.db.base import utcnow
 from backend.db.models import Job, JobKind
 from backend.db.queries import jobs as job_queries
+from backend.jobs.broker import get_app
 
 log = logging.getLogger(__name__)
 
@@ -23,8 +24,6 @@ TASK_NAMES = {
 
 def publish(job_id: int, kind: JobKind, settings: Settings) -> None:
     """Send the task message of a job (no database access)."""
-    from backend.worker.app import get_app
-
     get_app(settings.broker_url, settings.queue_name).send_task(
         TASK_NAMES[kind], args=[job_id], queue=settings.queue_name, expires=settings.job_message_expiry_s
     )

@@ -7,14 +7,17 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
+from backend.cli.indexing import console, stage_progress
 from backend.config import Settings
+from backend.domain.assessment import DrafterKind
+from backend.domain.enums import Mark
+from backend.embedding import build_embedder
 from backend.errors import AppError
-from backend.indexing_cli import build_embedder, console, stage_progress
+from backend.jobs.progress import STAGE_ZH
 from backend.reports.review_report import write_review
-from backend.review.flows import REVIEW_STAGE_ZH, build_drafter
+from backend.review.flows import build_drafter
 from backend.review.flows import review_file as run_review
-from backend.review.models import DrafterKind, Mark
-from backend.review.rubric import default_registry
+from backend.rubrics.registry import default_registry
 from indexing.errors import IndexingError
 
 
@@ -25,7 +28,7 @@ def review_file(file: Path, *, rubric_id: str, drafter: str, out: Path | None) -
         registry = default_registry(settings.rubrics_dir)
         rubric = registry.get(rubric_id)
         chosen = build_drafter(DrafterKind(drafter), settings)
-        with stage_progress(REVIEW_STAGE_ZH) as progress:
+        with stage_progress(STAGE_ZH) as progress:
             review = run_review(
                 file,
                 rubric,

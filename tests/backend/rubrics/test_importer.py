@@ -8,8 +8,10 @@ import pytest
 from openpyxl import Workbook
 
 from backend.errors import ErrorCode
-from backend.review.rubric import PointKind, RubricError, RubricRegistry, TextOrigin, load_rubric
-from backend.review.rubric_import import import_table, write_imported
+from backend.rubrics.importer import import_table, write_imported
+from backend.rubrics.loader import RubricError, load_rubric
+from backend.rubrics.models import PointKind, TextOrigin
+from backend.rubrics.registry import RubricRegistry
 
 pytestmark = pytest.mark.unit
 

@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from backend.review.rubric import Indicator, Rubric, TextOrigin, load_rubric
+from backend.rubrics.loader import load_rubric
+from backend.rubrics.models import Indicator, Rubric, TextOrigin
 
 pytestmark = pytest.mark.unit
 

@@ -16,7 +16,13 @@ app.add_typer(rubrics_app, name="rubrics")
 app.add_typer(eval_app, name="eval")
 app.add_typer(bench_app, name="bench")
 app.add_typer(corpus_app, name="corpus")
+users_app = typer.Typer(help="用户管理", no_args_is_help=True)
+institutions_app = typer.Typer(help="单位管理", no_args_is_help=True)
+app.add_typer(users_app, name="users")
+app.add_typer(institutions_app, name="institutions")
 WRITER_HELP = "render the reports as universities do: docx-libreoffice | html-chromium | scanned (default: reportlab)"
+JSON_HELP = "print a JSON array with every value whole (piped output without --json: tab-separated lines)"
+JsonOption = Annotated[bool, typer.Option("--json", help=JSON_HELP)]
 
 
 def _writer(value: str | None):
@@ -45,7 +51,7 @@ def parse_cmd(
     facts: Annotated[bool, typer.Option("--facts", help="also list every figure the document reports")] = False,
 ) -> None:
     """Print the block tree of a document (for debugging real files)."""
-    from backend.indexing_cli import print_block_tree
+    from backend.cli.indexing import print_block_tree
 
     print_block_tree(file, facts=facts)
 
@@ -56,7 +62,7 @@ def index_cmd(
     out: Annotated[Path, typer.Option("--out", help="index directory")],
 ) -> None:
     """Parse, chunk, embed and index files into DIR."""
-    from backend.indexing_cli import index_files
+    from backend.cli.indexing import index_files
 
     index_files(files, out)
 
@@ -67,11 +73,12 @@ def search_cmd(
     query: str,
     k: Annotated[int, typer.Option("-k", help="number of hits")] = 10,
     section: Annotated[str | None, typer.Option(help="heading prefix filter")] = None,
+    as_json: JsonOption = False,
 ) -> None:
     """Hybrid search in an index directory."""
-    from backend.indexing_cli import search_index
+    from backend.cli.indexing import search_index
 
-    search_index(index_dir, query, k=k, section=section)
+    search_index(index_dir, query, k=k, section=section, as_json=as_json)
 
 
 @app.command("demo")
@@ -82,7 +89,7 @@ def demo_cmd(
     ] = False,
 ) -> None:
     """Create demo institutions, users, a campaign and reviewed sample reports on the configured database."""
-    from backend.demo_cli import demo
+    from backend.cli.demo import demo
 
     demo(pages=pages, reset_passwords=reset_passwords, url="http://127.0.0.1:8000")
 
@@ -98,7 +105,7 @@ def review_cmd(
     out: Annotated[Path | None, typer.Option("--out", help="review.json | review.md | review.docx")] = None,
 ) -> None:
     """Review one file against a rubric with no server: parse → index → match → draft."""
-    from backend.review_cli import review_file
+    from backend.cli.review import review_file
 
     review_file(file, rubric_id=rubric, drafter=drafter, out=out)
 
@@ -114,7 +121,7 @@ def corpus_generate_cmd(
     ] = None,
 ) -> None:
     """Generate labelled synthetic self-evaluation reports (PDF, DOCX, labels JSON)."""
-    from backend.indexing_cli import generate_corpus_files
+    from backend.cli.indexing import generate_corpus_files
 
     generate_corpus_files(out, n=n, pages=pages, seed=seed, writer=writer)
 
@@ -125,11 +132,12 @@ def corpus_generate_cmd(
 @rubrics_app.command("list")
 def rubrics_list_cmd(
     all_versions: Annotated[bool, typer.Option("--all-versions", help="include archived versions")] = False,
+    as_json: JsonOption = False,
 ) -> None:
     """List the rubrics in the rubrics directory (CIQA_RUBRICS_DIR)."""
-    from backend.review.rubric_cli import list_rubrics
+    from backend.cli.rubrics import list_rubrics
 
-    list_rubrics(all_versions=all_versions)
+    list_rubrics(all_versions=all_versions, as_json=as_json)
 
 
 @rubrics_app.command("show")
@@ -138,7 +146,7 @@ def rubrics_show_cmd(
     version: Annotated[str | None, typer.Option(help="version (default: latest)")] = None,
 ) -> None:
     """Print a rubric's indicator tree with counts."""
-    from backend.review.rubric_cli import show_rubric
+    from backend.cli.rubrics import show_rubric
 
     show_rubric(rubric_id, version)
 
@@ -146,7 +154,7 @@ def rubrics_show_cmd(
 @rubrics_app.command("validate")
 def rubrics_validate_cmd(file: Annotated[Path | None, typer.Argument()] = None) -> None:
     """Validate FILE (links checked against the rubrics directory), or every rubric in the directory."""
-    from backend.review.rubric_cli import validate_rubrics
+    from backend.cli.rubrics import validate_rubrics
 
     validate_rubrics(file)
 
@@ -167,8 +175,8 @@ def rubrics_import_cmd(
     """Turn an indicator table (一级指标/二级指标/审核重点/定量指标/权重) into a rubric YAML."""
     import datetime as dt
 
-    from backend.review.rubric import InstitutionType, SubmissionKind
-    from backend.review.rubric_cli import import_rubric
+    from backend.cli.rubrics import import_rubric
+    from backend.domain.enums import InstitutionType, SubmissionKind
 
     try:
         types = [InstitutionType(t) for t in institution_type or []]
@@ -193,9 +201,58 @@ def rubrics_schema_cmd(
     out: Annotated[Path | None, typer.Option(help="default rubrics/rubric.schema.json")] = None,
 ) -> None:
     """Write the JSON Schema of rubric files."""
-    from backend.review.rubric_cli import write_schema
+    from backend.cli.rubrics import write_schema
 
     write_schema(out)
+
+
+# --- accounts: users and institutions (never migrate: `ciqa db upgrade` does) ------------------
+
+
+@users_app.command("create")
+def users_create_cmd(
+    username: Annotated[str, typer.Argument(metavar="USERNAME")],
+    role: Annotated[str, typer.Option("--role", help="university | expert | secretariat | admin (or 高校 / 管理员 …)")],
+    institution: Annotated[
+        str | None, typer.Option("--institution", help="institution name (required for university users)")
+    ] = None,
+    display_name: Annotated[str, typer.Option("--display-name", help="person or office (default: username)")] = "",
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="read the password from stdin (default: generate and print one)")
+    ] = False,
+) -> None:
+    """Create a user; without --password-stdin a strong password is generated and printed once."""
+    from backend.cli.accounts import create_user
+
+    create_user(username, role=role, institution=institution, display_name=display_name, password_stdin=password_stdin)
+
+
+@users_app.command("list")
+def users_list_cmd(as_json: JsonOption = False) -> None:
+    """List the users (never their passwords)."""
+    from backend.cli.accounts import list_users
+
+    list_users(as_json=as_json)
+
+
+@institutions_app.command("create")
+def institutions_create_cmd(
+    name: Annotated[str, typer.Argument(metavar="NAME")],
+    type: Annotated[str, typer.Option("--type", help="研究型 | 应用型 | 高职 (or research | applied | vocational)")],
+    region: Annotated[str, typer.Option("--region", help="region, e.g. 华东")] = "",
+) -> None:
+    """Create an institution of one category."""
+    from backend.cli.accounts import create_institution
+
+    create_institution(name, type=type, region=region)
+
+
+@institutions_app.command("list")
+def institutions_list_cmd(as_json: JsonOption = False) -> None:
+    """List the institutions."""
+    from backend.cli.accounts import list_institutions
+
+    list_institutions(as_json=as_json)
 
 
 # --- eval and bench commands ---------------------------------------------------------------------
@@ -258,10 +315,6 @@ def serve_cmd(
     from backend.serve import serve
 
     serve(host=host, port=port, with_worker=worker)
-
-
-if __name__ == "__main__":
-    main()
 
 
 @eval_app.command("omission")

@@ -9,25 +9,21 @@ from pathlib import Path
 from typing import TypeVar
 
 import typer
+from pydantic import BaseModel
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from rich.tree import Tree
 
+from backend.cli.listing import Column, print_list
 from backend.config import Settings
-from indexing.embedding import CachedEmbedder, Embedder, load_embedder
+from backend.embedding import build_embedder
+from backend.jobs.progress import STAGE_ZH
 from indexing.errors import IndexingError
 from indexing.models import BlockKind, Document, FactOrigin
-from indexing.pipeline import STAGE_LABELS_ZH
 
 console = Console()
 S = TypeVar("S", bound=StrEnum)
-
-
-def build_embedder(settings: Settings) -> CachedEmbedder:
-    """The configured embedder behind the persistent embedding cache."""
-    inner: Embedder = load_embedder(settings.embedder, settings.embedder_model, settings.embed_batch_size)
-    return CachedEmbedder(inner, settings.embedding_cache_dir / "cache.sqlite")
 
 
 @contextmanager
@@ -57,7 +53,7 @@ def index_files(files: Sequence[Path], out: Path) -> None:
     settings = Settings()
     embedder = build_embedder(settings)
     try:
-        with stage_progress(STAGE_LABELS_ZH) as progress:
+        with stage_progress(STAGE_ZH) as progress:
             report = run(
                 list(files),
                 out,
@@ -78,13 +74,47 @@ def index_files(files: Sequence[Path], out: Path) -> None:
             str(d.chunk_count),
         )
     console.print(table)
-    timings = "  ".join(f"{STAGE_LABELS_ZH[s]} {t:.1f}s" for s, t in report.seconds.items())
+    timings = "  ".join(f"{STAGE_ZH[s]} {t:.1f}s" for s, t in report.seconds.items())
     console.print(f"耗时：{timings}；向量缓存命中 {embedder.hits}，新计算 {embedder.misses}")
     console.print(f"索引已保存到 {out}")
 
 
-def search_index(index_dir: Path, query: str, *, k: int, section: str | None) -> None:
-    """Print a table of hybrid-search hits."""
+class HitRow(BaseModel):
+    """A search hit as ``ciqa search`` prints it."""
+
+    rank: int
+    chunk_id: str
+    document_id: str
+    page_start: int | None
+    page_end: int | None
+    section: str
+    text: str
+    fused_score: float
+    dense_rank: int | None
+    dense_score: float | None
+    bm25_rank: int | None
+    bm25_score: float | None
+
+
+def _pages(row: HitRow) -> str:
+    if row.page_start is None:
+        return "-"
+    return f"{row.page_start}" + (f"-{row.page_end}" if row.page_end != row.page_start else "")
+
+
+HIT_COLUMNS: tuple[Column[HitRow], ...] = (
+    Column("#", lambda r: str(r.rank), whole=True),
+    Column("页", _pages, whole=True),
+    Column("章节", lambda r: r.section),
+    Column("内容", lambda r: r.text, table_chars=160),
+    Column("融合", lambda r: f"{r.fused_score:.4f}"),
+    Column("向量", lambda r: "-" if r.dense_rank is None else f"#{r.dense_rank} {r.dense_score:.3f}"),
+    Column("BM25", lambda r: "-" if r.bm25_rank is None else f"#{r.bm25_rank} {r.bm25_score:.2f}"),
+)
+
+
+def search_index(index_dir: Path, query: str, *, k: int, section: str | None, as_json: bool = False) -> None:
+    """Print the hybrid-search hits: a table, plain lines when piped, or JSON."""
     from indexing.search import HybridSearcher
     from indexing.store import Collection
 
@@ -94,25 +124,24 @@ def search_index(index_dir: Path, query: str, *, k: int, section: str | None) ->
         searcher = HybridSearcher(collection, build_embedder(settings), settings.search_options())
     except IndexingError as exc:
         raise _fail(exc) from exc
-    table = Table("#", "页", "章节", "内容", "融合", "向量", "BM25", show_lines=True)
-    for hit in searcher.search(query, k=k, section=section):
-        c = hit.chunk
-        pages = (
-            "-"
-            if c.page_start is None
-            else f"{c.page_start}" + (f"-{c.page_end}" if c.page_end != c.page_start else "")
+    rows = [
+        HitRow(
+            rank=hit.rank,
+            chunk_id=hit.chunk.id,
+            document_id=hit.chunk.document_id,
+            page_start=hit.chunk.page_start,
+            page_end=hit.chunk.page_end,
+            section=hit.chunk.section,
+            text=hit.chunk.text,
+            fused_score=hit.fused_score,
+            dense_rank=hit.dense_rank,
+            dense_score=hit.dense_score,
+            bm25_rank=hit.bm25_rank,
+            bm25_score=hit.bm25_score,
         )
-        text = c.text if len(c.text) <= 160 else c.text[:160] + "…"
-        table.add_row(
-            str(hit.rank),
-            pages,
-            c.section,
-            text,
-            f"{hit.fused_score:.4f}",
-            "-" if hit.dense_rank is None else f"#{hit.dense_rank} {hit.dense_score:.3f}",
-            "-" if hit.bm25_rank is None else f"#{hit.bm25_rank} {hit.bm25_score:.2f}",
-        )
-    console.print(table)
+        for hit in searcher.search(query, k=k, section=section)
+    ]
+    print_list(console, rows, HIT_COLUMNS, as_json=as_json, show_lines=True)
 
 
 def block_tree(document: Document) -> Tree:

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from backend.cli import app
-from backend.review.rubric import RubricRegistry, json_schema, load_rubric
-
-from .test_rubric_import import realistic_xlsx
+from backend.cli.main import app
+from backend.rubrics.loader import json_schema, load_rubric
+from backend.rubrics.registry import RubricRegistry
+from tests.backend.rubrics.test_importer import realistic_xlsx
 
 pytestmark = pytest.mark.unit
 

@@ -9,18 +9,9 @@ import pytest
 import yaml
 
 from backend.errors import AppError, ErrorCode
-from backend.review.rubric import (
-    EXAMPLE_YAML,
-    RubricError,
-    RubricRegistry,
-    RubricStatus,
-    json_schema,
-    load_rubric,
-    parse_rubric,
-    rubric_changed,
-    rubric_to_yaml,
-    version_key,
-)
+from backend.rubrics.loader import RubricError, json_schema, load_rubric, parse_rubric, rubric_to_yaml
+from backend.rubrics.models import rubric_changed
+from backend.rubrics.registry import EXAMPLE_YAML, RubricRegistry, RubricStatus, version_key
 
 pytestmark = pytest.mark.unit
 

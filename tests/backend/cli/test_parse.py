@@ -6,9 +6,9 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from backend.cli import app
+from backend.cli.main import app
 
-FIXTURE = Path(__file__).resolve().parents[1] / "files" / "realistic" / "docx-libreoffice.pdf"
+FIXTURE = Path(__file__).resolve().parents[2] / "files" / "realistic" / "docx-libreoffice.pdf"
 
 
 def test_parse_shows_the_toc_and_every_fact_whole() -> None:

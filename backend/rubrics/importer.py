@@ -38,18 +38,10 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from backend.domain.enums import InstitutionType, SubmissionKind
 from backend.errors import ErrorCode
-from backend.review.rubric import (
-    InstitutionType,
-    Problem,
-    Rubric,
-    RubricError,
-    Selection,
-    SubmissionKind,
-    format_loc,
-    parse_rubric,
-    rubric_to_yaml,
-)
+from backend.rubrics.loader import Problem, RubricError, format_loc, parse_rubric, rubric_to_yaml
+from backend.rubrics.models import Rubric, Selection
 
 # Column roles and the header names that announce them (first match wins, in this order).
 COLUMNS: dict[str, tuple[str, ...]] = {

@@ -4,26 +4,17 @@ from __future__ import annotations
 
 from rich.progress import BarColumn, Progress, TaskID, TaskProgressColumn, TextColumn, TimeElapsedColumn
 
+from backend.cli.accounts import ROLE_ZH
+from backend.cli.indexing import console
 from backend.config import Settings
 from backend.demo import DemoResult, run_demo
-from backend.indexing_cli import console
-
-STAGE_ZH = {
-    "parse": "解析",
-    "chunk": "分块",
-    "save": "保存分块",
-    "embed": "向量化",
-    "index": "建立索引",
-    "match": "匹配证据",
-    "draft": "起草评议",
-}
-ROLE_ZH = {"university": "高校", "expert": "评审专家", "secretariat": "秘书处", "admin": "管理员"}
+from backend.jobs.progress import stage_zh
 
 
 def account_lines(result: DemoResult) -> list[str]:
     """One plain line per demo login, every value whole (a table cuts passwords at the terminal width)."""
     return [
-        f"用户名 {a.username}  角色 {ROLE_ZH[a.role.value]}  姓名/部门 {a.display_name}  单位 {a.institution or '-'}  "
+        f"用户名 {a.username}  角色 {ROLE_ZH[a.role]}  姓名/部门 {a.display_name}  单位 {a.institution or '-'}  "
         f"密码 {a.password or '（已存在，未更改）'}"
         for a in result.accounts
     ]
@@ -49,7 +40,7 @@ def demo(*, pages: int, reset_passwords: bool, url: str) -> DemoResult:
         def progress(task: str, stage: str, percent: int) -> None:
             if task not in tasks:
                 tasks[task] = bar.add_task(task, total=100)
-            bar.update(tasks[task], completed=percent, description=f"{task}·{STAGE_ZH.get(stage, stage)}")
+            bar.update(tasks[task], completed=percent, description=f"{task}·{stage_zh(stage)}")
 
         result = run_demo(Settings(), pages=pages, reset_passwords=reset_passwords, progress=progress)
 

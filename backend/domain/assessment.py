@@ -6,23 +6,9 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field, computed_field, model_validator
 
+from backend.domain.enums import Mark
 from indexing.models import FactOrigin
 
-
-class Mark(StrEnum):
-    """The three marks experts put on a review point in the online 审核评估 review."""
-
-    CLEAR = "clear"
-    MORE_MATERIAL = "more_material"
-    VERIFY_ON_SITE = "verify_on_site"
-
-    @property
-    def zh(self) -> str:
-        """The Chinese name experts use."""
-        return MARK_ZH[self]
-
-
-MARK_ZH = {Mark.CLEAR: "句号", Mark.MORE_MATERIAL: "破折号", Mark.VERIFY_ON_SITE: "问号"}
 # What a point shows when nothing in the report passes the relevance bar (never filler quotes).
 NO_EVIDENCE_ZH = "未找到相关内容"
 

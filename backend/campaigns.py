@@ -1,0 +1,77 @@
+"""Campaign rules: a campaign's rubric must exist and fit its kind of submission, and a campaign closes at
+its deadline for universities (new submissions and uploads are refused; the secretariat's work goes on)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy.orm import Session
+
+from backend.config import Settings
+from backend.db.models import Campaign, CampaignQuotas, Submission
+from backend.db.queries import campaigns, submissions
+from backend.domain.enums import SubmissionKind
+from backend.errors import AppError, ErrorCode
+from backend.rubrics.registry import rubric_registry
+
+# Deadlines are set and read in Beijing time (China has no daylight saving time, so a fixed offset is exact).
+BEIJING = dt.timezone(dt.timedelta(hours=8), "北京时间")
+
+
+def create_campaign(
+    session: Session,
+    *,
+    name: str,
+    rubric_id: str,
+    kind: SubmissionKind,
+    deadline: dt.datetime | None,
+    quotas: CampaignQuotas,
+    user_id: int,
+    settings: Settings,
+) -> Campaign:
+    """Add a campaign whose rubric exists and applies to its kind; a deadline without a zone is Beijing time.
+
+    Raises:
+        AppError: ``RUBRIC_NOT_FOUND`` for an unknown rubric, ``INVALID_INPUT`` for one of another kind.
+    """
+    rubric = rubric_registry(settings).get(rubric_id)
+    kinds = rubric.applicability.submission_kinds
+    if kind not in kinds:
+        fits = "、".join(k.zh for k in kinds)
+        raise AppError(
+            ErrorCode.INVALID_INPUT,
+            f"指标体系“{rubric.name}”只适用于{fits}，不能用于{kind.zh}遴选活动。",
+            f"rubric {rubric_id} applies to {[k.value for k in kinds]}, not {kind.value}",
+        )
+    if deadline is not None and deadline.tzinfo is None:
+        deadline = deadline.replace(tzinfo=BEIJING)
+    return campaigns.create_campaign(
+        session, name=name, rubric_id=rubric_id, kind=kind, deadline=deadline, quotas=quotas, created_by=user_id
+    )
+
+
+def check_open(campaign: Campaign | None, *, now: dt.datetime) -> None:
+    """Refuse (CONFLICT) a university's new submission or upload once the campaign's deadline has passed."""
+    if campaign is None or campaign.deadline is None or now <= campaign.deadline:
+        return
+    closed = campaign.deadline.astimezone(BEIJING)
+    raise AppError(
+        ErrorCode.CONFLICT,
+        f"遴选活动“{campaign.name}”已于 {closed:%Y-%m-%d %H:%M}（北京时间）截止，不能再提交材料或上传文件。",
+        f"campaign {campaign.id} closed at {campaign.deadline.isoformat()}",
+    )
+
+
+def create_submission(
+    session: Session, *, institution_id: int, title: str, campaign_id: int | None, user_id: int, now: dt.datetime
+) -> Submission:
+    """Add a submission of an institution, standalone or to a campaign still open.
+
+    Raises:
+        AppError: ``NOT_FOUND`` for an unknown campaign, ``CONFLICT`` after its deadline.
+    """
+    if campaign_id is not None:
+        check_open(campaigns.get_campaign(session, campaign_id=campaign_id), now=now)
+    return submissions.create_submission(
+        session, institution_id=institution_id, title=title, campaign_id=campaign_id, created_by=user_id
+    )

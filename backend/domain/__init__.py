@@ -1,0 +1,1 @@
+"""Types shared across the service (imports nothing from it): enums and the review as data."""

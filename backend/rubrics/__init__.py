@@ -1,0 +1,1 @@
+"""Rubrics (indicator systems) as data: models, the YAML loader and validator, the registry, the table importer."""
