@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -41,6 +42,8 @@ _STATUS_ZH = {
     404: "请求的接口不存在。",
     405: "请求的接口不支持该方法。",
 }
+# FastAPI's upload check says "Expected UploadFile, received: <class 'str'>"; the type's name is enough.
+_CLASS_REPR = re.compile(r"<class '([\w.]+)'>")
 # Every 4xx is the one error body; declaring it also replaces FastAPI's default 422 schema, which the app never sends.
 ERROR_RESPONSES: dict[int | str, dict[str, object]] = {
     "4XX": {"model": ErrorOut, "description": "Error: a stable code, a Chinese message, a detail for developers"}
@@ -69,7 +72,7 @@ async def _indexing_error(request: Request, exc: IndexingError) -> JSONResponse:
 
 
 async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
-    errors = [{"loc": list(e["loc"]), "msg": e["msg"], "type": e["type"]} for e in exc.errors()]
+    errors = [{"loc": list(e["loc"]), "msg": _CLASS_REPR.sub(r"\1", e["msg"]), "type": e["type"]} for e in exc.errors()]
     return _error(422, ErrorCode.INVALID_INPUT, "请求参数无效，请检查后重试。", errors)
 
 

@@ -172,3 +172,13 @@ def test_upload_then_ingest_then_job_progress(
     assert (job["status_zh"], job["stage_zh"]) == ("已完成", "保存分块")
     versions = client.get(f"/api/submissions/{world.own.submission_id}/versions", headers=bearer(world, "expert"))
     assert body["version"]["id"] in [v["id"] for v in versions.json()]
+
+
+def test_text_field_instead_of_a_file_is_invalid_input_without_reprs(client: TestClient, world: World) -> None:
+    """A form field ``file`` that is not a file: FastAPI's message named the type as <class 'str'>."""
+    url = f"/api/submissions/{world.own.submission_id}/versions"
+    response = client.post(
+        url, data={"file": "null"}, files={"other": ("a.txt", b"x")}, headers=bearer(world, "university")
+    )
+    assert response.status_code == 422 and response.json()["code"] == "invalid_input"
+    assert "<" not in response.text and response.json()["detail"][0]["loc"] == ["body", "file"]
