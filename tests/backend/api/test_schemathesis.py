@@ -29,7 +29,7 @@ from schemathesis.specs.openapi.schemas import OpenApiSchema
 from backend.api.main import create_app
 from backend.config import Settings
 from backend.errors import ErrorCode
-from tests.backend.api.conftest import ROLES, World, bearer
+from tests.backend.api.conftest import ROLES, RUBRIC_ID, World, bearer
 
 MAX_EXAMPLES = 12
 # Responses match the document (status, media type, body schema), and data outside the schema is refused.
@@ -46,8 +46,8 @@ def _operations() -> list[tuple[str, str]]:
     return [(method.upper(), path) for path, ops in paths.items() for method in ops]
 
 
-def _known_ids(world: World) -> dict[str, list[int]]:
-    """Path parameter values naming real objects, the own side's and the other tenant's."""
+def _known_ids(world: World) -> dict[str, list[int] | list[str]]:
+    """Path parameter values naming real objects, the own side's and the other tenant's, and the shipped rubric."""
     sides = (world.own, world.other)
     return {
         "submission_id": [s.submission_id for s in sides],
@@ -56,6 +56,7 @@ def _known_ids(world: World) -> dict[str, list[int]]:
         "review_id": [s.review_id for s in sides],
         "assessment_id": [s.assessment_id for s in sides],
         "campaign_id": [world.campaign_id],
+        "rubric_id": [RUBRIC_ID],
     }
 
 
