@@ -21,6 +21,7 @@ send one.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import math
 
 from sqlalchemy.orm import Session
@@ -32,6 +33,8 @@ from backend.db.models import TokenKind, User
 from backend.db.queries import auth as auth_queries
 from backend.db.queries import users as user_queries
 from backend.errors import AppError, ErrorCode
+
+log = logging.getLogger(__name__)
 
 # 2**62 seconds is far beyond any configured maximum; the cap keeps the power small.
 _MAX_DOUBLINGS = 62
@@ -55,7 +58,7 @@ def check_credentials(
         raise _throttled(
             throttle.blocked_until - now,
             "登录失败次数过多",
-            f"{throttle.failures} consecutive failed logins for {username!r} from {client}",
+            f"{throttle.failures} consecutive failed logins from this address",
         )
     forget_before = now - dt.timedelta(seconds=settings.login_forget_after_s)
     stale = throttle.last_failure_at is None or throttle.last_failure_at < forget_before
@@ -71,7 +74,9 @@ def check_credentials(
     session.commit()
     user = user_queries.find_user_by_username(session, username=username)
     if not verify_password(user.password_hash if user else None, password) or user is None or not user.is_active:
-        raise AppError(ErrorCode.UNAUTHENTICATED, "用户名或密码错误。", f"failed login for {username!r}")
+        # The response never echoes the username; operators find it in the log.
+        log.info("failed login for %s from %s", username, client)
+        raise AppError(ErrorCode.UNAUTHENTICATED, "用户名或密码错误。", "failed login")
     if needs_rehash(user.password_hash):
         user_queries.set_password_hash(session, user_id=user.id, password_hash=hash_password(password))
     auth_queries.clear_login_throttles(session, username=username, client=client, before=forget_before)

@@ -20,8 +20,9 @@ from __future__ import annotations
 
 import datetime as dt
 from enum import StrEnum
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictInt
 from sqlalchemy import (
     BigInteger,
     Boolean,
@@ -113,10 +114,10 @@ class ParseStats(BaseModel):
 class CampaignQuotas(BaseModel):
     """How many submissions a campaign may select: per institution category and in total."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, extra="forbid")
 
-    by_type: dict[InstitutionType, int] = {}
-    total: int | None = None
+    by_type: dict[InstitutionType, Annotated[StrictInt, Field(ge=0)]] = {}
+    total: Annotated[StrictInt, Field(ge=0)] | None = None
 
 
 def _created() -> Mapped[dt.datetime]:

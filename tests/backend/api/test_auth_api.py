@@ -148,3 +148,8 @@ def test_a_pair_waits_growing_delays_and_a_success_resets_it(
 @pytest.mark.parametrize("header", ["Bearer", "Bearer ", "Basic dXNlcjpwYXNz", "Bearer not-a-token"])
 def test_malformed_authorization_is_401(client: TestClient, world: World, header: str) -> None:
     assert client.get("/api/me", headers={"Authorization": header}).status_code == 401
+
+
+def test_a_failed_login_never_echoes_the_username(client: TestClient, world: World) -> None:
+    response = client.post("/api/auth/login", json={"username": "某某\U000c8720", "password": "wrong-password-1"})
+    assert response.status_code == 401 and "某某" not in response.text and "\\U" not in response.text

@@ -111,3 +111,14 @@ def test_after_the_deadline_the_secretariat_still_works(client: TestClient, worl
     )
     assert review.status_code == 202, review.text
     assert client.get(f"/api/campaigns/{world.campaign_id}/ranking", headers=secretariat).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "quotas",
+    [{"by_type": {"研究型": -1}}, {"by_type": {"研究型": True}}, {"total": "5"}, {"by_type": {}, "extra": 1}],
+)
+def test_quotas_are_whole_non_negative_numbers(client: TestClient, world: World, quotas: dict) -> None:
+    response = _campaign(client, world, quotas=quotas)
+    assert response.status_code == 422 and response.json()["code"] == "invalid_input"
+    assert _campaign(client, world, quotas={"by_type": {"研究型": 2}, "total": 3}).status_code == 201
+
