@@ -121,4 +121,3 @@ def test_quotas_are_whole_non_negative_numbers(client: TestClient, world: World,
     response = _campaign(client, world, quotas=quotas)
     assert response.status_code == 422 and response.json()["code"] == "invalid_input"
     assert _campaign(client, world, quotas={"by_type": {"研究型": 2}, "total": 3}).status_code == 201
-
