@@ -162,7 +162,9 @@ def run_cli(pages: int, out_dir: Path = Path("eval/results"), seed: int = 7) -> 
     with tempfile.TemporaryDirectory() as tmp:
         console.print(f"生成约 {pages} 页的合成自评报告 PDF…")
         pdf = generate_pdf(Path(tmp), pages=pages, seed=seed)
-        embedder = load_embedder(settings.embedder, settings.embedder_model, settings.embed_batch_size)
+        embedder = load_embedder(
+            settings.embedder, settings.embedder_model, settings.embed_batch_size, threads=settings.embed_threads
+        )
         console.print("端到端解析、分块、向量化、建索引（不使用向量缓存）…")
         r = run_ingest_bench(
             pdf, Path(tmp), embedder, chunking=settings.chunking_options(), batch_size=settings.embed_batch_size

@@ -109,7 +109,11 @@ def bench_review_cli(pages: int) -> None:
     settings = Settings()
     _, registry = _context()
     # An in-memory cache only: the first review must embed the rubric's phrasings, as on a new server.
-    embedder = CachedEmbedder(load_embedder(settings.embedder, settings.embedder_model, settings.embed_batch_size))
+    embedder = CachedEmbedder(
+        load_embedder(
+            settings.embedder, settings.embedder_model, settings.embed_batch_size, threads=settings.embed_threads
+        )
+    )
     rubric = max(registry.list(), key=lambda r: r.counts().review_points)
     with tempfile.TemporaryDirectory() as tmp:
         pdf = generate_pdf(Path(tmp), pages=pages, seed=31)
