@@ -21,6 +21,9 @@ class Settings(BaseSettings):
     embedder_model: str = ""
     embed_batch_size: int = 16
     ocr: bool = True
+    # Processes that OCR a scanned document's pages in parallel; 0 is one per core (each worker process's OCR
+    # pool: with worker_concurrency > 1, set this to cores // worker_concurrency).
+    ocr_workers: int = Field(default=0, ge=0)
     max_upload_bytes: int = 100 * 1024 * 1024
     max_pages: int = 2000
     chunk_target_chars: int = 450
@@ -98,7 +101,9 @@ class Settings(BaseSettings):
 
     def parse_options(self) -> ParseOptions:
         """Parse options built from these settings."""
-        return ParseOptions(ocr=self.ocr, max_bytes=self.max_upload_bytes, max_pages=self.max_pages)
+        return ParseOptions(
+            ocr=self.ocr, max_bytes=self.max_upload_bytes, max_pages=self.max_pages, ocr_workers=self.ocr_workers
+        )
 
     def chunking_options(self) -> ChunkingOptions:
         """Chunking options built from these settings."""
