@@ -87,11 +87,18 @@ def demo_cmd(
     reset_passwords: Annotated[
         bool, typer.Option("--reset-passwords", help="give existing demo users new passwords")
     ] = False,
+    background: Annotated[
+        bool,
+        typer.Option(
+            "--background", help="only upload the sample reports: the worker of `ciqa serve` ingests and reviews them"
+        ),
+    ] = False,
 ) -> None:
     """Create demo institutions, users, a campaign and reviewed sample reports on the configured database."""
-    from backend.cli.demo import demo
+    from backend.cli.demo import demo, queue
 
-    demo(pages=pages, reset_passwords=reset_passwords, url="http://127.0.0.1:8000")
+    run = queue if background else demo
+    run(pages=pages, reset_passwords=reset_passwords, url="http://127.0.0.1:8000")
 
 
 # --- review commands -----------------------------------------------------------------------------
