@@ -1078,7 +1078,7 @@ def read_pdf_pages(data: bytes, numbers: Sequence[int], *, dpi: int, workers: in
             initargs=(str(path), threads),
         ) as pool:
             # Processes start as the pages are submitted (spawn starts them on demand).
-            with _children_allowed():
+            with _spawning_allowed():
                 futures = [pool.submit(_read_worker_page, n, dpi) for n in numbers]
             results: list[OcrPage | OcrFailure] = []
             for n, future in zip(numbers, futures, strict=True):
@@ -1091,20 +1091,24 @@ def read_pdf_pages(data: bytes, numbers: Sequence[int], *, dpi: int, workers: in
 
 
 @contextmanager
-def _children_allowed() -> Iterator[None]:
-    """Let a daemonic process (a Celery prefork pool process) start the OCR pool.
+def _spawning_allowed() -> Iterator[None]:
+    """Let a Celery prefork pool process (billiard) start the OCR pool.
 
-    ``multiprocessing`` refuses children to daemonic processes so that none outlives its parent; the pool's
-    processes end with :func:`read_pdf_pages`, and exit by themselves when their parent dies
-    (:func:`_exit_with_parent`), so the flag is lifted while they start.
+    Billiard marks its pool processes daemonic, and ``multiprocessing`` refuses children to daemonic processes
+    so that none outlives its parent: the pool's processes end with :func:`read_pdf_pages`, and by themselves
+    when their parent dies (:func:`_exit_with_parent`). Billiard also gives them its own authentication key
+    type, which ``multiprocessing`` refuses to pickle into a spawned child. Both are replaced by
+    ``multiprocessing``'s own while the processes start.
     """
     config = multiprocessing.current_process()._config
-    daemon = config.get("daemon", False)
+    saved = dict(config)
     config["daemon"] = False
+    config["authkey"] = multiprocessing.process.AuthenticationString(config["authkey"])
     try:
         yield
     finally:
-        config["daemon"] = daemon
+        config.clear()
+        config.update(saved)
 
 
 def _start_worker(path: str, threads: int) -> None:

@@ -1665,6 +1665,7 @@ def _ocr_pages(pdf, data: bytes, pages: list[_Page], options: ParseOptions, warn
             warnings.add("PDF_OCR_UNAVAILABLE", p.number, f"needs OCR but the OCR engine is missing ({exc})")
         return
     workers = ocr.worker_count(options.ocr_workers, len(pages))
+    log.info("OCR of %d pages in %d processes", len(pages), workers)
     if workers > 1:
         results = ocr.read_pdf_pages(data, [p.number for p in pages], dpi=options.ocr_dpi, workers=workers)
     else:

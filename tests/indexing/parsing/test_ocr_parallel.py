@@ -11,6 +11,7 @@ import sys
 import time
 from pathlib import Path
 
+import billiard.process
 import pytest
 
 from indexing.options import ParseOptions
@@ -48,14 +49,17 @@ def test_a_scanned_document_read_in_parallel_is_the_document_read_page_by_page(
 def test_pages_come_back_in_the_order_asked_with_a_failed_page_in_its_place(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    # A Celery prefork pool process is daemonic, and multiprocessing refuses children to daemonic processes.
+    # As in a Celery prefork pool process: daemonic (multiprocessing refuses it children), with billiard's key
+    # (which multiprocessing refuses to pickle into a spawned child).
     config = multiprocessing.current_process()._config
+    key = billiard.process.AuthenticationString(config["authkey"])
     monkeypatch.setitem(config, "daemon", True)
+    monkeypatch.setitem(config, "authkey", key)
     data = SCANNED.read_bytes()
 
     results = read_pdf_pages(data, [3, 99, 1], dpi=150, workers=2)
 
-    assert config["daemon"] is True
+    assert config["daemon"] is True and config["authkey"] is key
     first, failed, last = results
     assert isinstance(first, OcrPage) and isinstance(last, OcrPage)
     assert {ln.page for ln in first.lines} == {3} and {ln.page for ln in last.lines} == {1}
