@@ -287,6 +287,17 @@ def bench_ingest_cmd(
     run_cli(pages=pages)
 
 
+@bench_app.command("ocr")
+def bench_ocr_cmd(
+    pages: Annotated[int, typer.Option(help="pages of the scanned report")] = 20,
+    workers: Annotated[int, typer.Option(help="processes of the parallel run (0: one per core)")] = 0,
+) -> None:
+    """OCR a scanned synthetic report page after page and in parallel processes; print pages/s of both."""
+    from eval.bench_ingest import run_ocr_cli
+
+    run_ocr_cli(pages, workers=workers)
+
+
 # --- service commands: serve, worker, db ----------------------------------------------------------
 
 db_app = typer.Typer(help="数据库迁移", no_args_is_help=True)

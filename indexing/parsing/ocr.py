@@ -51,17 +51,19 @@ Example:
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import itertools
 import logging
 import multiprocessing
 import os
 import re
 import statistics
+import sys
 import tempfile
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -1090,7 +1092,7 @@ def read_pdf_pages(data: bytes, numbers: Sequence[int], *, dpi: int, workers: in
             return results
 
 
-@contextmanager
+@contextlib.contextmanager
 def _spawning_allowed() -> Iterator[None]:
     """Let a Celery prefork pool process (billiard) start the OCR pool.
 
@@ -1139,4 +1141,18 @@ def _exit_with_parent() -> None:
 
 def _read_worker_page(number: int, dpi: int) -> OcrPage | OcrFailure:
     """One page in a pool process, from the document its initializer opened."""
-    return read_page(_worker_pdf, number, dpi=dpi)
+    try:
+        return read_page(_worker_pdf, number, dpi=dpi)
+    finally:
+        _release_memory()
+
+
+def _release_memory() -> None:
+    """Hand the heap freed after a page back to the system (glibc keeps it otherwise).
+
+    A dense page takes a process to ~400 MB (detection activations at 736 px), and without this it stays
+    there (~450–600 MB per process after a few dense pages); trimmed, an idle pool process holds ~140 MB.
+    """
+    if sys.platform == "linux":
+        with contextlib.suppress(OSError, AttributeError):  # not glibc (musl has no malloc_trim)
+            ctypes.CDLL("libc.so.6").malloc_trim(0)
