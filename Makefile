@@ -26,9 +26,10 @@ system-packages:
 		echo "warning: could not install $$missing; tests that need them fail under CI=true"; \
 	fi
 
-# Demo data first (reviewed in-process, so it is ready at once), then the API and a worker until Ctrl-C.
+# Demo data first (accounts and uploads take seconds), then the API and a worker until Ctrl-C: the worker ingests
+# and reviews the sample reports in the background (`ciqa demo` without --background reviews them in-process).
 run: $(STAMP)
-	$(BIN)/ciqa demo
+	$(BIN)/ciqa demo --background
 	$(BIN)/ciqa serve
 
 test: $(STAMP) system-packages

@@ -27,6 +27,9 @@ class Settings(BaseSettings):
     # processes (or --concurrency W) on C cores set C // W (two workers on 2 cores: 1 each).
     embed_threads: int | None = Field(default=None, ge=1)
     ocr: bool = True
+    # Processes that OCR a scanned document's pages in parallel; 0 is one per core (each worker process's OCR
+    # pool: with worker_concurrency > 1, set this to cores // worker_concurrency).
+    ocr_workers: int = Field(default=0, ge=0)
     max_upload_bytes: int = 100 * 1024 * 1024
     max_pages: int = 2000
     chunk_target_chars: int = 450
@@ -104,7 +107,9 @@ class Settings(BaseSettings):
 
     def parse_options(self) -> ParseOptions:
         """Parse options built from these settings."""
-        return ParseOptions(ocr=self.ocr, max_bytes=self.max_upload_bytes, max_pages=self.max_pages)
+        return ParseOptions(
+            ocr=self.ocr, max_bytes=self.max_upload_bytes, max_pages=self.max_pages, ocr_workers=self.ocr_workers
+        )
 
     def chunking_options(self) -> ChunkingOptions:
         """Chunking options built from these settings."""

@@ -2,9 +2,13 @@
 
 Running it again creates nothing twice: institutions, users and the campaign are found by name, a
 submission's versions by position, and a version is ingested or reviewed only if that has not
-succeeded yet. Jobs run in this process (their flows called directly under a claim on the job row),
-so the data is ready when `ciqa serve` starts; the messages the upload published find the jobs
-finished and do nothing.
+succeeded yet. Two ways to run:
+
+* :func:`run_demo` runs the jobs in this process (their flows called directly under a claim on the job
+  row), so the data is ready when it returns; the messages the upload published find the jobs finished
+  and do nothing.
+* :func:`queue_demo` only uploads (seconds): the uploads queue their ingest, each ingest queues its review
+  with the campaign's rubric, and the worker of `ciqa serve` runs them, with progress on the jobs.
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ from sqlalchemy.orm import Session
 from backend.auth.accounts import create_account, create_institution
 from backend.auth.passwords import hash_password
 from backend.config import Settings
-from backend.db.models import CampaignQuotas, Institution, JobKind, JobStatus, Role, Submission, User
+from backend.db.models import Campaign, CampaignQuotas, Institution, JobKind, JobStatus, Role, Submission, User
 from backend.db.queries import (
     assignments,
     audit,
@@ -136,6 +140,50 @@ class DemoResult:
     versions: tuple[DemoVersion, ...]
 
 
+@dataclass(frozen=True)
+class QueuedVersion:
+    """A demo version left to the worker: the job to follow (its ingest, or its review once ingested), and the
+    review when an earlier run finished it; ``created`` is True when this run uploaded it or queued its review."""
+
+    institution: str
+    institution_type: InstitutionType
+    label: str
+    submission_id: int
+    version_id: int
+    job_id: int
+    job_kind: JobKind
+    job_status: JobStatus
+    review_id: int | None
+    created: bool
+
+
+@dataclass(frozen=True)
+class QueuedDemo:
+    """The demo data set with its sample reports uploaded, their ingest and review queued or done."""
+
+    accounts: tuple[DemoAccount, ...]
+    campaign_id: int
+    campaign_name: str
+    versions: tuple[QueuedVersion, ...]
+
+
+@dataclass(frozen=True)
+class _Draft:
+    """A demo version to hold: its submission and position there, and the report it is made from."""
+
+    submission: Submission
+    user: User
+    position: int
+    label: str
+    seed: int
+    type: InstitutionType
+    omit: frozenset[str]
+
+    def report(self, pages: int) -> SyntheticReport:
+        """The sample report (generated only when the version is still to be uploaded)."""
+        return generate_report(self.seed, pages=pages, omit=self.omit, institution_type=self.type.value)
+
+
 def school_seed(school: DemoSchool, taken: set[str]) -> tuple[int, str]:
     """The first seed whose generated school name fits the category (a 高职 report from a 职业技术大学)."""
     names = ((seed, generate_report(seed, pages=1).labels.school) for seed in itertools.count(FIRST_SEED))
@@ -150,7 +198,7 @@ def run_demo(
     progress: DemoProgress | None = None,
     embedder_factory: EmbedderFactory = build_embedder,
 ) -> DemoResult:
-    """Migrate the database and create (or complete) the demo data set, reviewing every sample report."""
+    """Migrate the database and create (or complete) the demo data set, reviewing every sample report here."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     upgrade(settings)
     embedder: Embedder | None = None
@@ -162,56 +210,70 @@ def run_demo(
         return embedder
 
     with session_scope(settings) as session:
-        accounts: list[DemoAccount] = []
-        admin = _staff(session, accounts, Role.ADMIN, None, reset_passwords)
-        expert_home = _institution(session, EXPERT_INSTITUTION, InstitutionType.RESEARCH, "华东", admin.id)
-        secretariat = _staff(session, accounts, Role.SECRETARIAT, None, reset_passwords)
-        campaign = campaigns.find_campaign_by_name(session, name=CAMPAIGN_NAME)
-        if campaign is None:
-            campaign = campaigns.create_campaign(
-                session,
-                name=CAMPAIGN_NAME,
-                rubric_id=CAMPAIGN_RUBRIC,
-                kind=SubmissionKind.SELF_EVALUATION,
-                quotas=CampaignQuotas(by_type=CAMPAIGN_QUOTAS),
-                created_by=secretariat.id,
+        accounts, campaign, drafts = _prepare(session, reset_passwords)
+        done = [
+            _reviewed_version(
+                session, settings, draft=d, pages=pages, progress=progress, embedder_factory=shared_embedder
             )
-        expert = _staff(session, accounts, Role.EXPERT, expert_home.id, reset_passwords)
-        session.commit()
-
-        done: list[DemoVersion] = []
-        taken: set[str] = set()
-        for school in SCHOOLS:
-            seed, name = school_seed(school, taken)
-            taken.add(name)
-            institution = _institution(session, name, school.type, school.region, admin.id)
-            user = _account(
-                session, accounts, school.username, Role.UNIVERSITY, f"{name}教务处", institution.id, reset_passwords
-            )
-            submission = _submission(session, institution.id, campaign.id, f"{name}质量文化建设自评报告", user.id)
-            assignments.assign_expert(
-                session, expert_id=expert.id, submission_id=submission.id, assigned_by=secretariat.id
-            )
-            session.commit()
-            drafts = [(DRAFT_ZH, school.omit)]
-            if school.rectified_omit is not None:
-                drafts.append((RECTIFIED_ZH, school.rectified_omit))
-            for position, (label, omit) in enumerate(drafts):
-                report = generate_report(seed, pages=pages, omit=omit, institution_type=school.type.value)
-                done.append(
-                    _reviewed_version(
-                        session,
-                        settings,
-                        submission=submission,
-                        position=position,
-                        report=report,
-                        label=label,
-                        user=user,
-                        progress=progress,
-                        embedder_factory=shared_embedder,
-                    )
-                )
+            for d in drafts
+        ]
         return DemoResult(tuple(accounts), campaign.id, campaign.name, tuple(done))
+
+
+def queue_demo(settings: Settings, *, pages: int = DEMO_PAGES, reset_passwords: bool = False) -> QueuedDemo:
+    """Migrate the database and create (or complete) the demo data set, leaving ingest and review to the worker.
+
+    A missing version is uploaded (its ingest queued, and its review queued by the ingest); a version
+    ingested without a review, or whose review failed, gets a new review job. Nothing runs here.
+    """
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    upgrade(settings)
+    with session_scope(settings) as session:
+        accounts, campaign, drafts = _prepare(session, reset_passwords)
+        queued = [_queued_version(session, settings, draft=d, pages=pages) for d in drafts]
+        return QueuedDemo(tuple(accounts), campaign.id, campaign.name, tuple(queued))
+
+
+def _prepare(session: Session, reset_passwords: bool) -> tuple[list[DemoAccount], Campaign, list[_Draft]]:
+    """Accounts, institutions, the campaign, submissions and expert assignments (committed), and the versions
+    the submissions should hold."""
+    accounts: list[DemoAccount] = []
+    admin = _staff(session, accounts, Role.ADMIN, None, reset_passwords)
+    expert_home = _institution(session, EXPERT_INSTITUTION, InstitutionType.RESEARCH, "华东", admin.id)
+    secretariat = _staff(session, accounts, Role.SECRETARIAT, None, reset_passwords)
+    campaign = campaigns.find_campaign_by_name(session, name=CAMPAIGN_NAME)
+    if campaign is None:
+        campaign = campaigns.create_campaign(
+            session,
+            name=CAMPAIGN_NAME,
+            rubric_id=CAMPAIGN_RUBRIC,
+            kind=SubmissionKind.SELF_EVALUATION,
+            quotas=CampaignQuotas(by_type=CAMPAIGN_QUOTAS),
+            created_by=secretariat.id,
+        )
+    expert = _staff(session, accounts, Role.EXPERT, expert_home.id, reset_passwords)
+    session.commit()
+
+    drafts: list[_Draft] = []
+    taken: set[str] = set()
+    for school in SCHOOLS:
+        seed, name = school_seed(school, taken)
+        taken.add(name)
+        institution = _institution(session, name, school.type, school.region, admin.id)
+        user = _account(
+            session, accounts, school.username, Role.UNIVERSITY, f"{name}教务处", institution.id, reset_passwords
+        )
+        submission = _submission(session, institution.id, campaign.id, f"{name}质量文化建设自评报告", user.id)
+        assignments.assign_expert(session, expert_id=expert.id, submission_id=submission.id, assigned_by=secretariat.id)
+        session.commit()
+        labels = [(DRAFT_ZH, school.omit)]
+        if school.rectified_omit is not None:
+            labels.append((RECTIFIED_ZH, school.rectified_omit))
+        drafts += [
+            _Draft(submission, user, position, label, seed, school.type, omit)
+            for position, (label, omit) in enumerate(labels)
+        ]
+    return accounts, campaign, drafts
 
 
 def _institution(session: Session, name: str, type: InstitutionType, region: str, actor_id: int) -> Institution:
@@ -269,26 +331,29 @@ def _submission(session: Session, institution_id: int, campaign_id: int, title: 
     )
 
 
+def _version(session: Session, settings: Settings, draft: _Draft, pages: int) -> tuple[int, bool]:
+    """The draft's version id, uploaded (its ingest queued with the campaign's rubric) if missing; True if uploaded."""
+    submission = draft.submission
+    existing = versions.list_versions(session, submission_id=submission.id)
+    if len(existing) > draft.position:
+        return existing[draft.position].id, False
+    name = f"{submission.institution.name}自评报告（{draft.label}）.pdf"
+    return _upload(session, settings, submission.id, draft.report(pages), name, draft.user.id), True
+
+
 def _reviewed_version(
     session: Session,
     settings: Settings,
     *,
-    submission: Submission,
-    position: int,
-    report: SyntheticReport,
-    label: str,
-    user: User,
+    draft: _Draft,
+    pages: int,
     progress: DemoProgress | None,
     embedder_factory: EmbedderFactory,
 ) -> DemoVersion:
     """A submission's version at ``position`` (uploaded if missing), ingested and reviewed with the campaign rubric."""
+    submission, user, label = draft.submission, draft.user, draft.label
     name = submission.institution.name
-    existing = versions.list_versions(session, submission_id=submission.id)
-    created = len(existing) <= position
-    if created:
-        version_id = _upload(session, settings, submission.id, report, f"{name}自评报告（{label}）.pdf", user.id)
-    else:
-        version_id = existing[position].id
+    version_id, created = _version(session, settings, draft, pages)
     task = f"{name} {label}"
 
     ingest = jobs.latest_job(session, kind=JobKind.INGEST, version_id=version_id)
@@ -350,6 +415,42 @@ def _reviewed_version(
         chunks=version.parse_stats.chunks if version.parse_stats else 0,
         materials=len(record.supplementary_materials),
         questions=len(record.site_visit_questions),
+        created=created,
+    )
+
+
+def _queued_version(session: Session, settings: Settings, *, draft: _Draft, pages: int) -> QueuedVersion:
+    """A submission's version at ``position`` (uploaded if missing) with the job that brings it to a review."""
+    version_id, created = _version(session, settings, draft, pages)
+    record = reviews.latest_review(session, version_id=version_id, rubric_id=CAMPAIGN_RUBRIC)
+    ingest = jobs.latest_job(session, kind=JobKind.INGEST, version_id=version_id)
+    if ingest is None:
+        raise AppError(ErrorCode.CONFLICT, "该文件版本没有处理任务。", f"version {version_id} has no ingest job")
+    job = ingest
+    if ingest.status is JobStatus.SUCCEEDED:
+        review = jobs.latest_job(session, kind=JobKind.REVIEW, version_id=version_id, rubric_id=CAMPAIGN_RUBRIC)
+        # Ingested by a run that stopped before its review, or the review failed: queue one.
+        if record is None and (review is None or review.status is JobStatus.FAILED):
+            review = request_review(
+                session,
+                version_id=version_id,
+                rubric_id=CAMPAIGN_RUBRIC,
+                drafter=None,
+                user_id=draft.user.id,
+                settings=settings,
+            )
+            created = True
+        job = review or ingest
+    return QueuedVersion(
+        institution=draft.submission.institution.name,
+        institution_type=draft.submission.institution.type,
+        label=draft.label,
+        submission_id=draft.submission.id,
+        version_id=version_id,
+        job_id=job.id,
+        job_kind=job.kind,
+        job_status=job.status,
+        review_id=record.id if record else None,
         created=created,
     )
 

@@ -22,6 +22,8 @@ class ParseOptions:
         max_docx_ratio: largest compression ratio of any DOCX member.
         ocr_dpi: resolution at which pages are rendered for OCR.
         min_page_chars: a page with fewer usable characters than this (and an image) is OCR'd.
+        ocr_workers: processes that OCR a document's pages in parallel; 0 is one per available core. Never
+            more than the cores or the pages to read; 1 reads them one after another in this process.
     """
 
     ocr: bool = True
@@ -31,6 +33,7 @@ class ParseOptions:
     max_docx_ratio: float = 200.0
     ocr_dpi: int = 150
     min_page_chars: int = 20
+    ocr_workers: int = 0
 
 
 @dataclass(frozen=True)

@@ -87,11 +87,18 @@ def demo_cmd(
     reset_passwords: Annotated[
         bool, typer.Option("--reset-passwords", help="give existing demo users new passwords")
     ] = False,
+    background: Annotated[
+        bool,
+        typer.Option(
+            "--background", help="only upload the sample reports: the worker of `ciqa serve` ingests and reviews them"
+        ),
+    ] = False,
 ) -> None:
     """Create demo institutions, users, a campaign and reviewed sample reports on the configured database."""
-    from backend.cli.demo import demo
+    from backend.cli.demo import demo, queue
 
-    demo(pages=pages, reset_passwords=reset_passwords, url="http://127.0.0.1:8000")
+    run = queue if background else demo
+    run(pages=pages, reset_passwords=reset_passwords, url="http://127.0.0.1:8000")
 
 
 # --- review commands -----------------------------------------------------------------------------
@@ -278,6 +285,17 @@ def bench_ingest_cmd(
     from eval.bench_ingest import run_cli
 
     run_cli(pages=pages)
+
+
+@bench_app.command("ocr")
+def bench_ocr_cmd(
+    pages: Annotated[int, typer.Option(help="pages of the scanned report")] = 20,
+    workers: Annotated[int, typer.Option(help="processes of the parallel run (0: one per core)")] = 0,
+) -> None:
+    """OCR a scanned synthetic report page after page and in parallel processes; print pages/s of both."""
+    from eval.bench_ingest import run_ocr_cli
+
+    run_ocr_cli(pages, workers=workers)
 
 
 # --- service commands: serve, worker, db ----------------------------------------------------------

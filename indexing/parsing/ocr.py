@@ -36,6 +36,12 @@ cell or page number read from the image. Recognition runs one
 line at a time: with onnxruntime on CPU, batches of padded lines were measured about twice as slow per
 line as single lines.
 
+**Pages in parallel**: :func:`read_pdf_pages` reads the pages of a scanned PDF in a pool of processes
+(``spawn``: PDFium and onnxruntime are neither fork- nor thread-safe). Each process opens the PDF and loads
+the models once and renders its pages itself (page images never pile up in the parent, which receives
+lines and tables only); onnxruntime runs ``cores // processes`` threads in each, so the pool never
+oversubscribes the cores. The results are those of :func:`ocr_pdf_page`, in the order asked.
+
 Example:
     >>> boxes = recognize(image)  # doctest: +SKIP
     >>> page = layout_page(boxes, scale=150 / 72)  # doctest: +SKIP
@@ -45,12 +51,21 @@ Example:
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import itertools
+import logging
+import multiprocessing
+import os
 import re
 import statistics
+import sys
+import tempfile
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from indexing.models import TextSource
@@ -68,19 +83,28 @@ from indexing.parsing.text import join_lines
 
 __all__ = [
     "CellReader",
+    "OcrFailure",
     "OcrLine",
     "OcrPage",
     "OcrTable",
     "PageLayout",
+    "available_cores",
     "cell_reader",
     "layout_page",
     "ocr_pdf_page",
+    "read_page",
+    "read_pdf_pages",
     "read_upright",
     "recognize",
+    "worker_count",
 ]
+
+log = logging.getLogger(__name__)
 
 _engine: Any = None
 _engine_lock = threading.Lock()
+# The document a pool process reads (opened once by its initializer).
+_worker_pdf: Any = None
 _MAX_SIDE_PX = 2400
 _DETECT_SHORT_SIDE = 736
 # ASCII punctuation that OCR returns inside Chinese text, and its full-width form.
@@ -147,6 +171,16 @@ class OcrPage:
     width: float
     height: float
     confidence: float | None
+    rotation: int = 0
+    """The PDF page's rotation in degrees (its text layer is in unrotated space, these lines are not)."""
+
+
+@dataclass(frozen=True)
+class OcrFailure:
+    """A page OCR could not read: its 1-based number and the error as ``Type: message``."""
+
+    page: int
+    error: str
 
 
 def engine() -> Any:
@@ -155,13 +189,20 @@ def engine() -> Any:
     if _engine is None:
         with _engine_lock:
             if _engine is None:
-                from rapidocr_onnxruntime import RapidOCR
-
-                # Recognition dominates a dense page (hundreds of line images); batches of 6 took a dense real
-                # table page from 4.2 s to 3.1 s on 2 quiet cores, with the same cells read (larger batches pad
-                # short lines to the longest and were slower).
-                _engine = RapidOCR(rec_batch_num=6, print_verbose=False)
+                _engine = _new_engine()
     return _engine
+
+
+def _new_engine(threads: int | None = None) -> Any:
+    """A RapidOCR engine; onnxruntime uses ``threads`` threads per model (all cores when None)."""
+    from rapidocr_onnxruntime import RapidOCR
+
+    # Recognition dominates a dense page (hundreds of line images); batches of 6 took a dense real table page
+    # from 4.2 s to 3.1 s on 2 quiet cores, with the same cells read (larger batches pad short lines to the
+    # longest and were slower).
+    if threads is None:
+        return RapidOCR(rec_batch_num=6, print_verbose=False)
+    return RapidOCR(rec_batch_num=6, print_verbose=False, intra_op_num_threads=threads)
 
 
 def recognize(image: Any) -> list[OcrLine]:
@@ -977,4 +1018,141 @@ def ocr_pdf_page(page: Any, *, dpi: int = 150, page_number: int = 1) -> OcrPage:
         width=width,
         height=height,
         confidence=round(conf, 4) if conf is not None else None,
+        rotation=page.get_rotation(),
     )
+
+
+def read_page(pdf: Any, number: int, *, dpi: int) -> OcrPage | OcrFailure:
+    """OCR page ``number`` (1-based) of an open ``pypdfium2`` document in this process (:func:`ocr_pdf_page`).
+
+    Returns:
+        The page, or an :class:`OcrFailure` when it could not be opened, rendered or read.
+    """
+    try:
+        page = pdf[number - 1]
+        try:
+            return ocr_pdf_page(page, dpi=dpi, page_number=number)
+        finally:
+            page.close()
+    except Exception as exc:
+        log.warning("OCR failed on page %d: %s", number, exc)
+        return OcrFailure(number, f"{type(exc).__name__}: {exc}")
+
+
+# --- pages in parallel ----------------------------------------------------------------------------
+
+
+def available_cores() -> int:
+    """The cores this process may run on (its CPU affinity where the platform tells it)."""
+    if hasattr(os, "sched_getaffinity"):
+        return max(1, len(os.sched_getaffinity(0)))
+    return os.cpu_count() or 1
+
+
+def worker_count(requested: int, pages: int) -> int:
+    """Processes for OCR of ``pages`` pages: ``requested`` (0: one per core), at most one per core and page."""
+    cores = available_cores()
+    return max(1, min(requested or cores, cores, pages))
+
+
+def read_pdf_pages(data: bytes, numbers: Sequence[int], *, dpi: int, workers: int) -> list[OcrPage | OcrFailure]:
+    """OCR pages of a PDF in ``workers`` processes, each page as :func:`read_page` reads it.
+
+    Args:
+        data: the PDF's bytes (written once to a temporary file that every process opens).
+        numbers: 1-based page numbers.
+        dpi: render resolution.
+        workers: pool processes (see :func:`worker_count`); onnxruntime gets ``cores // workers`` threads in each.
+
+    Returns:
+        One result per number, in the order of ``numbers``; a page whose process died (killed for memory,
+        a crash in a native library) is an :class:`OcrFailure`, and so is every page after a process
+        failed to start.
+    """
+    threads = max(1, available_cores() // workers)
+    with tempfile.TemporaryDirectory(prefix="ciqa-ocr-") as tmp:
+        path = Path(tmp) / "document.pdf"
+        path.write_bytes(data)
+        with ProcessPoolExecutor(
+            workers,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=_start_worker,
+            initargs=(str(path), threads),
+        ) as pool:
+            # Processes start as the pages are submitted (spawn starts them on demand).
+            with _spawning_allowed():
+                futures = [pool.submit(_read_worker_page, n, dpi) for n in numbers]
+            results: list[OcrPage | OcrFailure] = []
+            for n, future in zip(numbers, futures, strict=True):
+                try:
+                    results.append(future.result())
+                except Exception as exc:  # BrokenProcessPool: the page's process ended without an answer
+                    log.warning("OCR process failed on page %d: %s", n, exc)
+                    results.append(OcrFailure(n, f"{type(exc).__name__}: {exc}"))
+            return results
+
+
+@contextlib.contextmanager
+def _spawning_allowed() -> Iterator[None]:
+    """Let a Celery prefork pool process (billiard) start the OCR pool.
+
+    Billiard marks its pool processes daemonic, and ``multiprocessing`` refuses children to daemonic processes
+    so that none outlives its parent: the pool's processes end with :func:`read_pdf_pages`, and by themselves
+    when their parent dies (:func:`_exit_with_parent`). Billiard also gives them its own authentication key
+    type, which ``multiprocessing`` refuses to pickle into a spawned child. Both are replaced by
+    ``multiprocessing``'s own while the processes start.
+    """
+    config = multiprocessing.current_process()._config
+    saved = dict(config)
+    config["daemon"] = False
+    config["authkey"] = multiprocessing.process.AuthenticationString(config["authkey"])
+    try:
+        yield
+    finally:
+        config.clear()
+        config.update(saved)
+
+
+def _start_worker(path: str, threads: int) -> None:
+    """Pool initializer: the engine with ``threads`` onnxruntime threads, the document, and a watch on the parent."""
+    global _engine, _worker_pdf
+    import cv2
+    import pypdfium2
+
+    cv2.setNumThreads(threads)
+    _engine = _new_engine(threads)
+    _worker_pdf = pypdfium2.PdfDocument(path)
+    _exit_with_parent()
+
+
+def _exit_with_parent() -> None:
+    """End this pool process when its parent dies (killed, so the pool was never shut down): it would wait for
+    pages forever, holding the models' memory."""
+    parent = multiprocessing.parent_process()
+    if parent is None:
+        return
+
+    def watch() -> None:
+        parent.join()
+        os._exit(1)
+
+    threading.Thread(target=watch, name="ciqa-ocr-parent-watch", daemon=True).start()
+
+
+def _read_worker_page(number: int, dpi: int) -> OcrPage | OcrFailure:
+    """One page in a pool process, from the document its initializer opened."""
+    try:
+        return read_page(_worker_pdf, number, dpi=dpi)
+    finally:
+        _release_memory()
+
+
+def _release_memory() -> None:
+    """Hand the heap freed after a page back to the system (glibc keeps it otherwise).
+
+    A dense page takes a process to ~400 MB (detection activations at 736 px), and without this it stays
+    there (~450–600 MB per process after a few dense pages); trimmed, an idle pool process holds ~140 MB.
+    """
+    if sys.platform == "linux":
+        with contextlib.suppress(OSError, AttributeError):  # not glibc (musl has no malloc_trim)
+            ctypes.CDLL("libc.so.6").malloc_trim(0)

@@ -1510,12 +1510,12 @@ def parse_pdf(data: bytes, *, doc_id: str, name: str, options: ParseOptions) -> 
                 f"PDF 共 {n} 页，超过系统允许的 {options.max_pages} 页上限。请拆分文件后分别上传。",
                 f"{n} pages, limit is {options.max_pages}",
             )
-        return _parse_pages(pdf, n, doc_id=doc_id, name=name, options=options)
+        return _parse_pages(pdf, data, n, doc_id=doc_id, name=name, options=options)
     finally:
         pdf.close()
 
 
-def _parse_pages(pdf, n: int, *, doc_id: str, name: str, options: ParseOptions) -> Document:
+def _parse_pages(pdf, data: bytes, n: int, *, doc_id: str, name: str, options: ParseOptions) -> Document:
     reader = _Reader()
     warnings = _Warnings()
     outline = _read_outline(pdf)
@@ -1570,7 +1570,7 @@ def _parse_pages(pdf, n: int, *, doc_id: str, name: str, options: ParseOptions) 
         p.chars = []
 
     if to_ocr:
-        _ocr_pages(pdf, to_ocr, options, warnings)
+        _ocr_pages(pdf, data, to_ocr, options, warnings)
 
     if size_chars:
         body = size_chars.most_common(1)[0][0]
@@ -1655,30 +1655,29 @@ def _read_outline(pdf) -> _Outline:
     return outline
 
 
-def _ocr_pages(pdf, pages: list[_Page], options: ParseOptions, warnings: _Warnings) -> None:
-    """Render and OCR pages without a usable text layer; their lines replace or complete the text layer."""
+def _ocr_pages(pdf, data: bytes, pages: list[_Page], options: ParseOptions, warnings: _Warnings) -> None:
+    """Render and OCR pages without a usable text layer (in parallel processes when there are several); their
+    lines replace or complete the text layer."""
     try:
         from indexing.parsing import ocr
     except ImportError as exc:  # pragma: no cover - rapidocr is a declared dependency
         for p in pages:
             warnings.add("PDF_OCR_UNAVAILABLE", p.number, f"needs OCR but the OCR engine is missing ({exc})")
         return
-    for p in pages:
-        try:
-            page = pdf[p.number - 1]
-            try:
-                rotation = page.get_rotation()
-                result = ocr.ocr_pdf_page(page, dpi=options.ocr_dpi, page_number=p.number)
-            finally:
-                page.close()
-        except Exception as exc:
-            log.warning("OCR failed on page %d: %s", p.number, exc)
-            warnings.add("PDF_OCR_FAILED", p.number, f"OCR failed ({type(exc).__name__}: {exc})")
+    workers = ocr.worker_count(options.ocr_workers, len(pages))
+    log.info("OCR of %d pages in %d processes", len(pages), workers)
+    if workers > 1:
+        results = ocr.read_pdf_pages(data, [p.number for p in pages], dpi=options.ocr_dpi, workers=workers)
+    else:
+        results = [ocr.read_page(pdf, p.number, dpi=options.ocr_dpi) for p in pages]
+    for p, result in zip(pages, results, strict=True):
+        if isinstance(result, ocr.OcrFailure):
+            warnings.add("PDF_OCR_FAILED", p.number, f"OCR failed ({result.error})")
             continue
         # The few text-layer lines of a scanned page (a caption, a stamp's label) are kept; OCR adds the
         # lines they do not cover. Text-layer lines are in text-direction space, OCR lines in the rendered
         # page's: they only coincide on unrotated pages.
-        same_space = rotation == 0 and abs(p.width - result.width) < 1 and abs(p.height - result.height) < 1
+        same_space = result.rotation == 0 and abs(p.width - result.width) < 1 and abs(p.height - result.height) < 1
         keep = p.lines if same_space else []
         added = [o for o in result.lines if not any(_overlap(o, t) for t in keep)]
         # OCR lines come in reading order (column by column); a kept line goes before the first below it.

@@ -25,6 +25,7 @@ from backend.db.models import Job, JobStatus
 from backend.db.queries import chunks, jobs, versions
 from backend.db.session import session_scope
 from backend.ingest import flows
+from indexing.parsing.ocr import available_cores
 from tests.backend.service_fixtures import make_tenant, report_bytes
 
 REPO = Path(__file__).resolve().parents[3]
@@ -157,6 +158,30 @@ def test_worker_process_ingests_an_upload(service: Service, workers: list[Worker
         while _broker_messages(service) and time.monotonic() < deadline:
             time.sleep(0.2)
         assert _broker_messages(service) == 0, workers[0].tail()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("service", ["embedded"], indirect=True)
+def test_worker_process_ocrs_a_scanned_upload_in_parallel_processes(service: Service, workers: list[Worker]) -> None:
+    """A Celery prefork pool process is daemonic, and multiprocessing refuses children to daemonic processes."""
+    with session_scope(service.settings) as db:
+        tenant = make_tenant(db)
+        result = flows.upload_version(
+            db,
+            submission_id=tenant.submission.id,
+            data=(REPO / "tests" / "files" / "realistic" / "scanned.pdf").read_bytes(),
+            original_name="扫描件.pdf",
+            user_id=tenant.user.id,
+            settings=service.settings,
+        )
+    workers.append(Worker(service, "worker"))
+    job = _wait(service, result.job_id, lambda j: j.status in (JobStatus.SUCCEEDED, JobStatus.FAILED), 300, workers[0])
+    assert job.status is JobStatus.SUCCEEDED, job.error_detail
+    with session_scope(service.settings) as db:
+        stats = versions.get_version(db, version_id=result.version_id).parse_stats
+        assert stats is not None and stats.ocr_pages == 4 and stats.warnings == () and stats.chunks > 5
+    processes = min(4, available_cores())
+    assert f"OCR of 4 pages in {processes} processes" in workers[0].log.read_text("utf-8", "replace")
 
 
 def _broker_messages(service: Service) -> int:
