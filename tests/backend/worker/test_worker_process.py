@@ -73,12 +73,12 @@ def service(request: pytest.FixtureRequest, tmp_path: Path) -> Service:
 class Worker:
     """A `ciqa worker` process group."""
 
-    def __init__(self, service: Service, name: str) -> None:
+    def __init__(self, service: Service, name: str, **env: str) -> None:
         self.log = service.log_dir / f"{name}.log"
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "backend.cli", "worker", "--concurrency", "1"],
             cwd=REPO,
-            env=service.env,
+            env=service.env | env,
             stdout=self.log.open("wb"),
             stderr=subprocess.STDOUT,
             start_new_session=True,
@@ -174,7 +174,7 @@ def test_worker_process_ocrs_a_scanned_upload_in_parallel_processes(service: Ser
             user_id=tenant.user.id,
             settings=service.settings,
         )
-    workers.append(Worker(service, "worker"))
+    workers.append(Worker(service, "worker", CIQA_OCR_WORKERS="0"))
     job = _wait(service, result.job_id, lambda j: j.status in (JobStatus.SUCCEEDED, JobStatus.FAILED), 300, workers[0])
     assert job.status is JobStatus.SUCCEEDED, job.error_detail
     with session_scope(service.settings) as db:
