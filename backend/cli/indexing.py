@@ -213,12 +213,18 @@ def generate_corpus_files(out: Path, *, n: int, pages: int, seed: int, writer: s
         return
     with console.status(f"生成 {n} 份合成自评报告…"):
         written = generate_corpus(out, n=n, pages=pages, seed=seed)
-    table = Table("报告", "学校", "类型", "PDF", "DOCX", "标注")
-    for g in written:
-        table.add_row(
-            g.labels.report_id, g.labels.school, g.labels.institution_type, g.pdf.name, g.docx.name, g.labels_path.name
+    rows = [
+        GeneratedFiles(
+            report=g.labels.report_id,
+            school=g.labels.school,
+            kind=str(g.labels.institution_type),
+            pdf=g.pdf.name,
+            docx=g.docx.name,
+            labels=g.labels_path.name,
         )
-    console.print(table)
+        for g in written
+    ]
+    print_list(console, rows, _generated_columns(docx=True), as_json=False)
 
 
 def _generate_realistic_files(out: Path, *, n: int, pages: int, seed: int, writer: str) -> None:
@@ -236,7 +242,34 @@ def _generate_realistic_files(out: Path, *, n: int, pages: int, seed: int, write
     except (ToolMissingError, RenderError) as exc:
         console.print(f"[red]错误：{exc}[/red]")
         raise typer.Exit(code=2) from exc
-    table = Table("报告", "学校", "写出方式", "PDF", "标注")
-    for f in written:
-        table.add_row(f.report_id, f.school, f.writer.value, f.pdf.name, f.labels_path.name)
-    console.print(table)
+    rows = [
+        GeneratedFiles(
+            report=f.report_id, school=f.school, kind=f.writer.value, pdf=f.pdf.name, labels=f.labels_path.name
+        )
+        for f in written
+    ]
+    print_list(console, rows, _generated_columns(docx=False, kind_zh="写出方式"), as_json=False)
+
+
+class GeneratedFiles(BaseModel):
+    """One generated report and the files written for it."""
+
+    report: str
+    school: str
+    kind: str
+    pdf: str
+    docx: str | None = None
+    labels: str
+
+
+def _generated_columns(*, docx: bool, kind_zh: str = "类型") -> list[Column[GeneratedFiles]]:
+    """Report ids and file names are copied into commands: never cut."""
+    columns: list[Column[GeneratedFiles]] = [
+        Column("报告", lambda r: r.report, whole=True),
+        Column("学校", lambda r: r.school),
+        Column(kind_zh, lambda r: r.kind),
+        Column("PDF", lambda r: r.pdf, whole=True),
+    ]
+    if docx:
+        columns.append(Column("DOCX", lambda r: r.docx or "", whole=True))
+    return [*columns, Column("标注", lambda r: r.labels, whole=True)]

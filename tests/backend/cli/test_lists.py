@@ -119,3 +119,14 @@ def test_search_piped_and_json_show_whole_chunks(tmp_path: Path, monkeypatch: py
     piped = runner.invoke(app, ["search", str(tmp_path / "idx"), "生师比"]).stdout.splitlines()
     assert piped[0] == "#\t页\t章节\t内容\t融合\t向量\tBM25"
     assert piped[1].split("\t")[3] == hits[0]["text"]
+
+
+def test_corpus_generate_lists_report_ids_and_files_whole(tmp_path: Path) -> None:
+    from backend.cli.main import app
+
+    result = runner.invoke(app, ["corpus", "generate", "--out", str(tmp_path), "-n", "1", "--pages", "10"])
+    assert result.exit_code == 0, result.output
+    pdf = next(tmp_path.glob("*.pdf"))
+    header, row = result.output.strip().splitlines()[-2:]
+    assert header.split("\t")[0] == "报告"
+    assert row.split("\t")[0] == pdf.stem and pdf.name in row.split("\t")
