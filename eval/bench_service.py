@@ -15,8 +15,10 @@ Three measurements, printed as tables and saved to ``eval/results/bench_service.
   while the generator renders at least about 17 pages (every topic once); the pages actually ingested
   are reported. Each run has its own ``var/``, so no run is sped up by another's embedding cache.
 * **API read latency**: C concurrent clients (asyncio and httpx, one connection each) send N requests
-  in total for ``GET /api/reviews/{id}`` (the review of the 100-page report) to the embedded API;
-  p50, p95 and max latency and requests/s.
+  in total to the embedded API, for each of three reads of the 100-page report's review: the overview
+  ``GET /api/reviews/{id}``; the same with the ETag of the last answer in If-None-Match (a browser
+  revalidating its copy: 304, no body); and one indicator's evidence ``GET /api/assessments/{id}``.
+  p50, p95 and max latency and requests/s per read.
 
 Child processes run in their own process groups and are stopped (SIGTERM, then SIGKILL) at the end;
 temporary databases, queues and directories are removed, also on Ctrl-C. The client, the API and the
@@ -124,7 +126,7 @@ def reports_per_minute(reports: int, seconds: float) -> float:
     return reports * 60 / seconds if seconds > 0 else float("nan")
 
 
-async def _read_load(url: str, headers: Mapping[str, str], clients: int, requests: int) -> LatencyStats:
+async def _read_load(url: str, headers: Mapping[str, str], clients: int, requests: int, expect: int) -> LatencyStats:
     latencies: list[float] = []
     errors = 0
     counter = itertools.count()
@@ -136,7 +138,7 @@ async def _read_load(url: str, headers: Mapping[str, str], clients: int, request
                 started = time.perf_counter()
                 try:
                     answer = await http.get(url)
-                    ok = answer.status_code == 200
+                    ok = answer.status_code == expect
                 except httpx.HTTPError:
                     ok = False
                 latencies.append(time.perf_counter() - started)
@@ -147,19 +149,20 @@ async def _read_load(url: str, headers: Mapping[str, str], clients: int, request
     return latency_stats(latencies, wall_s=time.perf_counter() - started, errors=errors)
 
 
-def read_load(url: str, headers: Mapping[str, str], *, clients: int, requests: int) -> LatencyStats:
+def read_load(url: str, headers: Mapping[str, str], *, clients: int, requests: int, expect: int = 200) -> LatencyStats:
     """GET ``url`` ``requests`` times in total from ``clients`` concurrent clients, one connection each.
 
     Args:
         url: the loopback URL to read.
-        headers: sent with every request (the bearer token).
+        headers: sent with every request (the bearer token, an If-None-Match).
         clients: concurrent clients.
         requests: total requests (the loop is bounded by it).
+        expect: the status of a good answer (304 for a revalidation); any other counts as an error.
 
     Returns:
         The latency statistics.
     """
-    return asyncio.run(_read_load(url, headers, clients, requests))
+    return asyncio.run(_read_load(url, headers, clients, requests, expect))
 
 
 def free_port() -> int:
@@ -537,8 +540,47 @@ def redis_queue() -> Iterator[str]:
         client.close()
 
 
-def run_embedded(work: Path, *, pages: int, clients: int, requests: int) -> tuple[EmbeddedResult, LatencyStats, int]:
-    """The embedded default: one 100-page upload to review, then the read load on its review.
+@dataclass(frozen=True)
+class ReadResult:
+    """The read load on one URL: what was read, the size of one answer, the latency statistics."""
+
+    read: str
+    path: str
+    response_bytes: int
+    stats: LatencyStats
+
+
+def measure_reads(http: httpx.Client, review_id: int, *, clients: int, requests: int) -> list[ReadResult]:
+    """The read load on a review's overview, its revalidation (If-None-Match → 304), and one indicator's evidence.
+
+    Args:
+        http: a signed-in client on the API.
+        review_id: the review to read.
+        clients: concurrent readers.
+        requests: total requests per read.
+
+    Returns:
+        One result per read, in that order.
+    """
+    overview_path = f"/api/reviews/{review_id}"
+    overview = http.get(overview_path).raise_for_status()
+    evidence_path = f"/api/assessments/{overview.json()['assessments'][0]['id']}"
+    auth = {"Authorization": http.headers["Authorization"]}
+    reads = [
+        ("评审概览", overview_path, auth, 200),
+        ("评审概览（If-None-Match → 304）", overview_path, auth | {"If-None-Match": overview.headers["etag"]}, 304),
+        ("单个指标的证据", evidence_path, auth, 200),
+    ]
+    results = []
+    for name, path, headers, expect in reads:
+        size = len(http.get(path, headers=headers).content)
+        stats = read_load(str(http.base_url.join(path)), headers, clients=clients, requests=requests, expect=expect)
+        results.append(ReadResult(name, path, size, stats))
+    return results
+
+
+def run_embedded(work: Path, *, pages: int, clients: int, requests: int) -> tuple[EmbeddedResult, list[ReadResult]]:
+    """The embedded default: one 100-page upload to review, then the read loads on its review.
 
     Args:
         work: a temporary directory (its ``var/`` holds the SQLite database, broker, files and indexes).
@@ -547,7 +589,7 @@ def run_embedded(work: Path, *, pages: int, clients: int, requests: int) -> tupl
         requests: total read requests.
 
     Returns:
-        The upload timings, the read-latency statistics and the size in bytes of the review read.
+        The upload timings and the read-latency statistics of each read.
     """
     data_dir = work / "embedded" / "var"
     (pdf,) = report_pdfs(work / "reports", count=1, pages=pages)
@@ -556,14 +598,8 @@ def run_embedded(work: Path, *, pages: int, clients: int, requests: int) -> tupl
         base = start_service(group, _env(data_dir, "", "", "ciqa"), workers=1)
         with sign_in(base, username, password) as http:
             latency = measure_upload_to_review(http, group, pdf)
-            size = len(http.get(f"/api/reviews/{latency.review_id}").raise_for_status().content)
-            load = read_load(
-                f"{base}/api/reviews/{latency.review_id}",
-                {"Authorization": http.headers["Authorization"]},
-                clients=clients,
-                requests=requests,
-            )
-    return latency, load, size
+            reads = measure_reads(http, latency.review_id, clients=clients, requests=requests)
+    return latency, reads
 
 
 def run_deployment(work: Path, *, workers: int, pdfs: Sequence[Path], target_pages: int) -> BatchResult:
@@ -599,9 +635,9 @@ def run_cli(
             f"内嵌默认（SQLite、SQLite broker、1 个 worker）：上传 {pages} 页报告并评审，"
             f"然后 {clients} 个并发客户端读取评审…"
         )
-        latency, load, size = run_embedded(work, pages=pages, clients=clients, requests=requests)
+        latency, reads = run_embedded(work, pages=pages, clients=clients, requests=requests)
         result["embedded"] = asdict(latency)
-        result["api_read"] = {"clients": clients, "response_bytes": size, **asdict(load)}
+        result["api_read"] = [{"clients": clients, **asdict(r)} for r in reads]
         batches: list[BatchResult] = []
         if deployment:
             ensure_running(_pg_up, PG_START, "PostgreSQL")
@@ -641,6 +677,8 @@ def run_cli(
             )
         console.print(table)
     table = Table(
+        "读取",
+        "响应",
         "并发客户端",
         "请求数",
         "错误",
@@ -648,17 +686,20 @@ def run_cli(
         "p95",
         "最大",
         "请求/秒",
-        title=f"API 读取评审 GET /api/reviews/{{id}}（响应 {size / 1024:.0f} KB）",
+        title=f"API 读取评审（review {latency.review_id}）",
     )
-    table.add_row(
-        str(clients),
-        str(load.requests),
-        str(load.errors),
-        f"{load.p50_ms:.1f} ms",
-        f"{load.p95_ms:.1f} ms",
-        f"{load.max_ms:.1f} ms",
-        f"{load.requests_per_s:.1f}",
-    )
+    for r in reads:
+        table.add_row(
+            f"{r.read}\n{r.path}",
+            f"{r.response_bytes / 1024:.1f} KB",
+            str(clients),
+            str(r.stats.requests),
+            str(r.stats.errors),
+            f"{r.stats.p50_ms:.1f} ms",
+            f"{r.stats.p95_ms:.1f} ms",
+            f"{r.stats.max_ms:.1f} ms",
+            f"{r.stats.requests_per_s:.1f}",
+        )
     console.print(table)
     console.print(f"CPU 核数 {result['cpu_count']}；负载 {result['load_average_start']} → {result['load_average_end']}")
     out_dir.mkdir(parents=True, exist_ok=True)

@@ -1,9 +1,11 @@
-"""Builders of real objects for tests: documents made of blocks, as a parser would return them."""
+"""Builders of real objects for tests: documents made of blocks, as a parser would return them, and reviews."""
 
 from __future__ import annotations
 
 import hashlib
 
+from backend.domain import assessment as rm
+from backend.domain.enums import Mark
 from indexing.models import BlockKind, Document, MediaType
 from indexing.parsing.headings import BlockBuilder, RawBlock, render_table
 
@@ -22,3 +24,49 @@ def make_document(spec: list[tuple], name: str = "报告") -> Document:
     blocks = bb.build()
     doc_id = hashlib.sha256("".join(b.text for b in blocks).encode()).hexdigest()
     return Document(id=doc_id, name=name, media_type=MediaType.TEXT, blocks=blocks)
+
+
+QUOTE = "学校制定了质量文化建设规划"
+
+
+def make_review(
+    *, document_id: str, rubric_id: str, level: str = "C", mark: Mark = Mark.MORE_MATERIAL, indicators: int = 1
+) -> rm.Review:
+    """A review of indicators 1.1 … 1.``indicators``, each with point ``p1`` quoting :data:`QUOTE` on page 3."""
+    signals = rm.PointSignals(best_dense=0.5, best_bm25=2.0, term_coverage=0.5, concrete=0.2)
+    evidence = rm.Evidence(
+        chunk_id="c1",
+        document_id=document_id,
+        quote=QUOTE,
+        quote_start=0,
+        quote_end=len(QUOTE),
+        page_start=3,
+        page_end=3,
+        heading_path=("一、质量文化", "（一）质量理念"),
+        fused_score=0.03,
+        rank=1,
+    )
+    point = rm.PointAssessment(
+        point_id="p1", point_text="质量文化理念", mark=mark, evidence=(evidence,), signals=signals, rationale_zh="依据"
+    )
+    assessment = rm.IndicatorAssessment(
+        indicator_id="1.1",
+        indicator_name="质量理念",
+        level=level,
+        level_label=level,
+        confidence=0.6,
+        points=(point,),
+        missing=(rm.MissingEvidence(point_id="p1", expected_zh="质量文化建设规划"),)
+        if mark is Mark.MORE_MATERIAL
+        else (),
+        rationale_zh="草稿",
+        draft=rm.DraftInfo(drafter=rm.DrafterKind.EXTRACTIVE, version="1"),
+    )
+    return rm.Review(
+        document_id=document_id,
+        document_name="报告.txt",
+        rubric_id=rubric_id,
+        rubric_version="1.0",
+        rubric_fingerprint="f" * 64,
+        assessments=tuple(assessment.model_copy(update={"indicator_id": f"1.{n}"}) for n in range(1, indicators + 1)),
+    )

@@ -4,7 +4,7 @@ and loaders that return an object or raise NOT_FOUND when it is absent or belong
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -21,8 +21,8 @@ from backend.db.session import session_scope
 from backend.errors import AppError, ErrorCode
 
 
-def get_settings(request: Request) -> Settings:
-    """The settings the app was created with."""
+async def get_settings(request: Request) -> Settings:
+    """The settings the app was created with (async: no worker thread for reading an attribute)."""
     return request.app.state.settings
 
 
@@ -65,10 +65,11 @@ def current_user(
 CurrentUser = Annotated[Principal, Depends(current_user)]
 
 
-def role(*roles: Role) -> Callable[[Principal], Principal]:
+def role(*roles: Role) -> Callable[[Principal], Awaitable[Principal]]:
     """A dependency returning the signed-in user if their role is one of ``roles``, else FORBIDDEN."""
 
-    def guard(principal: CurrentUser) -> Principal:
+    # async: a pure check needs no worker thread (each sync dependency is a hop to the thread pool and back).
+    async def guard(principal: CurrentUser) -> Principal:
         access.require_role(principal, roles)
         return principal
 

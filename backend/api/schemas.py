@@ -10,20 +10,21 @@ from pydantic import BaseModel, ConfigDict, Field, computed_field
 
 from backend.auth.accounts import MIN_PASSWORD_LENGTH, USERNAME_PATTERN
 from backend.db.models import (
+    AssessmentRecord,
     CampaignQuotas,
     DecisionAction,
     ExpertDecision,
     JobKind,
     JobStatus,
     ParseStats,
-    ReviewRecord,
     Role,
     VersionStatus,
 )
-from backend.domain.assessment import ChecklistItem, DrafterKind, IndicatorAssessment
+from backend.domain.assessment import ChecklistItem, DrafterKind, IndicatorAssessment, IndicatorSummary, ReviewCounts
 from backend.domain.enums import InstitutionType, Mark, SubmissionKind
 from backend.jobs.progress import JOB_STATUS_ZH, stage_zh
 from backend.review.decisions import DecisionInput
+from backend.review.operations import ReviewOverview
 from backend.rubrics.models import Applicability, Level, Metric, PointKind, Rubric, Selection, Source, TextOrigin
 from indexing.models import FactOrigin
 
@@ -315,7 +316,7 @@ class ReviewIn(_In):
 
 
 class ReviewSummaryOut(_Out):
-    """A stored review without its assessments."""
+    """A stored review without its assessments: who made it with which rubric, and its counts."""
 
     id: int
     job_id: int
@@ -323,6 +324,7 @@ class ReviewSummaryOut(_Out):
     rubric_id: str
     rubric_version: str
     seconds: float
+    counts: ReviewCounts
     created_at: dt.datetime
 
 
@@ -340,37 +342,67 @@ class DecisionOut(_Out):
     decided_at: dt.datetime
 
 
+def _by_assessment(current: Sequence[ExpertDecision]) -> dict[int, list[DecisionOut]]:
+    by_assessment: dict[int, list[DecisionOut]] = {}
+    for d in current:
+        by_assessment.setdefault(d.assessment_id, []).append(DecisionOut.model_validate(d))
+    return by_assessment
+
+
+class AssessmentSummaryOut(IndicatorSummary):
+    """One indicator of a review's overview: its drafted level and point marks, and the current expert decisions."""
+
+    id: int = Field(description="the assessment: GET /api/assessments/{id} for its evidence, gaps and advice")
+    decisions: tuple[DecisionOut, ...] = ()
+
+
 class AssessmentOut(_Out):
-    """One indicator's drafted assessment (evidence included) with the current expert decisions on it."""
+    """One indicator's full drafted assessment (every point's evidence) with the current expert decisions on it."""
 
     id: int
+    review_id: int
     indicator_id: str
     level: str
     confidence: float
     assessment: IndicatorAssessment
     decisions: list[DecisionOut] = []
 
+    @classmethod
+    def build(cls, record: AssessmentRecord, current: Sequence[ExpertDecision]) -> AssessmentOut:
+        """The assessment row with its current decisions."""
+        return cls(
+            id=record.id,
+            review_id=record.review_id,
+            indicator_id=record.indicator_id,
+            level=record.level,
+            confidence=record.confidence,
+            assessment=record.assessment,
+            decisions=_by_assessment(current).get(record.id, []),
+        )
+
 
 class ReviewOut(ReviewSummaryOut):
-    """A stored review with its assessments and checklists."""
+    """A stored review's overview: counts, checklists, and per indicator its level and point marks.
 
-    assessments: list[AssessmentOut]
+    Evidence (quotes, pages, section paths, figures), gaps and advice come per indicator from
+    ``GET /api/assessments/{id}``.
+    """
+
+    assessments: list[AssessmentSummaryOut]
     supplementary_materials: tuple[ChecklistItem, ...]
     site_visit_questions: tuple[ChecklistItem, ...]
 
     @classmethod
-    def build(cls, record: ReviewRecord, current: Sequence[ExpertDecision]) -> ReviewOut:
-        """The review row with each assessment's current decisions attached."""
-        by_assessment: dict[int, list[DecisionOut]] = {}
-        for d in current:
-            by_assessment.setdefault(d.assessment_id, []).append(DecisionOut.model_validate(d))
+    def build(cls, overview: ReviewOverview) -> ReviewOut:
+        """The review row with each assessment's summary and current decisions."""
+        by_assessment = _by_assessment(overview.decisions)
         assessments = [
-            AssessmentOut.model_validate(a).model_copy(update={"decisions": by_assessment.get(a.id, [])})
-            for a in record.assessments
+            AssessmentSummaryOut(**dict(a.summary), id=a.id, decisions=tuple(by_assessment.get(a.id, ())))
+            for a in overview.assessments
         ]
-        summary = ReviewSummaryOut.model_validate(record).model_dump()
+        record = overview.review
         return cls(
-            **summary,
+            **dict(ReviewSummaryOut.model_validate(record)),
             assessments=assessments,
             supplementary_materials=record.supplementary_materials,
             site_visit_questions=record.site_visit_questions,

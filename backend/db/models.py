@@ -313,6 +313,7 @@ class ReviewRecord(Base):
         PydanticJSON(tuple[rm.ChecklistItem, ...])
     )
     seconds: Mapped[float] = mapped_column(Float, default=0.0)
+    counts: Mapped[rm.ReviewCounts] = mapped_column(PydanticJSON(rm.ReviewCounts))
     created_at: Mapped[dt.datetime] = _created()
 
     assessments: Mapped[list[AssessmentRecord]] = relationship(
@@ -321,7 +322,11 @@ class ReviewRecord(Base):
 
 
 class AssessmentRecord(Base):
-    """One indicator's drafted assessment (the engine's model as JSON) with indexed summary columns."""
+    """One indicator's drafted assessment (the engine's model as JSON) with indexed summary columns.
+
+    ``summary`` is the assessment without evidence, stored with it so that a review's overview never
+    reads and validates every quote.
+    """
 
     __tablename__ = "indicator_assessments"
     __table_args__ = (UniqueConstraint("review_id", "indicator_id"),)
@@ -333,6 +338,7 @@ class AssessmentRecord(Base):
     level: Mapped[str] = mapped_column(String(ID_LENGTH))
     confidence: Mapped[float] = mapped_column(Float)
     assessment: Mapped[rm.IndicatorAssessment] = mapped_column(PydanticJSON(rm.IndicatorAssessment))
+    summary: Mapped[rm.IndicatorSummary] = mapped_column(PydanticJSON(rm.IndicatorSummary))
 
     review: Mapped[ReviewRecord] = relationship(back_populates="assessments")
 

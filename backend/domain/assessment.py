@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Sequence
 from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field, computed_field, model_validator
@@ -198,3 +200,121 @@ class Review(_Frozen):
     supplementary_materials: tuple[ChecklistItem, ...] = ()
     site_visit_questions: tuple[ChecklistItem, ...] = ()
     seconds: float = 0.0
+
+
+class PointSummary(_Frozen):
+    """A review point's mark and short fields; its quotes and figure come with the full assessment."""
+
+    point_id: str
+    point_text: str
+    mark: Mark
+    rationale_zh: str
+    evidence_count: int = Field(ge=0, description="quotes shown with the full assessment")
+    has_figure: bool = Field(description="a reported figure is shown with the full assessment")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _drop_derived(cls, data: object) -> object:
+        """Stored summaries carry ``mark_zh``; it is derived from ``mark``, so it is not read back."""
+        if isinstance(data, dict) and "mark_zh" in data:
+            return {k: v for k, v in data.items() if k != "mark_zh"}
+        return data
+
+    @computed_field
+    @property
+    def mark_zh(self) -> str:
+        """The mark's Chinese name."""
+        return self.mark.zh
+
+    @classmethod
+    def of(cls, point: PointAssessment) -> PointSummary:
+        """The summary of an assessed point."""
+        return cls(
+            point_id=point.point_id,
+            point_text=point.point_text,
+            mark=point.mark,
+            rationale_zh=point.rationale_zh,
+            evidence_count=len(point.evidence),
+            has_figure=point.figure is not None,
+        )
+
+
+class IndicatorSummary(_Frozen):
+    """An indicator's drafted level, confidence, rationale and point marks, without evidence, gaps or advice."""
+
+    indicator_id: str
+    indicator_name: str
+    level: str
+    level_label: str
+    confidence: float = Field(ge=0.0, le=1.0)
+    rationale_zh: str
+    drafter: DrafterKind
+    fallback_reason: str | None = None
+    points: tuple[PointSummary, ...]
+    missing_count: int = Field(ge=0, description="points whose expected evidence the report lacks")
+    advice_count: int = Field(ge=0)
+
+    @classmethod
+    def of(cls, assessment: IndicatorAssessment) -> IndicatorSummary:
+        """The summary of an indicator's assessment."""
+        return cls(
+            indicator_id=assessment.indicator_id,
+            indicator_name=assessment.indicator_name,
+            level=assessment.level,
+            level_label=assessment.level_label,
+            confidence=assessment.confidence,
+            rationale_zh=assessment.rationale_zh,
+            drafter=assessment.draft.drafter,
+            fallback_reason=assessment.draft.fallback_reason,
+            points=tuple(PointSummary.of(p) for p in assessment.points),
+            missing_count=len(assessment.missing),
+            advice_count=len(assessment.advice),
+        )
+
+
+class MarkCount(_Frozen):
+    """How many review points got a mark."""
+
+    mark: Mark
+    count: int = Field(ge=0)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _drop_derived(cls, data: object) -> object:
+        """Stored counts carry ``mark_zh``; it is derived from ``mark``, so it is not read back."""
+        if isinstance(data, dict) and "mark_zh" in data:
+            return {k: v for k, v in data.items() if k != "mark_zh"}
+        return data
+
+    @computed_field
+    @property
+    def mark_zh(self) -> str:
+        """The mark's Chinese name (句号 / 破折号 / 问号)."""
+        return self.mark.zh
+
+
+class LevelCount(_Frozen):
+    """How many indicators were drafted at a level."""
+
+    level: str
+    level_label: str
+    count: int = Field(ge=1)
+
+
+class ReviewCounts(_Frozen):
+    """The drafted suggestions in numbers: points per mark (every mark, in order), indicators per level."""
+
+    marks: tuple[MarkCount, ...]
+    levels: tuple[LevelCount, ...] = Field(description="levels that occur, by level id")
+
+    @classmethod
+    def of(cls, assessments: Sequence[IndicatorAssessment]) -> ReviewCounts:
+        """Count the marks of every point and the level of every indicator."""
+        marks = Counter(p.mark for a in assessments for p in a.points)
+        levels = Counter((a.level, a.level_label) for a in assessments)
+        return cls(
+            marks=tuple(MarkCount(mark=m, count=marks[m]) for m in Mark),
+            levels=tuple(
+                LevelCount(level=level, level_label=label, count=n) for (level, label), n in sorted(levels.items())
+            ),
+        )

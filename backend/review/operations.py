@@ -7,10 +7,13 @@ and, for writes, records an audit event; the caller's unit of work commits.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
+
 from sqlalchemy.orm import Session
 
 from backend.config import Settings
-from backend.db.models import ExpertDecision, Job, ReviewRecord, VersionStatus
+from backend.db.models import AssessmentRecord, ExpertDecision, Job, ReviewRecord, VersionStatus
 from backend.db.queries import audit, campaigns, decisions, jobs, reviews, submissions, versions
 from backend.domain.assessment import DrafterKind
 from backend.errors import AppError, ErrorCode
@@ -82,6 +85,24 @@ def record_decision(
         detail=resolved.model_dump_json(),
     )
     return row
+
+
+@dataclass(frozen=True)
+class ReviewOverview:
+    """A review row with its assessments' summaries (no evidence) and the current expert decisions."""
+
+    review: ReviewRecord
+    assessments: Sequence[AssessmentRecord]
+    decisions: Sequence[ExpertDecision]
+
+
+def review_overview(session: Session, *, review: ReviewRecord) -> ReviewOverview:
+    """What a review's overview shows; every quote stays unread (two queries, whatever the review's size)."""
+    return ReviewOverview(
+        review=review,
+        assessments=reviews.list_assessment_summaries(session, review_id=review.id),
+        decisions=decisions.current_decisions(session, review_id=review.id),
+    )
 
 
 def compare_versions(

@@ -11,11 +11,12 @@ from pathlib import Path
 
 import pytest
 import uvicorn
-from fastapi import FastAPI, Header, HTTPException
+from fastapi import FastAPI, Header, HTTPException, Response
 
 from eval.bench_service import Processes, free_port, latency_stats, read_load, reports_per_minute
 
 TOKEN = "Bearer test-token"
+ETAG = '"review-7-0"'
 
 
 def test_latency_stats_percentiles_and_rate() -> None:
@@ -39,11 +40,15 @@ def review_server() -> Iterator[tuple[str, list[int]]]:
     app = FastAPI()
     served: list[int] = []
 
-    @app.get("/api/reviews/{review_id}")
-    def review(review_id: int, authorization: str = Header("")) -> dict[str, object]:
+    @app.get("/api/reviews/{review_id}", response_model=None)
+    def review(
+        review_id: int, authorization: str = Header(""), if_none_match: str = Header("")
+    ) -> dict[str, object] | Response:
         if authorization != TOKEN:
             raise HTTPException(401)
         served.append(review_id)
+        if if_none_match == ETAG:
+            return Response(status_code=304)
         return {"id": review_id, "assessments": [{"level": "B"}] * 20}
 
     port = free_port()
@@ -67,6 +72,14 @@ def test_read_load_sends_exactly_the_requested_reads(review_server: tuple[str, l
     assert (stats.requests, stats.errors) == (100, 0)
     assert served == [7] * 100
     assert 0 < stats.p50_ms <= stats.p95_ms <= stats.max_ms and stats.requests_per_s > 0
+
+
+def test_a_revalidating_read_load_expects_304(review_server: tuple[str, list[int]]) -> None:
+    base, served = review_server
+    url, headers = f"{base}/api/reviews/7", {"Authorization": TOKEN, "If-None-Match": ETAG}
+    assert read_load(url, headers, clients=3, requests=12, expect=304).errors == 0
+    assert read_load(url, headers, clients=3, requests=12).errors == 12
+    assert served == [7] * 24
 
 
 def test_read_load_counts_refused_requests_as_errors(review_server: tuple[str, list[int]]) -> None:

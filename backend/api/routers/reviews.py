@@ -2,8 +2,17 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Response
 
+from backend.api.conditional import (
+    NOT_MODIFIED,
+    IfNoneMatch,
+    assessment_etag,
+    etag_matches,
+    not_modified,
+    review_etag,
+    tag,
+)
 from backend.api.deps import (
     DbSession,
     Expert,
@@ -14,10 +23,19 @@ from backend.api.deps import (
     load_review,
     load_version,
 )
-from backend.api.schemas import DecisionIn, DecisionOut, Id, JobOut, ReviewIn, ReviewOut, ReviewSummaryOut
+from backend.api.schemas import (
+    AssessmentOut,
+    DecisionIn,
+    DecisionOut,
+    Id,
+    JobOut,
+    ReviewIn,
+    ReviewOut,
+    ReviewSummaryOut,
+)
 from backend.db.queries import decisions, reviews
 from backend.review.comparison import VersionComparison
-from backend.review.operations import compare_versions, record_decision, request_review
+from backend.review.operations import compare_versions, record_decision, request_review, review_overview
 
 router = APIRouter(tags=["reviews"])
 
@@ -44,11 +62,37 @@ def list_reviews(version_id: Id, user: Readers, session: DbSession) -> list[Revi
     return [ReviewSummaryOut.model_validate(r) for r in reviews.list_reviews(session, version_id=version_id)]
 
 
-@router.get("/reviews/{review_id}")
-def get_review(review_id: Id, user: Readers, session: DbSession) -> ReviewOut:
-    """A review with its assessments, evidence and the current expert decisions."""
+@router.get("/reviews/{review_id}", response_model=ReviewOut, responses=NOT_MODIFIED)
+def get_review(
+    review_id: Id, user: Readers, session: DbSession, response: Response, if_none_match: IfNoneMatch = None
+) -> ReviewOut | Response:
+    """A review's overview: counts, checklists, per indicator its level and point marks, the current decisions.
+
+    Evidence is read per indicator (``GET /api/assessments/{id}``). The answer carries an ETag; sent back in
+    If-None-Match it gets 304 until an expert decides on the review.
+    """
     record = load_review(session, user, review_id)
-    return ReviewOut.build(record, decisions.current_decisions(session, review_id=review_id))
+    etag = review_etag(record.id, decisions.latest_review_decision_id(session, review_id=record.id))
+    if etag_matches(if_none_match, etag):
+        return not_modified(etag)
+    tag(response, etag)
+    return ReviewOut.build(review_overview(session, review=record))
+
+
+@router.get("/assessments/{assessment_id}", response_model=AssessmentOut, responses=NOT_MODIFIED)
+def get_assessment(
+    assessment_id: Id, user: Readers, session: DbSession, response: Response, if_none_match: IfNoneMatch = None
+) -> AssessmentOut | Response:
+    """One indicator's full assessment: every point's evidence (quotes, pages, sections), figure, gaps, advice.
+
+    With the current expert decisions on it, and an ETag as for the review.
+    """
+    record = load_assessment(session, user, assessment_id)
+    etag = assessment_etag(record.id, decisions.latest_assessment_decision_id(session, assessment_id=record.id))
+    if etag_matches(if_none_match, etag):
+        return not_modified(etag)
+    tag(response, etag)
+    return AssessmentOut.build(record, decisions.current_assessment_decisions(session, assessment_id=record.id))
 
 
 @router.post("/assessments/{assessment_id}/decisions", status_code=201)

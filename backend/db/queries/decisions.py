@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from backend.db.models import AssessmentRecord, DecisionAction, ExpertDecision, ReviewRecord
@@ -52,16 +52,40 @@ def list_decisions(session: Session, *, assessment_id: int) -> Sequence[ExpertDe
     return session.scalars(query.order_by(ExpertDecision.id)).all()
 
 
+def _current(session: Session, latest: Select[tuple[int]]) -> Sequence[ExpertDecision]:
+    latest = latest.group_by(ExpertDecision.assessment_id, ExpertDecision.point_id)
+    query = select(ExpertDecision).where(ExpertDecision.id.in_(latest)).order_by(ExpertDecision.id)
+    return session.scalars(query).all()
+
+
 def current_decisions(session: Session, *, review_id: int) -> Sequence[ExpertDecision]:
     """The latest decision per (assessment, point) across a review's assessments."""
     latest = (
         select(func.max(ExpertDecision.id))
         .join(AssessmentRecord, AssessmentRecord.id == ExpertDecision.assessment_id)
         .where(AssessmentRecord.review_id == review_id)
-        .group_by(ExpertDecision.assessment_id, ExpertDecision.point_id)
     )
-    query = select(ExpertDecision).where(ExpertDecision.id.in_(latest)).order_by(ExpertDecision.id)
-    return session.scalars(query).all()
+    return _current(session, latest)
+
+
+def current_assessment_decisions(session: Session, *, assessment_id: int) -> Sequence[ExpertDecision]:
+    """The latest decision per point (and on the whole indicator) of one assessment."""
+    return _current(session, select(func.max(ExpertDecision.id)).where(ExpertDecision.assessment_id == assessment_id))
+
+
+def latest_review_decision_id(session: Session, *, review_id: int) -> int | None:
+    """The newest decision on any of a review's assessments (rows are append-only, so it changes with any)."""
+    query = (
+        select(func.max(ExpertDecision.id))
+        .join(AssessmentRecord, AssessmentRecord.id == ExpertDecision.assessment_id)
+        .where(AssessmentRecord.review_id == review_id)
+    )
+    return session.scalar(query)
+
+
+def latest_assessment_decision_id(session: Session, *, assessment_id: int) -> int | None:
+    """The newest decision on an assessment."""
+    return session.scalar(select(func.max(ExpertDecision.id)).where(ExpertDecision.assessment_id == assessment_id))
 
 
 def decided_indicator_ids(session: Session, *, version_id: int, rubric_id: str) -> set[str]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, defer
 
 from backend.db.models import AssessmentRecord, DocumentVersion, ReviewRecord
 from backend.domain import assessment as rm
@@ -26,6 +26,7 @@ def save_review(session: Session, *, job_id: int, version_id: int, review: rm.Re
         supplementary_materials=review.supplementary_materials,
         site_visit_questions=review.site_visit_questions,
         seconds=review.seconds,
+        counts=rm.ReviewCounts.of(review.assessments),
         assessments=[
             AssessmentRecord(
                 ordinal=n,
@@ -33,6 +34,7 @@ def save_review(session: Session, *, job_id: int, version_id: int, review: rm.Re
                 level=a.level,
                 confidence=a.confidence,
                 assessment=a,
+                summary=rm.IndicatorSummary.of(a),
             )
             for n, a in enumerate(review.assessments)
         ],
@@ -48,8 +50,8 @@ def find_review_for_job(session: Session, *, job_id: int) -> ReviewRecord | None
 
 
 def get_review(session: Session, *, review_id: int) -> ReviewRecord:
-    """The review with this id (assessments loaded), or NOT_FOUND."""
-    review = session.get(ReviewRecord, review_id, options=[selectinload(ReviewRecord.assessments)])
+    """The review row with this id (assessments not loaded), or NOT_FOUND."""
+    review = session.get(ReviewRecord, review_id)
     if review is None:
         raise AppError(ErrorCode.NOT_FOUND, "评审结果不存在。", f"no review {review_id}")
     return review
@@ -81,6 +83,17 @@ def list_assessments(session: Session, *, review_id: int) -> Sequence[Assessment
     """A review's assessments in rubric order."""
     query = select(AssessmentRecord).where(AssessmentRecord.review_id == review_id)
     return session.scalars(query.order_by(AssessmentRecord.ordinal)).all()
+
+
+def list_assessment_summaries(session: Session, *, review_id: int) -> Sequence[AssessmentRecord]:
+    """A review's assessments in rubric order with their summaries; the full JSON (every quote) is not read."""
+    query = (
+        select(AssessmentRecord)
+        .options(defer(AssessmentRecord.assessment))
+        .where(AssessmentRecord.review_id == review_id)
+        .order_by(AssessmentRecord.ordinal)
+    )
+    return session.scalars(query).all()
 
 
 def load_review(session: Session, *, review_id: int) -> rm.Review:

@@ -20,9 +20,9 @@ from backend.config import Settings
 from backend.db.base import utcnow
 from backend.db.models import JobKind, ParseStats, Role, TokenKind
 from backend.db.queries import assignments, campaigns, institutions, jobs, reviews, submissions, users, versions
-from backend.domain import assessment as rm
 from backend.domain.enums import InstitutionType, Mark, SubmissionKind
 from tests.backend.service_fixtures import *  # noqa: F403
+from tests.factories import make_review
 
 RUBRIC_ID = "quality-culture-2026"
 PASSWORD = "correct horse battery staple"
@@ -62,30 +62,8 @@ def stored_review(
     db: Session, *, version_id: int, level: str = "C", mark: Mark = Mark.MORE_MATERIAL, indicators: int = 1
 ) -> tuple[int, int]:
     """Save a review of indicators 1.1 … 1.``indicators`` of a version; returns (review id, first assessment id)."""
-    signals = rm.PointSignals(best_dense=0.5, best_bm25=2.0, term_coverage=0.5, concrete=0.2)
-    point = rm.PointAssessment(
-        point_id="p1", point_text="质量文化理念", mark=mark, signals=signals, rationale_zh="依据"
-    )
-    assessment = rm.IndicatorAssessment(
-        indicator_id="1.1",
-        indicator_name="质量理念",
-        level=level,
-        level_label=level,
-        confidence=0.6,
-        points=(point,),
-        missing=(rm.MissingEvidence(point_id="p1", expected_zh="质量文化建设规划"),)
-        if mark is Mark.MORE_MATERIAL
-        else (),
-        rationale_zh="草稿",
-        draft=rm.DraftInfo(drafter=rm.DrafterKind.EXTRACTIVE, version="1"),
-    )
-    review = rm.Review(
-        document_id=str(version_id),
-        document_name="报告.txt",
-        rubric_id=RUBRIC_ID,
-        rubric_version="1.0",
-        rubric_fingerprint="f" * 64,
-        assessments=tuple(assessment.model_copy(update={"indicator_id": f"1.{n}"}) for n in range(1, indicators + 1)),
+    review = make_review(
+        document_id=str(version_id), rubric_id=RUBRIC_ID, level=level, mark=mark, indicators=indicators
     )
     job = jobs.create_job(db, kind=JobKind.REVIEW, version_id=version_id, rubric_id=RUBRIC_ID)
     record = reviews.save_review(db, job_id=job.id, version_id=version_id, review=review)

@@ -98,6 +98,7 @@ MATRIX: dict[tuple[str, str], Row] = {
     ),
     ("GET", "/api/versions/{version_id}/reviews"): Row(TENANT_READ),
     ("GET", "/api/reviews/{review_id}"): Row(TENANT_READ),
+    ("GET", "/api/assessments/{assessment_id}"): Row(TENANT_READ),
     ("POST", "/api/assessments/{assessment_id}/decisions"): Row(
         _roles({"expert": (OK, NOT_FOUND)}), lambda w, s: {"json": {"action": "accept"}}
     ),

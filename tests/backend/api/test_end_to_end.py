@@ -102,14 +102,21 @@ def _upload_and_review(
     return version_id, client.get(f"/api/reviews/{review['id']}", headers=uni).json()
 
 
+def _full(client: TestClient, world: World, review: dict) -> list[dict]:
+    """Every indicator's full assessment (evidence included), read as the overview links them."""
+    uni = bearer(world, "university")
+    return [client.get(f"/api/assessments/{a['id']}", headers=uni).json()["assessment"] for a in review["assessments"]]
+
+
 def test_upload_ingest_review_read_and_compare(client: TestClient, world: World, worker) -> None:
     v1, first = _upload_and_review(client, world, worker, REPORT_V1)
-    assessments = first["assessments"]
+    assessments = _full(client, world, first)
     assert assessments, first
-    quotes = [e["quote"] for a in assessments for p in a["assessment"]["points"] for e in p["evidence"]]
+    quotes = [e["quote"] for a in assessments for p in a["points"] for e in p["evidence"]]
     assert quotes and all(q in REPORT_V1.replace("\n", "") or q in REPORT_V1 for q in quotes)
-    marks = {p["mark_zh"] for a in assessments for p in a["assessment"]["points"]}
+    marks = {p["mark_zh"] for a in first["assessments"] for p in a["points"]}
     assert marks <= {"句号", "破折号", "问号"}
+    assert sum(m["count"] for m in first["counts"]["marks"]) == len([p for a in assessments for p in a["points"]])
 
     v2, _ = _upload_and_review(client, world, worker, REPORT_V2)
     comparison = client.get(
@@ -166,7 +173,7 @@ def test_facts_are_stored_and_quantitative_points_show_only_stated_figures(
     assert by_metric["生师比"]["value"] == 18.46 and by_metric["生师比"]["origin"] == "table"
     assert "生师比 | 18.46" in by_metric["生师比"]["evidence"]
     assert not any(f["metric"].startswith("生均图书") for f in facts)
-    points = {p["point_id"]: p for a in review["assessments"] for p in a["assessment"]["points"]}
+    points = {p["point_id"]: p for a in _full(client, world, review) for p in a["points"]}
     ratio = points["4.2.3"]["figure"]
     assert (ratio["value"], ratio["unit"], ratio["table_title"]) == (18.46, ":1", "表1 学校基本数据")
     assert ratio["display_zh"].startswith("「表1 学校基本数据：生师比 = 18.46」")

@@ -1,14 +1,20 @@
-"""Reviews over HTTP: starting one (rubric, drafter), expert decisions that survive re-reviews,
-整改跟踪 comparison, campaign ranking, tenant-filtered lists and conflict-of-interest assignments."""
+"""Reviews over HTTP: starting one (rubric, drafter), the overview and the evidence per indicator, expert
+decisions that survive re-reviews, 整改跟踪 comparison, campaign ranking, tenant-filtered lists and
+conflict-of-interest assignments."""
 
 from __future__ import annotations
 
 from fastapi.testclient import TestClient
+from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+from backend.config import Settings
 from backend.db.models import JobKind, Role
 from backend.db.queries import jobs, users
+from backend.db.session import get_engine
+from backend.domain.enums import Mark
 from tests.backend.api.conftest import RUBRIC_ID, World, bearer, stored_review
+from tests.factories import QUOTE
 
 
 def test_start_review_queues_a_job_with_rubric_and_drafter(
@@ -31,12 +37,74 @@ def test_unknown_rubric_is_refused_in_chinese(client: TestClient, world: World, 
     assert published == []
 
 
-def test_review_shows_assessments_with_evidence_fields(client: TestClient, world: World) -> None:
-    review = client.get(f"/api/reviews/{world.own.review_id}", headers=bearer(world, "expert")).json()
+def test_review_overview_has_levels_marks_and_counts_but_no_quotes(client: TestClient, world: World) -> None:
+    response = client.get(f"/api/reviews/{world.own.review_id}", headers=bearer(world, "expert"))
+    review = response.json()
     (assessment,) = review["assessments"]
     assert assessment["id"] == world.own.assessment_id
-    assert assessment["assessment"]["points"][0]["mark_zh"] == "破折号"
+    assert (assessment["indicator_id"], assessment["level"], assessment["confidence"]) == ("1.1", "C", 0.6)
+    assert assessment["rationale_zh"] == "草稿" and assessment["drafter"] == "extractive"
+    (point,) = assessment["points"]
+    assert (point["point_id"], point["mark"], point["mark_zh"]) == ("p1", "more_material", "破折号")
+    assert (point["evidence_count"], point["has_figure"], assessment["missing_count"]) == (1, False, 1)
     assert assessment["decisions"] == []
+    assert review["counts"] == {
+        "marks": [
+            {"mark": "clear", "mark_zh": "句号", "count": 0},
+            {"mark": "more_material", "mark_zh": "破折号", "count": 1},
+            {"mark": "verify_on_site", "mark_zh": "问号", "count": 0},
+        ],
+        "levels": [{"level": "C", "level_label": "C", "count": 1}],
+    }
+    assert QUOTE not in response.text and "evidence" not in point
+
+
+def test_assessment_shows_every_quote_with_its_page_and_section(client: TestClient, world: World) -> None:
+    url = f"/api/assessments/{world.own.assessment_id}"
+    assessment = client.get(url, headers=bearer(world, "university")).json()
+    assert (assessment["id"], assessment["review_id"]) == (world.own.assessment_id, world.own.review_id)
+    (point,) = assessment["assessment"]["points"]
+    (evidence,) = point["evidence"]
+    assert (evidence["quote"], evidence["page_start"]) == (QUOTE, 3)
+    assert evidence["heading_path"] == ["一、质量文化", "（一）质量理念"]
+    assert assessment["assessment"]["missing"][0]["expected_zh"] == "质量文化建设规划"
+    assert assessment["decisions"] == []
+
+
+def test_review_list_shows_each_reviews_counts(client: TestClient, world: World, db: Session) -> None:
+    stored_review(db, version_id=world.own.version_id, level="A", mark=Mark.CLEAR, indicators=3)
+    listed = client.get(f"/api/versions/{world.own.version_id}/reviews", headers=bearer(world, "university")).json()
+    newest, oldest = listed[0]["counts"], listed[-1]["counts"]
+    assert [m["count"] for m in newest["marks"]] == [3, 0, 0] and newest["levels"] == [
+        {"level": "A", "level_label": "A", "count": 3}
+    ]
+    assert [m["count"] for m in oldest["marks"]] == [0, 1, 0]
+
+
+def test_review_overview_reads_the_same_queries_whatever_its_size(
+    client: TestClient, world: World, db: Session, settings: Settings
+) -> None:
+    """No query per indicator or per point: a 1-indicator and a 27-indicator review cost the same statements."""
+    small, _ = stored_review(db, version_id=world.own.version_id, indicators=1)
+    large, _ = stored_review(db, version_id=world.own.version_id, indicators=27)
+    statements: list[str] = []
+
+    def count(conn, cursor, statement, parameters, context, executemany) -> None:
+        statements.append(statement)
+
+    headers = bearer(world, "expert")
+    event.listen(get_engine(settings), "before_cursor_execute", count)
+    try:
+        per_review = []
+        for review_id in (small, large):
+            statements.clear()
+            body = client.get(f"/api/reviews/{review_id}", headers=headers).json()
+            per_review.append((len(body["assessments"]), len(statements)))
+    finally:
+        event.remove(get_engine(settings), "before_cursor_execute", count)
+    assert [n for n, _ in per_review] == [1, 27]
+    assert per_review[0][1] == per_review[1][1]
+    assert not any("indicator_assessments.assessment" in s for s in statements)
 
 
 def test_decisions_stay_on_their_assessment_when_the_version_is_reviewed_again(
@@ -59,6 +127,8 @@ def test_decisions_stay_on_their_assessment_when_the_version_is_reviewed_again(
         ("p1", None, "clear"),
     ]
     assert new["assessments"][0]["decisions"] == [] and new["assessments"][0]["level"] == "D"
+    full = client.get(f"/api/assessments/{world.own.assessment_id}", headers=headers).json()
+    assert [(d["point_id"], d["final_level"]) for d in full["decisions"]] == [(None, "A"), ("p1", None)]
     listed = client.get(f"/api/versions/{world.own.version_id}/reviews", headers=headers).json()
     assert [r["id"] for r in listed][:2] == [new_review_id, world.own.review_id]
     assert len(client.get(url, headers=headers).json()) == 2

@@ -1,0 +1,79 @@
+"""Conditional GETs of reviews and assessments: ETags, 304 with no body, and a new expert decision changing
+the ETag (of its own review and assessment only)."""
+
+from __future__ import annotations
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session
+
+from backend.api.conditional import CACHE_CONTROL, etag_matches
+from tests.backend.api.conftest import World, bearer, stored_review
+
+
+def _urls(world: World) -> list[str]:
+    return [f"/api/reviews/{world.own.review_id}", f"/api/assessments/{world.own.assessment_id}"]
+
+
+def _decide(client: TestClient, world: World, assessment_id: int, body: dict) -> None:
+    url = f"/api/assessments/{assessment_id}/decisions"
+    assert client.post(url, json=body, headers=bearer(world, "expert")).status_code == 201
+
+
+@pytest.mark.parametrize("which", [0, 1], ids=["review", "assessment"])
+def test_a_current_etag_gets_304_with_no_body(client: TestClient, world: World, which: int) -> None:
+    url, headers = _urls(world)[which], bearer(world, "university")
+    first = client.get(url, headers=headers)
+    etag = first.headers["etag"]
+    assert first.status_code == 200 and etag.startswith('"') and etag.endswith('"')
+    assert first.headers["cache-control"] == CACHE_CONTROL
+    again = client.get(url, headers=headers | {"If-None-Match": etag, "Accept-Encoding": "gzip"})
+    assert again.status_code == 304 and again.content == b""
+    assert again.headers["etag"] == etag and "content-encoding" not in again.headers
+    assert client.get(url, headers=headers | {"If-None-Match": '"something-else"'}).status_code == 200
+
+
+@pytest.mark.parametrize("which", [0, 1], ids=["review", "assessment"])
+def test_a_new_decision_changes_the_etag(client: TestClient, world: World, which: int) -> None:
+    url, headers = _urls(world)[which], bearer(world, "secretariat")
+    before = client.get(url, headers=headers).headers["etag"]
+    _decide(client, world, world.own.assessment_id, {"action": "edit", "final_level": "A", "comment": "材料充分"})
+    after = client.get(url, headers=headers | {"If-None-Match": before})
+    assert after.status_code == 200 and after.headers["etag"] != before
+    decided = after.json()["decisions"] if which else after.json()["assessments"][0]["decisions"]
+    assert [(d["action"], d["final_level"]) for d in decided] == [("edit", "A")]
+    assert client.get(url, headers=headers | {"If-None-Match": after.headers["etag"]}).status_code == 304
+
+
+def test_a_decision_on_another_review_leaves_the_etag(client: TestClient, world: World, db: Session) -> None:
+    headers = bearer(world, "secretariat")
+    etags = [client.get(url, headers=headers).headers["etag"] for url in _urls(world)]
+    _, other_assessment = stored_review(db, version_id=world.own.version_id)
+    _decide(client, world, other_assessment, {"action": "accept"})
+    for url, etag in zip(_urls(world), etags, strict=True):
+        assert client.get(url, headers=headers | {"If-None-Match": etag}).status_code == 304
+
+
+def test_a_valid_etag_of_another_tenants_review_still_gets_404(client: TestClient, world: World) -> None:
+    """Authorization comes first: a 304 would tell a university that another's review exists."""
+    for url in (f"/api/reviews/{world.other.review_id}", f"/api/assessments/{world.other.assessment_id}"):
+        etag = client.get(url, headers=bearer(world, "secretariat")).headers["etag"]
+        hidden = client.get(url, headers=bearer(world, "university") | {"If-None-Match": etag})
+        assert hidden.status_code == 404 and hidden.json()["code"] == "not_found"
+
+
+@pytest.mark.parametrize(
+    ("header", "matches"),
+    [
+        ('"review-1-0-f2"', True),
+        ('W/"review-1-0-f2"', True),
+        ('"x", "review-1-0-f2"', True),
+        ("*", True),
+        ('"review-1-1-f2"', False),
+        ("review-1-0-f2", False),
+        ("", False),
+        (None, False),
+    ],
+)
+def test_if_none_match_forms(header: str | None, matches: bool) -> None:
+    assert etag_matches(header, '"review-1-0-f2"') is matches
