@@ -11,6 +11,7 @@ from fastapi import Depends, Request
 from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
+from backend.api.conditional import RenderedBodies
 from backend.auth import access
 from backend.auth.tokens import CSRF_COOKIE, CSRF_HEADER, SESSION_COOKIE, Principal, authenticate
 from backend.config import Settings
@@ -27,6 +28,14 @@ async def get_settings(request: Request) -> Settings:
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
+
+
+async def get_rendered(request: Request) -> RenderedBodies:
+    """The app's bodies rendered once per ETag."""
+    return request.app.state.rendered
+
+
+Rendered = Annotated[RenderedBodies, Depends(get_rendered)]
 
 
 def get_db(settings: SettingsDep) -> Iterator[Session]:
