@@ -567,9 +567,9 @@ def measure_reads(http: httpx.Client, review_id: int, *, clients: int, requests:
     evidence_path = f"/api/assessments/{overview.json()['assessments'][0]['id']}"
     auth = {"Authorization": http.headers["Authorization"]}
     reads = [
-        ("评审概览", overview_path, auth, 200),
-        ("评审概览（If-None-Match → 304）", overview_path, auth | {"If-None-Match": overview.headers["etag"]}, 304),
-        ("单个指标的证据", evidence_path, auth, 200),
+        ("概览", overview_path, auth, 200),
+        ("概览 304", overview_path, auth | {"If-None-Match": overview.headers["etag"]}, 304),
+        ("指标证据", evidence_path, auth, 200),
     ]
     results = []
     for name, path, headers, expect in reads:
@@ -679,21 +679,18 @@ def run_cli(
     table = Table(
         "读取",
         "响应",
-        "并发客户端",
-        "请求数",
         "错误",
         "p50",
         "p95",
         "最大",
         "请求/秒",
-        title=f"API 读取评审（review {latency.review_id}）",
+        title=f"API 读取评审：{clients} 个并发客户端，每项 {requests} 次",
+        caption="概览 GET /api/reviews/{id}；概览 304：带 If-None-Match；指标证据 GET /api/assessments/{id}",
     )
     for r in reads:
         table.add_row(
-            f"{r.read}\n{r.path}",
+            r.read,
             f"{r.response_bytes / 1024:.1f} KB",
-            str(clients),
-            str(r.stats.requests),
             str(r.stats.errors),
             f"{r.stats.p50_ms:.1f} ms",
             f"{r.stats.p95_ms:.1f} ms",

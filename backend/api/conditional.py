@@ -1,15 +1,21 @@
 """Conditional GETs of stored reviews: strong ETags and 304 Not Modified.
 
 A stored review and its assessments never change (a re-review is a new row); only expert decisions are
-added to them, append-only with growing ids. So the id of the object and of its newest decision name the
-body exactly, and the ETag is found with one small query, before anything large is read.
+added to them, and never removed. So the object's id and its decisions' count and newest id name the body
+exactly, and the ETag is found with one small query, before anything large is read.
 """
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import Header, Response
+from pydantic import BaseModel
+
+from backend.db.queries.decisions import DecisionStamp
 
 # Part of every ETag: raised when the body of these answers changes shape, so that no client keeps
 # revalidating a copy in the old shape.
@@ -27,14 +33,14 @@ NOT_MODIFIED: dict[int | str, dict[str, object]] = {
 }
 
 
-def review_etag(review_id: int, latest_decision_id: int | None) -> str:
-    """The ETag of a review's overview: the review and the newest decision on any of its assessments."""
-    return f'"review-{review_id}-{latest_decision_id or 0}-f{BODY_FORMAT}"'
+def review_etag(review_id: int, decisions: DecisionStamp) -> str:
+    """The ETag of a review's overview: the review and the decisions on any of its assessments."""
+    return f'"review-{review_id}-{decisions.count}-{decisions.latest_id or 0}-f{BODY_FORMAT}"'
 
 
-def assessment_etag(assessment_id: int, latest_decision_id: int | None) -> str:
-    """The ETag of a full assessment: the assessment and its newest decision."""
-    return f'"assessment-{assessment_id}-{latest_decision_id or 0}-f{BODY_FORMAT}"'
+def assessment_etag(assessment_id: int, decisions: DecisionStamp) -> str:
+    """The ETag of a full assessment: the assessment and its decisions."""
+    return f'"assessment-{assessment_id}-{decisions.count}-{decisions.latest_id or 0}-f{BODY_FORMAT}"'
 
 
 def etag_matches(if_none_match: str | None, etag: str) -> bool:
@@ -51,7 +57,26 @@ def not_modified(etag: str) -> Response:
     return Response(status_code=304, headers={"ETag": etag, "Cache-Control": CACHE_CONTROL})
 
 
-def tag(response: Response, etag: str) -> None:
-    """Send ``etag`` with a full answer, to be named in the client's next If-None-Match."""
-    response.headers["ETag"] = etag
-    response.headers["Cache-Control"] = CACHE_CONTROL
+class RenderedBodies:
+    """JSON bodies rendered once per ETag and kept (the most recent ``size``): an ETag names one body exactly,
+    and the body holds nothing that depends on who asks, so a second reader after authorization gets the bytes.
+    """
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._bodies: OrderedDict[str, bytes] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def response(self, etag: str, render: Callable[[], BaseModel]) -> Response:
+        """The JSON answer for ``etag`` with its ETag: kept bytes, or ``render()`` serialised once and kept."""
+        with self._lock:
+            body = self._bodies.get(etag)
+            if body is not None:
+                self._bodies.move_to_end(etag)
+        if body is None:
+            body = render().model_dump_json().encode()
+            with self._lock:
+                self._bodies[etag] = body
+                while len(self._bodies) > self._size:
+                    self._bodies.popitem(last=False)
+        return Response(body, media_type="application/json", headers={"ETag": etag, "Cache-Control": CACHE_CONTROL})

@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from starlette.exceptions import HTTPException
 from starlette.middleware.gzip import GZipMiddleware
 
+from backend.api.conditional import RenderedBodies
 from backend.api.docs import add_docs
 from backend.api.limits import BodySizeLimit
 from backend.api.routers import admin, auth, campaigns, reviews, rubrics, submissions
@@ -52,6 +53,8 @@ ERROR_RESPONSES: dict[int | str, dict[str, object]] = {
 GZIP_MINIMUM_BYTES = 1024
 # Level 6 takes about half the CPU of Starlette's default 9 for 2–3 % more bytes (measured on review JSON).
 GZIP_LEVEL = 6
+# Review overviews and assessments kept rendered: a few MB (an overview of 27 indicators is about 50 KB).
+RENDERED_BODIES = 128
 
 
 def _error(status: int, code: ErrorCode | str, message_zh: str, detail: object = None) -> JSONResponse:
@@ -94,6 +97,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     app = FastAPI(title="ciqa-review API", version="1", docs_url=None, redoc_url=None, openapi_url="/openapi.json")
     app.state.settings = settings
+    app.state.rendered = RenderedBodies(RENDERED_BODIES)
     add_docs(app)
     for module in (auth, admin, campaigns, rubrics, submissions, reviews):
         app.include_router(module.router, prefix="/api", responses=ERROR_RESPONSES)

@@ -11,12 +11,12 @@ from backend.api.conditional import (
     etag_matches,
     not_modified,
     review_etag,
-    tag,
 )
 from backend.api.deps import (
     DbSession,
     Expert,
     Readers,
+    Rendered,
     Reviewers,
     SettingsDep,
     load_assessment,
@@ -64,35 +64,36 @@ def list_reviews(version_id: Id, user: Readers, session: DbSession) -> list[Revi
 
 @router.get("/reviews/{review_id}", response_model=ReviewOut, responses=NOT_MODIFIED)
 def get_review(
-    review_id: Id, user: Readers, session: DbSession, response: Response, if_none_match: IfNoneMatch = None
-) -> ReviewOut | Response:
+    review_id: Id, user: Readers, session: DbSession, rendered: Rendered, if_none_match: IfNoneMatch = None
+) -> Response:
     """A review's overview: counts, checklists, per indicator its level and point marks, the current decisions.
 
     Evidence is read per indicator (``GET /api/assessments/{id}``). The answer carries an ETag; sent back in
     If-None-Match it gets 304 until an expert decides on the review.
     """
     record = load_review(session, user, review_id)
-    etag = review_etag(record.id, decisions.latest_review_decision_id(session, review_id=record.id))
+    etag = review_etag(record.id, decisions.review_decision_stamp(session, review_id=record.id))
     if etag_matches(if_none_match, etag):
         return not_modified(etag)
-    tag(response, etag)
-    return ReviewOut.build(review_overview(session, review=record))
+    return rendered.response(etag, lambda: ReviewOut.build(review_overview(session, review=record)))
 
 
 @router.get("/assessments/{assessment_id}", response_model=AssessmentOut, responses=NOT_MODIFIED)
 def get_assessment(
-    assessment_id: Id, user: Readers, session: DbSession, response: Response, if_none_match: IfNoneMatch = None
-) -> AssessmentOut | Response:
+    assessment_id: Id, user: Readers, session: DbSession, rendered: Rendered, if_none_match: IfNoneMatch = None
+) -> Response:
     """One indicator's full assessment: every point's evidence (quotes, pages, sections), figure, gaps, advice.
 
     With the current expert decisions on it, and an ETag as for the review.
     """
     record = load_assessment(session, user, assessment_id)
-    etag = assessment_etag(record.id, decisions.latest_assessment_decision_id(session, assessment_id=record.id))
+    etag = assessment_etag(record.id, decisions.assessment_decision_stamp(session, assessment_id=record.id))
     if etag_matches(if_none_match, etag):
         return not_modified(etag)
-    tag(response, etag)
-    return AssessmentOut.build(record, decisions.current_assessment_decisions(session, assessment_id=record.id))
+    return rendered.response(
+        etag,
+        lambda: AssessmentOut.build(record, decisions.current_assessment_decisions(session, assessment_id=record.id)),
+    )
 
 
 @router.post("/assessments/{assessment_id}/decisions", status_code=201)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import NamedTuple
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
@@ -73,19 +74,33 @@ def current_assessment_decisions(session: Session, *, assessment_id: int) -> Seq
     return _current(session, select(func.max(ExpertDecision.id)).where(ExpertDecision.assessment_id == assessment_id))
 
 
-def latest_review_decision_id(session: Session, *, review_id: int) -> int | None:
-    """The newest decision on any of a review's assessments (rows are append-only, so it changes with any)."""
+class DecisionStamp(NamedTuple):
+    """How many decisions an object has and the newest one's id: changes whenever a decision is added.
+
+    The count is what makes it exact: under concurrent transactions a decision with a lower id can become
+    visible after one with a higher id, which leaves the newest id unchanged but not the count.
+    """
+
+    count: int
+    latest_id: int | None
+
+
+def review_decision_stamp(session: Session, *, review_id: int) -> DecisionStamp:
+    """The decision stamp of a review (decisions on any of its assessments)."""
     query = (
-        select(func.max(ExpertDecision.id))
+        select(func.count(ExpertDecision.id), func.max(ExpertDecision.id))
         .join(AssessmentRecord, AssessmentRecord.id == ExpertDecision.assessment_id)
         .where(AssessmentRecord.review_id == review_id)
     )
-    return session.scalar(query)
+    return DecisionStamp(*session.execute(query).one())
 
 
-def latest_assessment_decision_id(session: Session, *, assessment_id: int) -> int | None:
-    """The newest decision on an assessment."""
-    return session.scalar(select(func.max(ExpertDecision.id)).where(ExpertDecision.assessment_id == assessment_id))
+def assessment_decision_stamp(session: Session, *, assessment_id: int) -> DecisionStamp:
+    """The decision stamp of an assessment."""
+    query = select(func.count(ExpertDecision.id), func.max(ExpertDecision.id)).where(
+        ExpertDecision.assessment_id == assessment_id
+    )
+    return DecisionStamp(*session.execute(query).one())
 
 
 def decided_indicator_ids(session: Session, *, version_id: int, rubric_id: str) -> set[str]:

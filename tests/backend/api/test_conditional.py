@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import pytest
 from fastapi.testclient import TestClient
+from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
-from backend.api.conditional import CACHE_CONTROL, etag_matches
+from backend.api.conditional import CACHE_CONTROL, RenderedBodies, etag_matches, review_etag
+from backend.db.queries.decisions import DecisionStamp
 from tests.backend.api.conftest import World, bearer, stored_review
 
 
@@ -65,15 +67,43 @@ def test_a_valid_etag_of_another_tenants_review_still_gets_404(client: TestClien
 @pytest.mark.parametrize(
     ("header", "matches"),
     [
-        ('"review-1-0-f2"', True),
-        ('W/"review-1-0-f2"', True),
-        ('"x", "review-1-0-f2"', True),
+        ('"review-1-0-0-f2"', True),
+        ('W/"review-1-0-0-f2"', True),
+        ('"x", "review-1-0-0-f2"', True),
         ("*", True),
-        ('"review-1-1-f2"', False),
-        ("review-1-0-f2", False),
+        ('"review-1-1-7-f2"', False),
+        ("review-1-0-0-f2", False),
         ("", False),
         (None, False),
     ],
 )
 def test_if_none_match_forms(header: str | None, matches: bool) -> None:
-    assert etag_matches(header, '"review-1-0-f2"') is matches
+    assert etag_matches(header, '"review-1-0-0-f2"') is matches
+
+
+def test_a_decision_seen_late_with_a_lower_id_still_changes_the_etag() -> None:
+    """Under concurrent writes the newest id can stay the same while another decision becomes visible."""
+    assert review_etag(1, DecisionStamp(count=1, latest_id=11)) != review_etag(1, DecisionStamp(count=2, latest_id=11))
+
+
+class _Body(BaseModel):
+    n: int
+
+
+def test_bodies_are_rendered_once_per_etag_and_the_oldest_dropped() -> None:
+    rendered: list[int] = []
+
+    def render(n: int):
+        return lambda: rendered.append(n) or _Body(n=n)
+
+    bodies = RenderedBodies(2)
+    assert bodies.response('"a"', render(1)).body == b'{"n":1}'
+    assert bodies.response('"a"', render(9)).body == b'{"n":1}'
+    bodies.response('"b"', render(2))
+    bodies.response('"a"', render(9))  # "a" was read last, so "b" is the oldest
+    bodies.response('"c"', render(3))
+    assert bodies.response('"a"', render(9)).body == b'{"n":1}'
+    assert bodies.response('"b"', render(4)).body == b'{"n":4}'
+    assert rendered == [1, 2, 3, 4]
+    answer = bodies.response('"b"', render(9))
+    assert answer.headers["etag"] == '"b"' and answer.headers["content-type"] == "application/json"
