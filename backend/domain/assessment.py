@@ -26,6 +26,24 @@ class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
+class _Marked(_Frozen):
+    """A model with a ``mark`` field (declared by each subclass, in its place), serialised with ``mark_zh``."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _drop_mark_zh(cls, data: object) -> object:
+        """Stored JSON carries ``mark_zh``; it is derived from ``mark``, so it is not read back."""
+        if isinstance(data, dict) and "mark_zh" in data:
+            return {k: v for k, v in data.items() if k != "mark_zh"}
+        return data
+
+    @computed_field
+    @property
+    def mark_zh(self) -> str:
+        """The mark's Chinese name."""
+        return self.mark.zh
+
+
 class Evidence(_Frozen):
     """A ranked piece of evidence: an exact quote located in a chunk and in the source."""
 
@@ -112,7 +130,7 @@ class PointSignals(_Frozen):
     )
 
 
-class PointAssessment(_Frozen):
+class PointAssessment(_Marked):
     """The suggested mark of one review point with the evidence behind it."""
 
     point_id: str
@@ -122,20 +140,6 @@ class PointAssessment(_Frozen):
     figure: ReportedFigure | None = None
     signals: PointSignals
     rationale_zh: str
-
-    @model_validator(mode="before")
-    @classmethod
-    def _drop_derived(cls, data: object) -> object:
-        """Serialised reviews carry ``mark_zh``; it is derived from ``mark``, so it is not read back."""
-        if isinstance(data, dict) and "mark_zh" in data:
-            return {k: v for k, v in data.items() if k != "mark_zh"}
-        return data
-
-    @computed_field
-    @property
-    def mark_zh(self) -> str:
-        """The mark's Chinese name."""
-        return self.mark.zh
 
 
 class MissingEvidence(_Frozen):
@@ -202,7 +206,7 @@ class Review(_Frozen):
     seconds: float = 0.0
 
 
-class PointSummary(_Frozen):
+class PointSummary(_Marked):
     """A review point's mark and short fields; its quotes and figure come with the full assessment."""
 
     point_id: str
@@ -211,20 +215,6 @@ class PointSummary(_Frozen):
     rationale_zh: str
     evidence_count: int = Field(ge=0, description="quotes shown with the full assessment")
     has_figure: bool = Field(description="a reported figure is shown with the full assessment")
-
-    @model_validator(mode="before")
-    @classmethod
-    def _drop_derived(cls, data: object) -> object:
-        """Stored summaries carry ``mark_zh``; it is derived from ``mark``, so it is not read back."""
-        if isinstance(data, dict) and "mark_zh" in data:
-            return {k: v for k, v in data.items() if k != "mark_zh"}
-        return data
-
-    @computed_field
-    @property
-    def mark_zh(self) -> str:
-        """The mark's Chinese name."""
-        return self.mark.zh
 
     @classmethod
     def of(cls, point: PointAssessment) -> PointSummary:
@@ -272,25 +262,11 @@ class IndicatorSummary(_Frozen):
         )
 
 
-class MarkCount(_Frozen):
+class MarkCount(_Marked):
     """How many review points got a mark."""
 
     mark: Mark
     count: int = Field(ge=0)
-
-    @model_validator(mode="before")
-    @classmethod
-    def _drop_derived(cls, data: object) -> object:
-        """Stored counts carry ``mark_zh``; it is derived from ``mark``, so it is not read back."""
-        if isinstance(data, dict) and "mark_zh" in data:
-            return {k: v for k, v in data.items() if k != "mark_zh"}
-        return data
-
-    @computed_field
-    @property
-    def mark_zh(self) -> str:
-        """The mark's Chinese name (句号 / 破折号 / 问号)."""
-        return self.mark.zh
 
 
 class LevelCount(_Frozen):
