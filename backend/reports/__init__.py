@@ -1,1 +1,1 @@
-"""Read-only renderings of stored reviews: Markdown, DOCX, JSON."""
+"""Read-only renderings of stored reviews: Markdown, DOCX, XLSX, JSON."""

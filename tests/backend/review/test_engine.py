@@ -144,16 +144,19 @@ def test_level_mapping_uses_the_scale(small_rubric):
     assert coverage_score(()) == 0.0
 
 
-def test_reports_in_three_formats(review, tmp_path):
+def test_reports_in_four_formats(review, small_rubric, tmp_path):
     md = to_markdown(review)
     assert "| 4.1 | 师资结构 |" in md and "补充材料清单" in md and "入校考察问题清单" in md
     assert "第 3 页" in md
-    for suffix in (".json", ".md", ".docx"):
-        write_review(review, tmp_path / f"r{suffix}")
+    for suffix in (".json", ".md", ".docx", ".xlsx"):
+        write_review(review, tmp_path / f"r{suffix}", rubric=small_rubric)
     from docx import Document
+    from openpyxl import load_workbook
 
     text = "\n".join(p.text for p in Document(str(tmp_path / "r.docx")).paragraphs)
-    assert "补充材料清单" in text and "督导" in text
+    assert "补充材料清单" in text and "督导" in text and "（一级指标：6 质量保障）" in text
+    points = list(load_workbook(tmp_path / "r.xlsx")["审核重点"].iter_rows(min_row=2, values_only=True))
+    assert [row[3] for row in points] == [p.point_id for a in review.assessments for p in a.points]
     assert Review.model_validate_json((tmp_path / "r.json").read_text("utf-8")) == review
     with pytest.raises(AppError):
         write_review(review, tmp_path / "r.pdf")
