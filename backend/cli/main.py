@@ -109,7 +109,7 @@ def review_cmd(
     file: Path,
     rubric: Annotated[str, typer.Option("--rubric", help="rubric id, e.g. audit-2021-type2")],
     drafter: Annotated[str, typer.Option("--drafter", help="extractive | llm")] = "extractive",
-    out: Annotated[Path | None, typer.Option("--out", help="review.json | review.md | review.docx")] = None,
+    out: Annotated[Path | None, typer.Option("--out", help="review.json | .md | .docx | .xlsx")] = None,
 ) -> None:
     """Review one file against a rubric with no server: parse → index → match → draft."""
     from backend.cli.review import review_file

@@ -56,7 +56,7 @@ def review_file(file: Path, *, rubric_id: str, drafter: str, out: Path | None) -
     console.print(f"补充材料清单 {n_materials} 项；入校考察问题清单 {n_questions} 项；评议用时 {review.seconds:.1f}s")
     if out is not None:
         try:
-            write_review(review, out)
+            write_review(review, out, rubric=rubric)
         except AppError as exc:
             console.print(f"[red]错误：{exc.message_zh}[/red]")
             raise typer.Exit(code=2) from exc
