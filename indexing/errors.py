@@ -25,6 +25,8 @@ class IndexingErrorCode(StrEnum):
     INDEX_NOT_FOUND = "index_not_found"
     INDEX_CORRUPT = "index_corrupt"
     EMBEDDER_UNAVAILABLE = "embedder_unavailable"
+    PAGE_OUT_OF_RANGE = "page_out_of_range"
+    EMPTY_QUOTE = "empty_quote"
 
 
 class IndexingError(Exception):
