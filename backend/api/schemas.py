@@ -13,6 +13,7 @@ from backend.db.models import (
     AssessmentRecord,
     CampaignQuotas,
     DecisionAction,
+    DocumentRole,
     ExpertDecision,
     JobKind,
     JobStatus,
@@ -256,6 +257,7 @@ class VersionOut(_Out):
     original_name: str
     media_type: str | None
     size_bytes: int
+    role: DocumentRole = Field(description="``main`` (the report reviewed) or ``supporting`` (支撑材料)")
     pages: int | None
     status: VersionStatus
     error_zh: str | None = Field(description="why ingest failed (status ``failed``), in Chinese")

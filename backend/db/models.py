@@ -78,6 +78,21 @@ VERSION_STATUS_ZH = {
 }
 
 
+class DocumentRole(StrEnum):
+    """What a file is to its submission: the report under review, or a supporting file (支撑材料)."""
+
+    MAIN = "main"
+    SUPPORTING = "supporting"
+
+    @property
+    def zh(self) -> str:
+        """The role as users read it."""
+        return DOCUMENT_ROLE_ZH[self]
+
+
+DOCUMENT_ROLE_ZH = {DocumentRole.MAIN: "自评报告", DocumentRole.SUPPORTING: "支撑材料"}
+
+
 class JobKind(StrEnum):
     """Background job kinds, one Celery task each."""
 
@@ -202,6 +217,8 @@ class DocumentVersion(Base):
     original_name: Mapped[str] = mapped_column(String(NAME_LENGTH))
     media_type: Mapped[str | None] = mapped_column(String(ID_LENGTH))
     size_bytes: Mapped[int] = mapped_column(BigInteger)
+    # Versions of the main report are what is reviewed and compared (整改跟踪); supporting files are kept beside.
+    role: Mapped[DocumentRole] = mapped_column(StrEnumType(DocumentRole), default=DocumentRole.MAIN)
     pages: Mapped[int | None] = mapped_column(Integer)
     status: Mapped[VersionStatus] = mapped_column(StrEnumType(VersionStatus), default=VersionStatus.UPLOADED)
     parse_stats: Mapped[ParseStats | None] = mapped_column(PydanticJSON(ParseStats))

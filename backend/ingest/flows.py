@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from backend.campaigns import check_open
 from backend.config import Settings
 from backend.db.base import utcnow
-from backend.db.models import Job, JobKind, ParseStats, VersionStatus
+from backend.db.models import DocumentRole, Job, JobKind, ParseStats, VersionStatus
 from backend.db.queries import audit, chunks, facts, jobs, submissions, versions
 from backend.embedding import build_embedder
 from backend.errors import AppError, ErrorCode
@@ -71,12 +71,14 @@ def upload_version(
     user_id: int | None,
     settings: Settings,
     rubric_id: str | None = None,
+    role: DocumentRole = DocumentRole.MAIN,
 ) -> UploadResult:
     """Store an uploaded file and queue its ingest; the same bytes again return the existing version
     (or, if it failed or was deleted, process it again).
 
-    Once ingested, the version is reviewed with ``rubric_id``, or else with its campaign's rubric (a
-    standalone submission without a chosen rubric is not reviewed until asked).
+    Once ingested, a main report is reviewed with ``rubric_id``, or else with its campaign's rubric (a
+    standalone submission without a chosen rubric is not reviewed until asked); a supporting file
+    (支撑材料) is ingested and kept beside it, not reviewed on its own.
 
     Raises:
         AppError: ``TOO_LARGE`` over the size limit, ``BAD_FILE`` for an empty file, ``NOT_FOUND`` for
@@ -97,6 +99,8 @@ def upload_version(
         rubric_registry(settings).get(rubric_id)
     elif submission.campaign is not None:
         rubric_id = submission.campaign.rubric_id
+    if role is DocumentRole.SUPPORTING:
+        rubric_id = None
     sha256 = file_store(settings).put(data)
     name = display_name(original_name) or UNNAMED_ZH
     # Bytes of a version that failed (or was deleted) are processed again in that same version.
@@ -112,6 +116,7 @@ def upload_version(
             size_bytes=len(data),
             media_type=_media_type(data, name),
             created_by=user_id,
+            role=role,
         )
         job = jobs.create_job(
             session, kind=JobKind.INGEST, version_id=version.id, rubric_id=rubric_id, created_by=user_id

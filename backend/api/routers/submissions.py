@@ -11,6 +11,7 @@ from backend.api.deps import DbSession, Readers, SettingsDep, University, load_j
 from backend.api.schemas import FactOut, Id, JobOut, SubmissionIn, SubmissionOut, UploadOut, VersionOut
 from backend.auth.access import visible_submissions
 from backend.db.base import utcnow
+from backend.db.models import DocumentRole
 from backend.db.queries import facts, jobs, versions
 from backend.ingest.flows import delete_failed_version, upload_version
 
@@ -58,11 +59,13 @@ def upload(
     session: DbSession,
     settings: SettingsDep,
     rubric_id: Annotated[str | None, Form(min_length=1, max_length=100)] = None,
+    role: Annotated[DocumentRole, Form()] = DocumentRole.MAIN,
 ) -> UploadOut:
     """Upload a file (multipart field ``file``): stored by sha256, then its ingest job is queued.
 
-    Once processed, the version is reviewed automatically with ``rubric_id`` (optional form field, see
-    ``GET /api/rubrics``) or else the campaign's rubric; the review job appears under ``/versions/{id}/jobs``.
+    Once processed, a main report (``role=main``, the default) is reviewed automatically with ``rubric_id``
+    (optional form field, see ``GET /api/rubrics``) or else the campaign's rubric; the review job appears under
+    ``/versions/{id}/jobs``. A supporting file (``role=supporting``, 支撑材料) is processed but not reviewed.
     """
     load_submission(session, user, submission_id)
     result = upload_version(
@@ -73,6 +76,7 @@ def upload(
         user_id=user.user_id,
         settings=settings,
         rubric_id=rubric_id,
+        role=role,
     )
     version, job = (
         versions.get_version(session, version_id=result.version_id),

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
 
-from backend.db.models import Chunk, DocumentVersion, FactRecord, ParseStats, VersionStatus
+from backend.db.models import Chunk, DocumentRole, DocumentVersion, FactRecord, ParseStats, VersionStatus
 from backend.errors import AppError, ErrorCode
 
 
@@ -21,10 +21,12 @@ def create_version(
     size_bytes: int,
     media_type: str | None = None,
     created_by: int | None = None,
+    role: DocumentRole = DocumentRole.MAIN,
 ) -> DocumentVersion:
     """Add a version in status ``uploaded``."""
     version = DocumentVersion(
         submission_id=submission_id,
+        role=role,
         sha256=sha256,
         original_name=original_name,
         size_bytes=size_bytes,
@@ -52,11 +54,15 @@ def find_version(session: Session, *, submission_id: int, sha256: str) -> Docume
     return session.scalars(query).one_or_none()
 
 
-def list_versions(session: Session, *, submission_id: int) -> Sequence[DocumentVersion]:
-    """Versions of a submission, oldest first (deleted ones left out)."""
+def list_versions(
+    session: Session, *, submission_id: int, role: DocumentRole | None = None
+) -> Sequence[DocumentVersion]:
+    """Versions of a submission, oldest first (deleted ones left out), optionally of one role only."""
     query = select(DocumentVersion).where(
         DocumentVersion.submission_id == submission_id, DocumentVersion.deleted_at.is_(None)
     )
+    if role is not None:
+        query = query.where(DocumentVersion.role == role)
     return session.scalars(query.order_by(DocumentVersion.id)).all()
 
 
@@ -68,6 +74,7 @@ def previous_version(session: Session, *, version_id: int) -> DocumentVersion | 
         .where(
             DocumentVersion.submission_id == version.submission_id,
             DocumentVersion.id < version.id,
+            DocumentVersion.role == version.role,
             DocumentVersion.deleted_at.is_(None),
         )
         .order_by(DocumentVersion.id.desc())

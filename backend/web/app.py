@@ -1,0 +1,108 @@
+"""The service's application: the JSON API under /api plus the web pages, their assets and HTML error pages."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException
+
+from backend.api.main import HTTP_STATUS
+from backend.api.main import create_app as create_api
+from backend.config import Settings
+from backend.errors import AppError
+from backend.web.deps import LoginRequired, login_url
+from backend.web.render import page
+from backend.web.views import auth, downloads, evidence, home, reviews, submissions
+from indexing.errors import IndexingError
+
+log = logging.getLogger(__name__)
+
+STATIC_DIR = Path(__file__).parent / "static"
+# Paths answered by the API's JSON errors; everything else is a page and gets an HTML error.
+JSON_PREFIXES = ("/api/", "/openapi.json", "/docs", "/redoc")
+HEADING_ZH = {
+    401: "请先登录",
+    403: "无权访问",
+    404: "页面不存在",
+    409: "暂时无法执行",
+    413: "文件过大",
+    422: "请求无效",
+    429: "操作过于频繁",
+}
+
+
+def _is_page(request: Request) -> bool:
+    return not request.url.path.startswith(JSON_PREFIXES)
+
+
+def _error_page(request: Request, status: int, message_zh: str) -> HTMLResponse:
+    if request.headers.get("HX-Request"):
+        # htmx swaps only 2xx answers by default; an error fragment shows beside the control that asked.
+        return HTMLResponse(f'<p class="field-error" role="alert">{_escape(message_zh)}</p>', status_code=status)
+    return page(
+        request,
+        "error.html",
+        None,
+        title=HEADING_ZH.get(status, "出错了"),
+        heading=HEADING_ZH.get(status, "出错了"),
+        message=message_zh,
+        status_code=status,
+        back=request.headers.get("referer"),
+    )
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _login_required(request: Request, exc: LoginRequired) -> Response:
+    target = login_url(exc.next_path)
+    if request.headers.get("HX-Request"):
+        return Response(status_code=204, headers={"HX-Redirect": target})
+    return RedirectResponse(target, status_code=303)
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """The API with the web pages for ``settings`` (from the environment when None)."""
+    app = create_api(settings)
+    api_errors = dict(app.exception_handlers)
+
+    async def app_error(request: Request, exc: AppError) -> Response:
+        if not _is_page(request):
+            return await api_errors[AppError](request, exc)
+        status = HTTP_STATUS[exc.code]
+        log.info("page error %s %s: %s %s", request.method, request.url.path, exc.code, exc.detail)
+        return _error_page(request, status, exc.message_zh)
+
+    async def http_error(request: Request, exc: HTTPException) -> Response:
+        if not _is_page(request):
+            return await api_errors[HTTPException](request, exc)
+        message = "您访问的页面不存在，请检查地址。" if exc.status_code == 404 else "请求无法处理，请返回重试。"
+        return _error_page(request, exc.status_code, message)
+
+    async def invalid_request(request: Request, exc: RequestValidationError) -> Response:
+        if not _is_page(request):
+            return await api_errors[RequestValidationError](request, exc)
+        log.info("invalid page request %s %s: %s", request.method, request.url.path, exc.errors())
+        return _error_page(request, 422, "地址或表单内容无效，请返回重试。")
+
+    async def indexing_error(request: Request, exc: IndexingError) -> Response:
+        if not _is_page(request):
+            return await api_errors[IndexingError](request, exc)
+        log.info("page error %s %s: %s %s", request.method, request.url.path, exc.code, exc.detail)
+        return _error_page(request, 422, exc.message_zh)
+
+    app.add_exception_handler(AppError, app_error)
+    app.add_exception_handler(IndexingError, indexing_error)
+    app.add_exception_handler(HTTPException, http_error)
+    app.add_exception_handler(RequestValidationError, invalid_request)
+    app.add_exception_handler(LoginRequired, _login_required)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    for module in (auth, home, submissions, reviews, evidence, downloads):
+        app.include_router(module.router, include_in_schema=False)
+    return app

@@ -1,0 +1,75 @@
+"""Web request dependencies: the signed-in user from the session cookie (else the login page), and templates."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+from urllib.parse import quote
+
+from fastapi import Depends, Request
+from fastapi.templating import Jinja2Templates
+
+from backend.api.deps import DbSession
+from backend.auth import access
+from backend.auth.tokens import CSRF_COOKIE, CSRF_HEADER, SESSION_COOKIE, Principal, authenticate
+from backend.db.base import utcnow
+from backend.db.models import Role
+from backend.errors import AppError, ErrorCode
+from backend.web import format
+
+TEMPLATES = Jinja2Templates(directory=Path(__file__).parent / "templates")
+format.register(TEMPLATES.env)
+CSRF_FIELD = "csrf_token"
+
+
+class LoginRequired(Exception):
+    """The request has no live session: the browser goes to the login page and comes back to ``next_path``."""
+
+    def __init__(self, next_path: str) -> None:
+        super().__init__(next_path)
+        self.next_path = next_path
+
+
+def login_url(next_path: str) -> str:
+    """The login page, returning to ``next_path`` afterwards."""
+    return "/login" if next_path in ("", "/") else f"/login?next={quote(next_path, safe='/')}"
+
+
+async def web_user(request: Request, session: DbSession) -> Principal:
+    """The signed-in user; writes need the CSRF token in the X-CSRF-Token header or a form field."""
+    csrf = request.headers.get(CSRF_HEADER)
+    if csrf is None and request.method not in ("GET", "HEAD") and "form" in request.headers.get("content-type", ""):
+        csrf = (await request.form()).get(CSRF_FIELD)
+    try:
+        principal = authenticate(
+            session,
+            method=request.method,
+            bearer=None,
+            session_cookie=request.cookies.get(SESSION_COOKIE),
+            csrf_cookie=request.cookies.get(CSRF_COOKIE),
+            csrf_header=csrf if isinstance(csrf, str) else None,
+            now=utcnow(),
+        )
+    except AppError as exc:
+        if exc.code is ErrorCode.UNAUTHENTICATED:
+            raise LoginRequired(request.url.path + (f"?{request.url.query}" if request.url.query else "")) from exc
+        raise
+    session.commit()
+    return principal
+
+
+WebUser = Annotated[Principal, Depends(web_user)]
+
+
+def page_role(*roles: Role):
+    """A dependency returning the signed-in user if their role is one of ``roles``, else FORBIDDEN."""
+
+    async def guard(principal: WebUser) -> Principal:
+        access.require_role(principal, roles)
+        return principal
+
+    return guard
+
+
+WebReader = Annotated[Principal, Depends(page_role(*access.READERS))]
+WebUniversity = Annotated[Principal, Depends(page_role(Role.UNIVERSITY))]
