@@ -8,14 +8,12 @@ import datetime as dt
 from sqlalchemy.orm import Session
 
 from backend.config import Settings
+from backend.db.base import BEIJING
 from backend.db.models import Campaign, CampaignQuotas, Submission
 from backend.db.queries import campaigns, submissions
 from backend.domain.enums import SubmissionKind
 from backend.errors import AppError, ErrorCode
 from backend.rubrics.registry import rubric_registry
-
-# Deadlines are set and read in Beijing time (China has no daylight saving time, so a fixed offset is exact).
-BEIJING = dt.timezone(dt.timedelta(hours=8), "北京时间")
 
 
 def create_campaign(

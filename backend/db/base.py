@@ -22,6 +22,9 @@ NAMING_CONVENTION = {
 }
 
 ENUM_LENGTH = 32
+# Campaigns run in mainland China: deadlines are entered and dates shown in Beijing time (no daylight saving
+# time there, so a fixed offset is exact).
+BEIJING = dt.timezone(dt.timedelta(hours=8), "北京时间")
 
 
 def utcnow() -> dt.datetime:

@@ -6,7 +6,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict
 
-from backend.domain.assessment import Review
+from backend.domain.assessment import Evidence, Review
 from backend.domain.enums import Mark
 from backend.errors import AppError, ErrorCode
 
@@ -42,10 +42,16 @@ class PointChange(_Frozen):
 
     indicator_id: str
     point_id: str
+    point_text: str = ""
     before: Mark | None
     after: Mark | None
     change: Change
     change_zh: str
+    evidence: tuple[Evidence, ...] = ()  # the new version's best quotes for the point
+
+
+# Quotes of the new version shown per point: enough to see what was added without the whole review.
+EVIDENCE_PER_POINT = 2
 
 
 class LevelChange(_Frozen):
@@ -111,16 +117,20 @@ def compare_reviews(previous: Review, current: Review, level_order: tuple[str, .
         )
         marks_before = {p.point_id: p.mark for p in a.points} if a else {}
         marks_after = {p.point_id: p.mark for p in b.points} if b else {}
+        points_by_id = {p.point_id: p for p in (*(a.points if a else ()), *(b.points if b else ()))}
+        new_points = {p.point_id: p for p in b.points} if b else {}
         for pid in dict.fromkeys([*marks_before, *marks_after]):
             change = _classify(marks_before.get(pid), marks_after.get(pid))
             points.append(
                 PointChange(
                     indicator_id=ind_id,
                     point_id=pid,
+                    point_text=points_by_id[pid].point_text,
                     before=marks_before.get(pid),
                     after=marks_after.get(pid),
                     change=change,
                     change_zh=CHANGE_ZH[change],
+                    evidence=new_points[pid].evidence[:EVIDENCE_PER_POINT] if pid in new_points else (),
                 )
             )
     return VersionComparison(

@@ -118,6 +118,10 @@ class RubricRegistry:
             raise AppError(ErrorCode.RUBRIC_NOT_FOUND, f"找不到指标体系 {wanted}。", wanted)
         return found
 
+    def find(self, rubric_id: str, version: str) -> Rubric | None:
+        """The rubric at exactly this version, or None when it is not installed (any more)."""
+        return self._by_key.get((rubric_id, version))
+
     def versions(self, rubric_id: str) -> list[str]:
         """Known versions of a rubric, oldest first."""
         return sorted((v for i, v in self._by_key if i == rubric_id), key=version_key)

@@ -7,11 +7,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, Response
 
+from backend.api.cookies import clear_session_cookies, set_session_cookies
 from backend.api.deps import CurrentUser, DbSession, SettingsDep
 from backend.api.schemas import LoginIn, LoginOut, TokenIn, TokenOut, UserOut
 from backend.auth.login import start_session
-from backend.auth.tokens import CSRF_COOKIE, SESSION_COOKIE, IssuedToken, issue_token, revoke
-from backend.config import Settings
+from backend.auth.tokens import issue_token, revoke
 from backend.db.base import utcnow
 from backend.db.models import TokenKind
 from backend.db.queries import users
@@ -27,13 +27,6 @@ def get_now() -> dt.datetime:
 Now = Annotated[dt.datetime, Depends(get_now)]
 
 
-def _set_cookies(response: Response, issued: IssuedToken, settings: Settings) -> None:
-    common = {"max_age": settings.session_ttl_s, "secure": settings.cookie_secure, "samesite": "lax", "path": "/"}
-    response.set_cookie(SESSION_COOKIE, issued.token, httponly=True, **common)
-    # Readable by the page's JavaScript, which echoes it in X-CSRF-Token.
-    response.set_cookie(CSRF_COOKIE, issued.csrf_token, httponly=False, **common)
-
-
 @router.post("/auth/login")
 def login(
     body: LoginIn, request: Request, response: Response, session: DbSession, settings: SettingsDep, now: Now
@@ -45,7 +38,7 @@ def login(
     user, issued = start_session(
         session, settings, username=body.username, password=body.password, client=client, now=now
     )
-    _set_cookies(response, issued, settings)
+    set_session_cookies(response, issued, settings)
     return LoginOut(user=UserOut.model_validate(user), csrf_token=issued.csrf_token, expires_at=issued.expires_at)
 
 
@@ -53,8 +46,7 @@ def login(
 def logout(user: CurrentUser, response: Response, session: DbSession) -> None:
     """Sign out: revoke the session or token used for this request and clear the cookies."""
     revoke(session, principal=user, now=utcnow())
-    response.delete_cookie(SESSION_COOKIE, path="/")
-    response.delete_cookie(CSRF_COOKIE, path="/")
+    clear_session_cookies(response)
 
 
 @router.get("/me")
