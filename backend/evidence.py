@@ -5,9 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from indexing.highlight import ContextParagraph, MatchKind, NoMatchReason, QuoteLocation, docx_context, locate_quote
-from indexing.highlight import Mark as Span
-from indexing.highlight import render_page as draw_page
 from sqlalchemy.orm import Session
 
 from backend.config import Settings
@@ -16,6 +13,9 @@ from backend.db.queries import chunks, versions
 from backend.domain.assessment import Evidence, PointAssessment
 from backend.errors import AppError, ErrorCode
 from backend.storage import file_store
+from indexing.highlight import ContextParagraph, MatchKind, NoMatchReason, QuoteLocation, docx_context, locate_quote
+from indexing.highlight import Mark as Span
+from indexing.highlight import render_page as draw_page
 from indexing.models import BlockKind, MediaType
 
 # Pages drawn at this scale are about 1240 px wide for A4: readable beside the review at 1280–1920 px.

@@ -70,7 +70,7 @@ def queue(*, pages: int, reset_passwords: bool, url: str) -> QueuedDemo:
     if any(v.review_id is None for v in result.versions):
         console.print(
             "后台任务进程（ciqa serve 或 ciqa worker）依次入库并评审这些报告，每份约半分钟到一分钟；"
-            "入库完成后评审任务自动排队。",
+            "入库完成后评审任务自动排队，进度条显示在各高校账号的首页。",
             soft_wrap=True,
         )
         # URLs are copied: never wrapped.
@@ -81,8 +81,9 @@ def queue(*, pages: int, reset_passwords: bool, url: str) -> QueuedDemo:
             soft_wrap=True,
         )
     console.print(
-        f"打开 {url}/docs，用上面的用户名和密码调用 POST /api/auth/login 登录"
-        "（脚本可用 POST /api/auth/tokens 取令牌）。",
+        f"在浏览器中打开 {url}/ ，用上面的用户名和密码登录；"
+        f"接口文档在 {url}/docs（脚本可用 POST /api/auth/tokens 取令牌）。",
+        markup=False,
         soft_wrap=True,
     )
     return result
@@ -107,7 +108,9 @@ def demo(*, pages: int, reset_passwords: bool, url: str) -> DemoResult:
     for line in version_lines(result):
         console.print(line, markup=False, soft_wrap=True)
     console.print(
-        f"启动服务：ciqa serve（或 make run），然后打开 {url}/docs，"
-        f"用上面的用户名和密码调用 POST /api/auth/login 登录（脚本可用 POST /api/auth/tokens 取令牌）。"
+        f"启动服务：ciqa serve（或 make run），然后在浏览器中打开 {url}/ ，用上面的用户名和密码登录；"
+        f"接口文档在 {url}/docs（脚本可用 POST /api/auth/tokens 取令牌）。",
+        markup=False,
+        soft_wrap=True,
     )
     return result

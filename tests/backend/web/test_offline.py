@@ -11,7 +11,10 @@ from backend.web.app import STATIC_DIR
 from tests.backend.api.conftest import World
 
 # src/href/action attributes, CSS url(), and JS/CSS imports that point at a scheme or a protocol-relative host.
-EXTERNAL = re.compile(r"""(?:src|href|action)\s*=\s*["']?\s*(?:https?:)?//|url\(\s*["']?(?:https?:)?//|@import\s+["']?(?:https?:)?//""", re.I)
+EXTERNAL = re.compile(
+    r"""(?:src|href|action)\s*=\s*["']?\s*(?:https?:)?//|url\(\s*["']?(?:https?:)?//|@import\s+["']?(?:https?:)?//""",
+    re.I,
+)
 TEMPLATES = Path(STATIC_DIR).parent / "templates"
 
 
