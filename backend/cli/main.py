@@ -397,6 +397,14 @@ def bench_review_cmd(pages: Annotated[int, typer.Option(help="pages of the repor
     bench_review_cli(pages)
 
 
+@bench_app.command("web")
+def bench_web_cmd(repeat: Annotated[int, typer.Option(help="requests per page")] = 30) -> None:
+    """Server time (p50 / p95) and size of every web page on the demo data."""
+    from eval.bench_web import run_cli
+
+    run_cli(repeat)
+
+
 @bench_app.command("service")
 def bench_service_cmd(
     pages: Annotated[int, typer.Option(help="pages of the upload-to-review report (embedded default)")] = 100,

@@ -119,7 +119,20 @@
     });
   }
 
+  // A point chosen in the review tree (or linked to) opens with its evidence loaded.
+  function openLinkedPoint() {
+    var id = decodeURIComponent(location.hash.slice(1));
+    var target = id ? document.getElementById(id) : null;
+    var button = target ? target.querySelector("button.load-detail") : null;
+    [].slice.call(document.querySelectorAll(".tree a.point.current")).forEach(function (a) { a.classList.remove("current"); });
+    var link = document.querySelector('.tree a.point[href="#' + CSS.escape(id) + '"]');
+    if (link) link.classList.add("current");
+    if (button) button.click();
+  }
+
+  window.addEventListener("hashchange", openLinkedPoint);
   document.addEventListener("DOMContentLoaded", function () {
     [].slice.call(document.querySelectorAll("form.upload")).forEach(setupUpload);
+    openLinkedPoint();
   });
 })();

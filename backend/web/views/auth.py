@@ -26,7 +26,9 @@ def safe_next(next_path: str | None) -> str:
     return next_path
 
 
-def _login_form(request: Request, *, next_path: str, username: str = "", status_code: int = 200, **errors: str):
+def _login_form(
+    request: Request, *, next_path: str, username: str = "", status_code: int = 200, errors: dict[str, str] | None = None
+) -> HTMLResponse:
     return page(
         request,
         "login.html",
@@ -35,7 +37,7 @@ def _login_form(request: Request, *, next_path: str, username: str = "", status_
         status_code=status_code,
         next=next_path,
         username=username,
-        errors=errors,
+        errors=errors or {},
         notice=request.query_params.get("notice") and "您已退出登录。",
     )
 
@@ -59,7 +61,7 @@ def login(
     target = safe_next(next)
     if not username.strip() or not password:
         missing = {"username": "请输入账号。"} if not username.strip() else {"password": "请输入密码。"}
-        return _login_form(request, next_path=target, username=username, status_code=422, **missing)
+        return _login_form(request, next_path=target, username=username, status_code=422, errors=missing)
     client = request.client.host if request.client else "unknown"
     try:
         _, issued = start_session(
@@ -71,7 +73,9 @@ def login(
         # The throttle's failure records must be kept even though the sign-in failed.
         session.commit()
         status = 429 if exc.code is ErrorCode.RATE_LIMITED else 401
-        return _login_form(request, next_path=target, username=username, status_code=status, password=exc.message_zh)
+        return _login_form(
+            request, next_path=target, username=username, status_code=status, errors={"password": exc.message_zh}
+        )
     response = RedirectResponse(target, status_code=303)
     set_session_cookies(response, issued, settings)
     return response

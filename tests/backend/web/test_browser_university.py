@@ -20,7 +20,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 FILES = Path(__file__).resolve().parents[2] / "files" / "realistic"
 REPORT_PDF = FILES / "docx-libreoffice.pdf"
-SUPPORTING_DOCX = FILES / "docx-libreoffice.docx"
+SUPPORTING_PDF = FILES / "html-chromium.pdf"
+REPORT_DOCX = FILES / "docx-libreoffice.docx"
 # Ingest of a 6-page PDF and a quality-culture review with the real embedder: ~20–40 s on 2 cores.
 PROCESSING_TIMEOUT_MS = 240_000
 
@@ -81,7 +82,7 @@ def test_university_uploads_watches_progress_reads_review_and_downloads(page, li
     page.click("text=新建并上传文件")
     page.wait_for_url(re.compile(r".*/submissions/\d+$"))
     page.set_input_files("#main-file", str(REPORT_PDF))
-    page.set_input_files("#supporting-files", str(SUPPORTING_DOCX))
+    page.set_input_files("#supporting-files", str(SUPPORTING_PDF))
     assert "docx-libreoffice.pdf" in page.locator(".files").inner_text()
     page.click("button[type=submit]:has-text('开始上传')")
 
@@ -101,7 +102,7 @@ def test_university_uploads_watches_progress_reads_review_and_downloads(page, li
     assert report_row.locator(".field-error").count() == 0, report_row.inner_text()
     assert bar.get_attribute("aria-valuenow") == "100", f"stuck at {bar.get_attribute('aria-valuenow')}: {seen}"
     assert any("AI 评审" in s for s in seen) or any("解析与索引" in s for s in seen), seen
-    supporting_row = page.locator(".upload-row", has_text="docx-libreoffice.docx")
+    supporting_row = page.locator(".upload-row", has_text="html-chromium.pdf")
     supporting_row.locator(".progress[aria-valuenow='100']").wait_for(timeout=60_000)
     assert "支撑材料" in supporting_row.inner_text()
     _shot(page, "04-upload-done")
@@ -141,6 +142,28 @@ def test_university_uploads_watches_progress_reads_review_and_downloads(page, li
     page.click("text=补充材料清单")
     assert page.get_by_role("heading", name="补充材料清单").is_visible()
     _shot(page, "09-supplementary")
+
+    # A rectified version (the same report as Word) is uploaded next; 整改跟踪 compares the two reviews.
+    page.goto(review_url)
+    page.click("text=← 返回材料")
+    page.set_input_files("#main-file", str(REPORT_DOCX))
+    page.click("button[type=submit]:has-text('开始上传')")
+    row = page.locator(".upload-row").first
+    row.locator(".progress[aria-valuenow='100']").wait_for(timeout=PROCESSING_TIMEOUT_MS)
+    page.reload()
+    page.click("text=对比两个版本")
+    page.wait_for_url(re.compile(r".*/compare\?before=\d+&after=\d+$"))
+    assert page.get_by_role("heading", name="整改跟踪").is_visible()
+    assert page.locator("table.compare tbody tr").count() > 5
+    _shot(page, "10-compare")
+
+    # In the Word version's review a quote opens as its paragraph in context, the quoted span marked.
+    page.goto(live.base_url + "/")
+    page.locator("a", has_text="查看详情").first.click()
+    page.locator("button.load-detail", has_text=re.compile(r"（[1-9]\d* 条证据")).first.click()
+    page.locator("a.quote").first.click()
+    page.locator(".docx-context mark").first.wait_for()
+    _shot(page, "11-docx-paragraph")
 
     # The Word report downloads and opens.
     page.goto(review_url)
