@@ -27,7 +27,12 @@ def safe_next(next_path: str | None) -> str:
 
 
 def _login_form(
-    request: Request, *, next_path: str, username: str = "", status_code: int = 200, errors: dict[str, str] | None = None
+    request: Request,
+    *,
+    next_path: str,
+    username: str = "",
+    status_code: int = 200,
+    errors: dict[str, str] | None = None,
 ) -> HTMLResponse:
     return page(
         request,
