@@ -26,6 +26,9 @@ class Settings(BaseSettings):
     # Processes embedding at the same time must share the cores, not each take all of them: with W worker
     # processes (or --concurrency W) on C cores set C // W (two workers on 2 cores: 1 each).
     embed_threads: int | None = Field(default=None, ge=1)
+    # Processes serving HTTP (`ciqa serve`): one process serializes on Python's lock; with several the readers of a
+    # review run in parallel on the cores. Each keeps its own caches (rubrics, rendered bodies).
+    api_workers: int = Field(default=1, ge=1)
     ocr: bool = True
     # Processes that OCR a scanned document's pages in parallel; 0 is one per core (with worker_concurrency > 1,
     # set it to cores // worker_concurrency). Default 1: on 2 idle cores onnxruntime already uses both, and 2

@@ -32,6 +32,7 @@ class ErrorCode(StrEnum):
     CSRF_FAILED = "csrf_failed"
     RATE_LIMITED = "rate_limited"
     TOO_LARGE = "too_large"
+    INTERNAL = "internal"  # a defect: logged with its traceback, the user sees a message and no trace
 
 
 class AppError(Exception):

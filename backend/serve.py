@@ -40,8 +40,8 @@ def _api_available() -> bool:
         return False
 
 
-def serve(*, host: str, port: int, with_worker: bool) -> None:
-    """Migrate the database, start a worker process, and serve the API until interrupted."""
+def serve(*, host: str, port: int, with_worker: bool, api_workers: int | None = None) -> None:
+    """Migrate the database, start a worker process, and serve the pages and API until interrupted."""
     import uvicorn
 
     settings = Settings()
@@ -54,7 +54,7 @@ def serve(*, host: str, port: int, with_worker: bool) -> None:
             if worker is not None:
                 worker.wait()
             return
-        uvicorn.run(API_FACTORY, factory=True, host=host, port=port)
+        uvicorn.run(API_FACTORY, factory=True, host=host, port=port, workers=api_workers or settings.api_workers)
     finally:
         if worker is not None and worker.poll() is None:
             worker.terminate()

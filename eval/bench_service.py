@@ -263,10 +263,11 @@ def _api_up(base: str) -> bool:
         return False
 
 
-def start_service(group: Processes, env: Mapping[str, str], *, workers: int) -> str:
-    """Start the API on a free loopback port and ``workers`` single-process workers; returns the base URL."""
+def start_service(group: Processes, env: Mapping[str, str], *, workers: int, api_workers: int = 1) -> str:
+    """Start the served app (pages and API) on a free loopback port in ``api_workers`` processes and ``workers``
+    single-process workers; returns the base URL."""
     port = free_port()
-    api = [sys.executable, "-m", "uvicorn", "backend.api.main:create_app", "--factory"]
+    api = [sys.executable, "-m", "uvicorn", "backend.web.app:create_app", "--factory", "--workers", str(api_workers)]
     group.start("api", [*api, "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"], env)
     logs = [
         group.start(f"worker-{n}", [sys.executable, "-m", "backend.cli", "worker", "--concurrency", "1"], env)
@@ -579,7 +580,9 @@ def measure_reads(http: httpx.Client, review_id: int, *, clients: int, requests:
     return results
 
 
-def run_embedded(work: Path, *, pages: int, clients: int, requests: int) -> tuple[EmbeddedResult, list[ReadResult]]:
+def run_embedded(
+    work: Path, *, pages: int, clients: int, requests: int, api_workers: int = 1
+) -> tuple[EmbeddedResult, list[ReadResult]]:
     """The embedded default: one 100-page upload to review, then the read loads on its review.
 
     Args:
@@ -587,6 +590,7 @@ def run_embedded(work: Path, *, pages: int, clients: int, requests: int) -> tupl
         pages: target pages of the report.
         clients: concurrent readers.
         requests: total read requests.
+        api_workers: HTTP server processes (``ciqa serve --api-workers``).
 
     Returns:
         The upload timings and the read-latency statistics of each read.
@@ -595,7 +599,7 @@ def run_embedded(work: Path, *, pages: int, clients: int, requests: int) -> tupl
     (pdf,) = report_pdfs(work / "reports", count=1, pages=pages)
     username, password = create_university_user("", data_dir)
     with processes(data_dir.parent) as group:
-        base = start_service(group, _env(data_dir, "", "", "ciqa"), workers=1)
+        base = start_service(group, _env(data_dir, "", "", "ciqa"), workers=1, api_workers=api_workers)
         with sign_in(base, username, password) as http:
             latency = measure_upload_to_review(http, group, pdf)
             reads = measure_reads(http, latency.review_id, clients=clients, requests=requests)
@@ -624,18 +628,23 @@ def run_cli(
     clients: int = 50,
     requests: int = 2000,
     deployment: bool = True,
+    api_workers: int = 1,
     out_dir: Path = Path("eval/results"),
 ) -> dict[str, object]:
     """Run the three measurements, print them as tables and save ``bench_service.json``."""
     console = Console()
-    result: dict[str, object] = {"cpu_count": os.cpu_count(), "load_average_start": os.getloadavg()}
+    result: dict[str, object] = {
+        "cpu_count": os.cpu_count(),
+        "api_workers": api_workers,
+        "load_average_start": os.getloadavg(),
+    }
     with tempfile.TemporaryDirectory(prefix="ciqa-bench-service-") as tmp:
         work = Path(tmp)
         console.print(
             f"内嵌默认（SQLite、SQLite broker、1 个 worker）：上传 {pages} 页报告并评审，"
             f"然后 {clients} 个并发客户端读取评审…"
         )
-        latency, reads = run_embedded(work, pages=pages, clients=clients, requests=requests)
+        latency, reads = run_embedded(work, pages=pages, clients=clients, requests=requests, api_workers=api_workers)
         result["embedded"] = asdict(latency)
         result["api_read"] = [{"clients": clients, **asdict(r)} for r in reads]
         batches: list[BatchResult] = []
@@ -684,7 +693,7 @@ def run_cli(
         "p95",
         "最大",
         "请求/秒",
-        title=f"API 读取评审：{clients} 个并发客户端，每项 {requests} 次",
+        title=f"API 读取评审：{clients} 个并发客户端，每项 {requests} 次，{api_workers} 个 HTTP 服务进程",
         caption="概览 GET /api/reviews/{id}；概览 304：带 If-None-Match；指标证据 GET /api/assessments/{id}",
     )
     for r in reads:

@@ -36,7 +36,9 @@ HTTP_STATUS: dict[ErrorCode, int] = {
     ErrorCode.CSRF_FAILED: 403,
     ErrorCode.RATE_LIMITED: 429,
     ErrorCode.TOO_LARGE: 413,
+    ErrorCode.INTERNAL: 500,
 }
+INTERNAL_ZH = "系统内部错误，已记录，请稍后重试；如反复出现，请联系管理员。"
 _STATUS_CODE = {404: ErrorCode.NOT_FOUND, 405: ErrorCode.NOT_FOUND, 413: ErrorCode.TOO_LARGE}
 _STATUS_ZH = {
     400: "请求内容无法解析，请检查格式（例如 JSON）后重试。",
@@ -92,6 +94,11 @@ async def _http_error(request: Request, exc: HTTPException) -> JSONResponse:
     return _error(exc.status_code, code, message, None if message == exc.detail else str(exc.detail))
 
 
+async def _internal_error(request: Request, exc: Exception) -> JSONResponse:
+    log.exception("unhandled error in %s %s", request.method, request.url.path, exc_info=exc)
+    return _error(500, ErrorCode.INTERNAL, INTERNAL_ZH)
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     """The API application for ``settings`` (from the environment when None)."""
     settings = settings or Settings()
@@ -106,6 +113,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(IntegrityError, _integrity_error)
     app.add_exception_handler(HTTPException, _http_error)
+    app.add_exception_handler(Exception, _internal_error)
     app.add_middleware(BodySizeLimit, max_file_bytes=settings.max_upload_bytes)
     app.add_middleware(GZipMiddleware, minimum_size=GZIP_MINIMUM_BYTES, compresslevel=GZIP_LEVEL)
     return app

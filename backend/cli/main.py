@@ -328,11 +328,14 @@ def serve_cmd(
     host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="port")] = 8000,
     worker: Annotated[bool, typer.Option("--worker/--no-worker", help="also start a worker process")] = True,
+    api_workers: Annotated[
+        int | None, typer.Option(min=1, help="HTTP server processes (default CIQA_API_WORKERS, 1)")
+    ] = None,
 ) -> None:
-    """Migrate the database, start a worker process and serve the API."""
+    """Migrate the database, start a worker process and serve the web pages and the API."""
     from backend.serve import serve
 
-    serve(host=host, port=port, with_worker=worker)
+    serve(host=host, port=port, with_worker=worker, api_workers=api_workers)
 
 
 @eval_app.command("omission")
@@ -415,6 +418,7 @@ def bench_service_cmd(
     ] = None,
     clients: Annotated[int, typer.Option(help="concurrent API readers")] = 50,
     requests: Annotated[int, typer.Option(help="total review reads")] = 2000,
+    api_workers: Annotated[int, typer.Option(min=1, help="HTTP server processes of the embedded API")] = 1,
     deployment: Annotated[
         bool, typer.Option("--deployment/--no-deployment", help="run the Redis + PostgreSQL batch")
     ] = True,
@@ -430,4 +434,5 @@ def bench_service_cmd(
         clients=clients,
         requests=requests,
         deployment=deployment,
+        api_workers=api_workers,
     )

@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
 
-from backend.api.main import HTTP_STATUS
+from backend.api.main import HTTP_STATUS, INTERNAL_ZH
 from backend.api.main import create_app as create_api
 from backend.config import Settings
 from backend.errors import AppError
@@ -33,6 +33,7 @@ HEADING_ZH = {
     413: "文件过大",
     422: "请求无效",
     429: "操作过于频繁",
+    500: "系统内部错误",
 }
 
 
@@ -97,7 +98,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         log.info("page error %s %s: %s %s", request.method, request.url.path, exc.code, exc.detail)
         return _error_page(request, 422, exc.message_zh)
 
+    async def internal_error(request: Request, exc: Exception) -> Response:
+        if not _is_page(request):
+            return await api_errors[Exception](request, exc)
+        log.exception("unhandled error in page %s %s", request.method, request.url.path, exc_info=exc)
+        return _error_page(request, 500, INTERNAL_ZH)
+
     app.add_exception_handler(AppError, app_error)
+    app.add_exception_handler(Exception, internal_error)
     app.add_exception_handler(IndexingError, indexing_error)
     app.add_exception_handler(HTTPException, http_error)
     app.add_exception_handler(RequestValidationError, invalid_request)

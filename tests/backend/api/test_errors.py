@@ -113,3 +113,17 @@ def test_json_true_is_no_submission_id(client: TestClient, world: World) -> None
     body = {"expert_id": world.spare_expert_id, "submission_id": True}
     response = client.post("/api/assignments", json=body, headers=bearer(world, "secretariat"))
     assert response.status_code == 422 and response.json()["detail"][0]["loc"] == ["body", "submission_id"]
+
+
+def test_a_defect_is_json_500_without_a_trace(app, world: World, monkeypatch: pytest.MonkeyPatch, caplog) -> None:
+    def broken(*args, **kwargs):
+        raise RuntimeError("simulated defect")
+
+    monkeypatch.setattr("backend.api.routers.auth.users.get_user", broken)
+    with TestClient(app, raise_server_exceptions=False) as client:
+        response = client.get("/api/me", headers=bearer(world, "university"))
+        assert response.status_code == 500
+        assert response.json() == {"code": "internal", "message": response.json()["message"], "detail": None}
+        assert "系统内部错误" in response.json()["message"]
+        assert client.get("/api/rubrics", headers=bearer(world, "university")).status_code == 200
+    assert "simulated defect" in caplog.text

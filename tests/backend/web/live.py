@@ -89,7 +89,8 @@ def live_service(tmp: Path) -> Iterator[LiveService]:
     log = tmp / "serve.log"
     with log.open("wb") as out:
         process = subprocess.Popen(
-            [sys.executable, "-m", "backend.cli", "serve", "--port", str(port)],
+            # Two HTTP processes, as a deployment runs them: the session must hold across both.
+            [sys.executable, "-m", "backend.cli", "serve", "--port", str(port), "--api-workers", "2"],
             env=env,
             stdout=out,
             stderr=subprocess.STDOUT,

@@ -211,3 +211,20 @@ def test_downloads_open_as_office_files(browser_as, world: World):
     xlsx = client.get(f"/reviews/{world.own.review_id}/report.xlsx")
     sheet = load_workbook(io.BytesIO(xlsx.content)).worksheets[0]
     assert sheet.max_row == 2  # header + the one point
+
+
+def test_a_defect_shows_a_chinese_page_not_a_trace(site, world: World, monkeypatch: pytest.MonkeyPatch, caplog):
+    def broken(*args, **kwargs):
+        raise RuntimeError("simulated defect")
+
+    monkeypatch.setattr("backend.web.views.home.my_submissions", broken)
+    with TestClient(site, follow_redirects=False, raise_server_exceptions=False) as client:
+        client.post(
+            "/login", data={"username": world.usernames["university"], "password": "correct horse battery staple"}
+        )
+        r = client.get("/")
+        assert r.status_code == 500
+        assert "系统内部错误" in r.text and "Traceback" not in r.text and "simulated defect" not in r.text
+        api = client.get("/api/me")
+        assert api.status_code == 200  # the service keeps serving
+    assert "simulated defect" in caplog.text
