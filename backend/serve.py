@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import importlib.util
 import logging
+import signal
 import subprocess
 import sys
+from types import FrameType
 
 from backend.config import Settings
 from backend.db.session import upgrade
@@ -40,6 +42,10 @@ def _api_available() -> bool:
         return False
 
 
+def _exit_on_sigterm(signum: int, frame: FrameType | None) -> None:
+    raise SystemExit(128 + signum)
+
+
 def serve(*, host: str, port: int, with_worker: bool, api_workers: int | None = None) -> None:
     """Migrate the database, start a worker process, and serve the pages and API until interrupted."""
     import uvicorn
@@ -47,6 +53,10 @@ def serve(*, host: str, port: int, with_worker: bool, api_workers: int | None = 
     settings = Settings()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     upgrade_database()
+    # uvicorn shuts down on SIGTERM and then raises the signal again with the handler it found: without this one the
+    # process would die there, skipping the cleanup below and leaving the worker running (seen: `kill` of
+    # `ciqa serve` orphaned its worker).
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
     worker = start_worker_process() if with_worker else None
     try:
         if not _api_available():
