@@ -121,7 +121,7 @@ def agreement_counts(session: Session) -> list[tuple[int, str, str, DecisionActi
             ExpertDecision.reviewer_id, ReviewRecord.rubric_id, AssessmentRecord.indicator_id, ExpertDecision.action
         )
     )
-    return [tuple(row) for row in session.execute(query).tuples()]
+    return [tuple(row) for row in session.execute(query).all()]
 
 
 class DecisionStamp(NamedTuple):

@@ -71,8 +71,8 @@ def count_attached(session: Session, *, review_id: int, reviewer_id: int) -> dic
         .where(AssessmentRecord.review_id == review_id, AttachedEvidence.reviewer_id == reviewer_id)
     )
     counts: dict[tuple[int, str], int] = {}
-    for key in session.execute(query).tuples():
-        counts[key] = counts.get(key, 0) + 1
+    for key in session.execute(query).all():
+        counts[(key[0], key[1])] = counts.get((key[0], key[1]), 0) + 1
     return counts
 
 
