@@ -26,6 +26,7 @@ def create_campaign(
     quotas: CampaignQuotas,
     user_id: int,
     settings: Settings,
+    expert_results_visible: bool = True,
 ) -> Campaign:
     """Add a campaign whose rubric exists and applies to its kind; a deadline without a zone is Beijing time.
 
@@ -44,7 +45,14 @@ def create_campaign(
     if deadline is not None and deadline.tzinfo is None:
         deadline = deadline.replace(tzinfo=BEIJING)
     return campaigns.create_campaign(
-        session, name=name, rubric_id=rubric_id, kind=kind, deadline=deadline, quotas=quotas, created_by=user_id
+        session,
+        name=name,
+        rubric_id=rubric_id,
+        kind=kind,
+        deadline=deadline,
+        quotas=quotas,
+        expert_results_visible=expert_results_visible,
+        created_by=user_id,
     )
 
 

@@ -8,7 +8,7 @@ from enum import StrEnum
 from sqlalchemy.orm import Session
 
 from backend.config import Settings
-from backend.db.models import AssessmentRecord, DocumentVersion
+from backend.db.models import AssessmentRecord, AttachedEvidence, DocumentVersion
 from backend.db.queries import chunks, versions
 from backend.domain.assessment import Evidence, PointAssessment
 from backend.errors import AppError, ErrorCode
@@ -52,9 +52,9 @@ def _evidence(record: AssessmentRecord, point_id: str, index: int) -> tuple[Poin
     return point, point.evidence[index]
 
 
-def _locate(settings: Settings, version: DocumentVersion, evidence: Evidence) -> QuoteLocation:
+def _locate(settings: Settings, version: DocumentVersion, evidence: Evidence | AttachedEvidence) -> QuoteLocation:
     if evidence.page_start is None:
-        raise AppError(ErrorCode.NOT_FOUND, "该证据没有页码，无法显示原文页面。", f"evidence of {evidence.chunk_id}")
+        raise AppError(ErrorCode.NOT_FOUND, "该证据没有页码，无法显示原文页面。", f"evidence of {version.id}")
     path = file_store(settings).path(version.sha256)
     span = (evidence.page_end or evidence.page_start) - evidence.page_start
     return locate_quote(path, page=evidence.page_start, quote=evidence.quote, next_pages=max(1, span))
@@ -112,6 +112,12 @@ def evidence_page_image(
     """The PNG of one page of a PDF quote, with the quote's boxes on that page highlighted."""
     _, evidence = _evidence(record, point_id, index)
     version = versions.get_version(session, version_id=record.review.version_id)
+    return _highlighted_page(settings, version, evidence, page)
+
+
+def _highlighted_page(
+    settings: Settings, version: DocumentVersion, evidence: Evidence | AttachedEvidence, page: int
+) -> bytes:
     if version.media_type != MediaType.PDF:
         raise AppError(
             ErrorCode.NOT_FOUND, "该文件不是 PDF，没有页面图像。", f"version {version.id} is {version.media_type}"
@@ -121,6 +127,13 @@ def evidence_page_image(
         raise AppError(ErrorCode.NOT_FOUND, "页面不存在。", f"page {page} is not a page of this quote")
     boxes = next((p.boxes for p in where.pages if p.page == page), ())
     return draw_page(file_store(settings).path(version.sha256), page=page, boxes=boxes, scale=PAGE_SCALE)
+
+
+def attached_page_image(
+    settings: Settings, *, version: DocumentVersion, attached: AttachedEvidence, page: int
+) -> bytes:
+    """The PNG of one page of a quote an expert attached, with the quote highlighted."""
+    return _highlighted_page(settings, version, attached, page)
 
 
 def version_page_image(settings: Settings, *, version: DocumentVersion, page: int) -> bytes:

@@ -19,7 +19,7 @@ from backend.db.queries.decisions import DecisionStamp
 
 # Part of every ETag: raised when the body of these answers changes shape, so that no client keeps
 # revalidating a copy in the old shape.
-BODY_FORMAT = 2
+BODY_FORMAT = 3
 # The browser may keep the answer but must ask each time (the 304 is cheap); "private": it depends on the user's rights.
 CACHE_CONTROL = "private, no-cache"
 
@@ -33,14 +33,14 @@ NOT_MODIFIED: dict[int | str, dict[str, object]] = {
 }
 
 
-def review_etag(review_id: int, decisions: DecisionStamp) -> str:
-    """The ETag of a review's overview: the review and the decisions on any of its assessments."""
-    return f'"review-{review_id}-{decisions.count}-{decisions.latest_id or 0}-f{BODY_FORMAT}"'
+def review_etag(review_id: int, decisions: DecisionStamp, scope: str = "all") -> str:
+    """The ETag of a review's overview: the review, whose decisions the reader sees (``scope``) and their stamp."""
+    return f'"review-{review_id}-{scope}-{decisions.count}-{decisions.latest_id or 0}-f{BODY_FORMAT}"'
 
 
-def assessment_etag(assessment_id: int, decisions: DecisionStamp) -> str:
-    """The ETag of a full assessment: the assessment and its decisions."""
-    return f'"assessment-{assessment_id}-{decisions.count}-{decisions.latest_id or 0}-f{BODY_FORMAT}"'
+def assessment_etag(assessment_id: int, decisions: DecisionStamp, scope: str = "all") -> str:
+    """The ETag of a full assessment: the assessment, whose decisions the reader sees and their stamp."""
+    return f'"assessment-{assessment_id}-{scope}-{decisions.count}-{decisions.latest_id or 0}-f{BODY_FORMAT}"'
 
 
 def etag_matches(if_none_match: str | None, etag: str) -> bool:

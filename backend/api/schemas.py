@@ -131,6 +131,9 @@ class CampaignIn(_In):
         default=None, description="after it universities can no longer submit or upload; no time zone: Beijing time"
     )
     quotas: CampaignQuotas = CampaignQuotas()
+    expert_results_visible: bool = Field(
+        default=True, description="universities see an expert's final result once the expert has submitted it"
+    )
 
 
 class CampaignOut(_Out):
@@ -142,6 +145,7 @@ class CampaignOut(_Out):
     kind: SubmissionKind
     deadline: dt.datetime | None
     quotas: CampaignQuotas
+    expert_results_visible: bool
     created_at: dt.datetime
 
 
@@ -331,7 +335,7 @@ class ReviewSummaryOut(_Out):
 
 
 class DecisionOut(_Out):
-    """An expert decision (rows are append-only; the latest per point is current)."""
+    """An expert decision (rows are append-only; each expert's latest per point is that expert's current one)."""
 
     id: int
     assessment_id: int
@@ -340,6 +344,7 @@ class DecisionOut(_Out):
     final_mark: Mark | None
     final_level: str | None
     comment: str
+    advice_zh: str | None = Field(description="the expert's wording of the point's improvement advice")
     reviewer_id: int
     decided_at: dt.datetime
 

@@ -7,8 +7,10 @@ Rules the schema enforces (not only the code):
 * a chunk is unique per (version, chunk key) and (version, ordinal): a re-delivered ingest cannot
   duplicate chunks;
 * a review is unique per job: a re-delivered review job cannot create a second review;
-* expert decisions are append-only rows on the assessment they were made on; a re-review creates new
-  review and assessment rows and never touches them;
+* expert decisions are append-only rows on the assessment they were made on, each expert's own; a re-review
+  creates new review and assessment rows and never touches them;
+* an expert submits a review once (unique per expert and review); evidence an expert attaches is a verbatim
+  quote of a chunk of the version, never edited;
 * an assignment cannot pair an expert with a submission of the expert's own institution;
 * audit events cannot be updated or deleted (triggers, see the initial migration).
 
@@ -174,7 +176,10 @@ class User(Base):
 
 
 class Campaign(Base):
-    """A selection campaign run by the secretariat against one rubric."""
+    """A selection campaign run by the secretariat against one rubric.
+
+    ``expert_results_visible``: universities see an expert's final result once the expert has submitted it.
+    """
 
     __tablename__ = "campaigns"
 
@@ -184,6 +189,7 @@ class Campaign(Base):
     kind: Mapped[SubmissionKind] = mapped_column(StrEnumType(SubmissionKind))
     deadline: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     quotas: Mapped[CampaignQuotas] = mapped_column(PydanticJSON(CampaignQuotas), default=CampaignQuotas)
+    expert_results_visible: Mapped[bool] = mapped_column(Boolean, default=True)
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[dt.datetime] = _created()
 
@@ -363,7 +369,8 @@ class AssessmentRecord(Base):
 class ExpertDecision(Base):
     """An expert's accept / edit / reject of an assessment (``point_id`` None) or of one review point.
 
-    Rows are only ever added; the latest row per (assessment, point) is the current decision.
+    Rows are only ever added; the latest row per (reviewer, assessment, point) is that expert's current
+    decision: experts reviewing the same submission decide independently.
     """
 
     __tablename__ = "expert_decisions"
@@ -376,10 +383,73 @@ class ExpertDecision(Base):
     final_mark: Mapped[Mark | None] = mapped_column(StrEnumType(Mark))
     final_level: Mapped[str | None] = mapped_column(String(ID_LENGTH))
     comment: Mapped[str] = mapped_column(Text, default="")
+    # The expert's wording of the improvement advice for the point (None: the AI's advice stands).
+    advice_zh: Mapped[str | None] = mapped_column(Text)
     reviewer_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     decided_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     assessment: Mapped[AssessmentRecord] = relationship()
+
+
+class AttachedEvidence(Base):
+    """A quote an expert found by searching the version and attached to a review point.
+
+    The quote is verbatim chunk text at ``quote_start:quote_end`` (checked when attached); rows are never edited.
+    """
+
+    __tablename__ = "attached_evidence"
+    __table_args__ = (Index(None, "assessment_id", "point_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assessment_id: Mapped[int] = mapped_column(ForeignKey("indicator_assessments.id"))
+    point_id: Mapped[str] = mapped_column(String(ID_LENGTH))
+    reviewer_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    chunk_key: Mapped[str] = mapped_column(String(64))
+    quote: Mapped[str] = mapped_column(Text)
+    quote_start: Mapped[int] = mapped_column(Integer)
+    quote_end: Mapped[int] = mapped_column(Integer)
+    page_start: Mapped[int | None] = mapped_column(Integer)
+    page_end: Mapped[int | None] = mapped_column(Integer)
+    heading_path: Mapped[tuple[str, ...]] = mapped_column(PydanticJSON(tuple[str, ...]))
+    created_at: Mapped[dt.datetime] = _created()
+
+
+class Opinion(BaseModel):
+    """An expert's opinion: strengths, problems, advice (each free text)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    strengths: str = ""
+    problems: str = ""
+    advice: str = ""
+
+
+class IndicatorOpinion(Opinion):
+    """The opinion on one assessed indicator."""
+
+    indicator_id: str
+
+
+class ExpertOpinions(BaseModel):
+    """What an expert submits besides the per-point decisions: an opinion per indicator and on the report."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    overall: Opinion
+    indicators: tuple[IndicatorOpinion, ...] = ()
+
+
+class ExpertReview(Base):
+    """An expert's submitted review of one AI review: the opinions; from then on the expert's decisions are final."""
+
+    __tablename__ = "expert_reviews"
+    __table_args__ = (UniqueConstraint("reviewer_id", "review_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reviewer_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    review_id: Mapped[int] = mapped_column(ForeignKey("reviews.id"), index=True)
+    opinions: Mapped[ExpertOpinions] = mapped_column(PydanticJSON(ExpertOpinions))
+    submitted_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class Assignment(Base):

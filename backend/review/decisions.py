@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict
 
-from backend.domain.assessment import IndicatorAssessment
+from backend.domain.assessment import IndicatorAssessment, Review
 from backend.domain.enums import DecisionAction, Mark
 from backend.errors import AppError, ErrorCode
 from backend.rubrics.models import Rubric
@@ -23,6 +23,7 @@ class DecisionInput(BaseModel):
     final_mark: Mark | None = None
     final_level: str | None = None
     comment: str = ""
+    advice_zh: str | None = None
 
 
 class ResolvedDecision(BaseModel):
@@ -35,6 +36,7 @@ class ResolvedDecision(BaseModel):
     final_mark: Mark | None
     final_level: str | None
     comment: str
+    advice_zh: str | None = None
 
 
 class RecordedDecision(ResolvedDecision):
@@ -67,6 +69,8 @@ def resolve_decision(assessment: IndicatorAssessment, rubric: Rubric, decision: 
         if final_level is not None and final_level not in levels:
             raise AppError(ErrorCode.INVALID_INPUT, "等级不在该指标体系的评价等级中。", f"level {final_level}")
         final_mark = None
+        if decision.advice_zh is not None:
+            raise AppError(ErrorCode.INVALID_INPUT, "改进建议只能针对审核重点修改。", "advice on an indicator")
     if decision.action is DecisionAction.REJECT and not decision.comment.strip():
         raise AppError(ErrorCode.INVALID_INPUT, "驳回 AI 建议时请填写理由。", "reject without comment")
     return ResolvedDecision(
@@ -75,6 +79,7 @@ def resolve_decision(assessment: IndicatorAssessment, rubric: Rubric, decision: 
         final_mark=final_mark,
         final_level=final_level,
         comment=decision.comment.strip(),
+        advice_zh=(decision.advice_zh or "").strip() or None,
     )
 
 
@@ -123,3 +128,14 @@ def final_view(assessment: IndicatorAssessment, decisions: Sequence[RecordedDeci
             for p in assessment.points
         ),
     )
+
+
+def apply_decisions(review: Review, decisions: Mapping[str, Sequence[RecordedDecision]]) -> Review:
+    """The review as one expert left it: per indicator id, their decisions set the level and the point marks."""
+    assessments = []
+    for a in review.assessments:
+        final = final_view(a, decisions.get(a.indicator_id, ()))
+        marks = {p.point_id: p.final for p in final.points}
+        points = tuple(p.model_copy(update={"mark": marks[p.point_id]}) for p in a.points)
+        assessments.append(a.model_copy(update={"level": final.final_level, "points": points}))
+    return review.model_copy(update={"assessments": tuple(assessments)})

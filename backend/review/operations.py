@@ -7,19 +7,20 @@ and, for writes, records an audit event; the caller's unit of work commits.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
 from backend.config import Settings
 from backend.db.models import AssessmentRecord, ExpertDecision, Job, ReviewRecord, VersionStatus
-from backend.db.queries import audit, campaigns, decisions, jobs, reviews, submissions, versions
-from backend.domain.assessment import DrafterKind
+from backend.db.queries import audit, campaigns, decisions, expert_reviews, jobs, reviews, submissions, versions
+from backend.domain.assessment import DrafterKind, Review
 from backend.errors import AppError, ErrorCode
 from backend.jobs.enqueue import commit_and_enqueue
+from backend.review import expert
 from backend.review.comparison import VersionComparison, compare_reviews
-from backend.review.decisions import DecisionInput, resolve_decision
+from backend.review.decisions import DecisionInput, RecordedDecision, apply_decisions
 from backend.review.ranking import CampaignRanking, RankingEntry, rank_campaign
 from backend.rubrics.models import Rubric
 from backend.rubrics.registry import rubric_registry
@@ -63,28 +64,10 @@ def request_review(
 def record_decision(
     session: Session, *, assessment_id: int, reviewer_id: int, decision: DecisionInput, settings: Settings
 ) -> ExpertDecision:
-    """Validate an expert decision against the assessment and its rubric's scale, append it, audit it."""
-    assessment = reviews.get_assessment(session, assessment_id=assessment_id)
-    resolved = resolve_decision(assessment.assessment, _rubric_of(assessment.review, settings), decision)
-    row = decisions.add_decision(
-        session,
-        assessment_id=assessment_id,
-        reviewer_id=reviewer_id,
-        action=resolved.action,
-        point_id=resolved.point_id,
-        final_mark=resolved.final_mark,
-        final_level=resolved.final_level,
-        comment=resolved.comment,
+    """Record an expert's decision (refused once the expert submitted the review), audited before → after."""
+    return expert.decide(
+        session, assessment_id=assessment_id, reviewer_id=reviewer_id, decision=decision, settings=settings
     )
-    audit.record_event(
-        session,
-        actor_id=reviewer_id,
-        action=f"decision.{resolved.action.value}",
-        object_type="indicator_assessment",
-        object_id=assessment_id,
-        detail=resolved.model_dump_json(),
-    )
-    return row
 
 
 @dataclass(frozen=True)
@@ -96,12 +79,15 @@ class ReviewOverview:
     decisions: Sequence[ExpertDecision]
 
 
-def review_overview(session: Session, *, review: ReviewRecord) -> ReviewOverview:
-    """What a review's overview shows; every quote stays unread (two queries, whatever the review's size)."""
+def review_overview(
+    session: Session, *, review: ReviewRecord, reviewer_ids: Collection[int] | None = None
+) -> ReviewOverview:
+    """What a review's overview shows, with the decisions of ``reviewer_ids`` (None: every expert's); every quote
+    stays unread (two queries, whatever the review's size)."""
     return ReviewOverview(
         review=review,
         assessments=reviews.list_assessment_summaries(session, review_id=review.id),
-        decisions=decisions.current_decisions(session, review_id=review.id),
+        decisions=decisions.current_decisions(session, review_id=review.id, reviewer_ids=reviewer_ids),
     )
 
 
@@ -131,8 +117,26 @@ def compare_versions(
     )
 
 
+def expert_final_reviews(session: Session, *, review_id: int) -> tuple[Review, ...]:
+    """The review as each expert who submitted it left it (their decisions over the AI draft), oldest first."""
+    submitted = expert_reviews.list_expert_reviews(session, review_id=review_id)
+    if not submitted:
+        return ()
+    draft = reviews.load_review(session, review_id=review_id)
+    indicator_of = {a.id: a.indicator_id for a in reviews.list_assessment_summaries(session, review_id=review_id)}
+    finals = []
+    for row in submitted:
+        by_indicator: dict[str, list[RecordedDecision]] = {}
+        for d in decisions.current_decisions(session, review_id=review_id, reviewer_ids=[row.reviewer_id]):
+            recorded = RecordedDecision.model_validate(d, from_attributes=True)
+            by_indicator.setdefault(indicator_of[d.assessment_id], []).append(recorded)
+        finals.append(apply_decisions(draft, by_indicator))
+    return tuple(finals)
+
+
 def campaign_ranking(session: Session, *, campaign_id: int, settings: Settings) -> CampaignRanking:
-    """Rank a campaign's submissions within each institution type by their latest review with its rubric."""
+    """Rank a campaign's submissions within each institution type by their latest review with its rubric:
+    as the experts who submitted it decided, else the AI draft."""
     campaign = campaigns.get_campaign(session, campaign_id=campaign_id)
     entries = []
     for submission in submissions.list_submissions(session, campaign_id=campaign_id):
@@ -151,6 +155,7 @@ def campaign_ranking(session: Session, *, campaign_id: int, settings: Settings) 
                     institution_name=submission.institution.name,
                     institution_type=submission.institution.type,
                     review=reviews.load_review(session, review_id=newest.id),
+                    expert_reviews=expert_final_reviews(session, review_id=newest.id),
                 )
             )
     return rank_campaign(entries, rubric_registry(settings).get(campaign.rubric_id), campaign.quotas.by_type)

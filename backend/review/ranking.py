@@ -16,12 +16,18 @@ class _Frozen(BaseModel):
 
 
 class RankingEntry(_Frozen):
-    """A submission to rank: who submitted it and its review (expert-final where decided)."""
+    """A submission to rank: who submitted it, its AI review, and the review as each submitting expert left it."""
 
     submission_id: int
     institution_name: str
     institution_type: InstitutionType
     review: Review
+    expert_reviews: tuple[Review, ...] = ()
+
+    @property
+    def counted(self) -> tuple[Review, ...]:
+        """What the ranking counts: the submitted expert reviews where there are any, else the AI draft."""
+        return self.expert_reviews or (self.review,)
 
 
 class RankedSubmission(_Frozen):
@@ -35,6 +41,7 @@ class RankedSubmission(_Frozen):
     shortlisted: bool
     clear_points: int
     missing_points: int
+    experts: int = 0
 
 
 class CampaignRanking(_Frozen):
@@ -60,10 +67,12 @@ def rank_campaign(
     """Rank within each institution type by score, then by fewer gaps; shortlist the top ``quota``."""
     by_type: dict[InstitutionType, list[tuple[tuple[float, int, int], RankingEntry, int, int]]] = {}
     for e in entries:
-        points = [p for a in e.review.assessments for p in a.points]
-        clear = sum(p.mark is Mark.CLEAR for p in points)
-        missing = sum(p.mark is Mark.MORE_MATERIAL for p in points)
-        key = (-review_score(e.review, rubric), missing, e.submission_id)
+        # Several experts: the mean of their scores and of their counts (rounded), so each expert weighs the same.
+        points = [[p for a in r.assessments for p in a.points] for r in e.counted]
+        clear = round(sum(sum(p.mark is Mark.CLEAR for p in ps) for ps in points) / len(points))
+        missing = round(sum(sum(p.mark is Mark.MORE_MATERIAL for p in ps) for ps in points) / len(points))
+        score = round(sum(review_score(r, rubric) for r in e.counted) / len(e.counted), 6)
+        key = (-score, missing, e.submission_id)
         by_type.setdefault(e.institution_type, []).append((key, e, clear, missing))
     ranked: dict[InstitutionType, tuple[RankedSubmission, ...]] = {}
     for kind, rows in by_type.items():
@@ -79,6 +88,7 @@ def rank_campaign(
                 shortlisted=i <= quota,
                 clear_points=clear,
                 missing_points=missing,
+                experts=len(e.expert_reviews),
             )
             for i, (key, e, clear, missing) in enumerate(rows, start=1)
         )

@@ -73,3 +73,6 @@ def page_role(*roles: Role):
 
 WebReader = Annotated[Principal, Depends(page_role(*access.READERS))]
 WebUniversity = Annotated[Principal, Depends(page_role(Role.UNIVERSITY))]
+WebExpert = Annotated[Principal, Depends(page_role(Role.EXPERT))]
+WebSecretariat = Annotated[Principal, Depends(page_role(Role.SECRETARIAT))]
+WebOverseer = Annotated[Principal, Depends(page_role(Role.EXPERT, Role.SECRETARIAT))]

@@ -27,7 +27,7 @@ class NavItem:
 NAV: dict[Role, tuple[tuple[str, str], ...]] = {
     Role.UNIVERSITY: (("我的材料", "/"),),
     Role.EXPERT: (("我的评审任务", "/"),),
-    Role.SECRETARIAT: (("遴选活动与材料", "/"),),
+    Role.SECRETARIAT: (("遴选活动与材料", "/"), ("专家与 AI 一致性", "/secretariat/agreement")),
     Role.ADMIN: (("用户与院校", "/"),),
 }
 API_DOCS = ("接口文档", "/docs")

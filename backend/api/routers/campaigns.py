@@ -31,6 +31,7 @@ def create_campaign(body: CampaignIn, user: Secretariat, session: DbSession, set
         kind=body.kind,
         deadline=body.deadline,
         quotas=body.quotas,
+        expert_results_visible=body.expert_results_visible,
         user_id=user.user_id,
         settings=settings,
     )

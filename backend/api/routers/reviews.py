@@ -35,6 +35,7 @@ from backend.api.schemas import (
 )
 from backend.db.queries import decisions, reviews
 from backend.review.comparison import VersionComparison
+from backend.review.expert import decision_scope
 from backend.review.operations import compare_versions, record_decision, request_review, review_overview
 
 router = APIRouter(tags=["reviews"])
@@ -68,14 +69,20 @@ def get_review(
 ) -> Response:
     """A review's overview: counts, checklists, per indicator its level and point marks, the current decisions.
 
-    Evidence is read per indicator (``GET /api/assessments/{id}``). The answer carries an ETag; sent back in
-    If-None-Match it gets 304 until an expert decides on the review.
+    Decisions shown: an expert's own, a university's those of experts who submitted (if the campaign shows them),
+    the secretariat's every expert's (one current decision per expert and point). Evidence is read per indicator
+    (``GET /api/assessments/{id}``). The answer carries an ETag; sent back in If-None-Match it gets 304 until a
+    decision or submission changes what the reader sees.
     """
     record = load_review(session, user, review_id)
-    etag = review_etag(record.id, decisions.review_decision_stamp(session, review_id=record.id))
+    scope = decision_scope(session, user, record)
+    stamp = decisions.review_decision_stamp(session, review_id=record.id, reviewer_ids=scope.reviewer_ids)
+    etag = review_etag(record.id, stamp, scope.name)
     if etag_matches(if_none_match, etag):
         return not_modified(etag)
-    return rendered.response(etag, lambda: ReviewOut.build(review_overview(session, review=record)))
+    return rendered.response(
+        etag, lambda: ReviewOut.build(review_overview(session, review=record, reviewer_ids=scope.reviewer_ids))
+    )
 
 
 @router.get("/assessments/{assessment_id}", response_model=AssessmentOut, responses=NOT_MODIFIED)
@@ -84,21 +91,28 @@ def get_assessment(
 ) -> Response:
     """One indicator's full assessment: every point's evidence (quotes, pages, sections), figure, gaps, advice.
 
-    With the current expert decisions on it, and an ETag as for the review.
+    With the current expert decisions on it that the reader may see, and an ETag as for the review.
     """
     record = load_assessment(session, user, assessment_id)
-    etag = assessment_etag(record.id, decisions.assessment_decision_stamp(session, assessment_id=record.id))
+    scope = decision_scope(session, user, record.review)
+    stamp = decisions.assessment_decision_stamp(session, assessment_id=record.id, reviewer_ids=scope.reviewer_ids)
+    etag = assessment_etag(record.id, stamp, scope.name)
     if etag_matches(if_none_match, etag):
         return not_modified(etag)
-    return rendered.response(
-        etag,
-        lambda: AssessmentOut.build(record, decisions.current_assessment_decisions(session, assessment_id=record.id)),
-    )
+
+    def render() -> AssessmentOut:
+        current = decisions.current_assessment_decisions(
+            session, assessment_id=record.id, reviewer_ids=scope.reviewer_ids
+        )
+        return AssessmentOut.build(record, current)
+
+    return rendered.response(etag, render)
 
 
 @router.post("/assessments/{assessment_id}/decisions", status_code=201)
 def decide(assessment_id: Id, body: DecisionIn, user: Expert, session: DbSession, settings: SettingsDep) -> DecisionOut:
-    """Record an assigned expert's accept / edit / reject (appended; earlier decisions stay)."""
+    """Record an assigned expert's accept / edit / reject (appended; earlier decisions stay); 409 once the expert
+    has submitted the review."""
     load_assessment(session, user, assessment_id)
     decision = record_decision(
         session, assessment_id=assessment_id, reviewer_id=user.user_id, decision=body, settings=settings
@@ -108,9 +122,11 @@ def decide(assessment_id: Id, body: DecisionIn, user: Expert, session: DbSession
 
 @router.get("/assessments/{assessment_id}/decisions")
 def list_decisions(assessment_id: Id, user: Readers, session: DbSession) -> list[DecisionOut]:
-    """Every decision made on an assessment, oldest first."""
-    load_assessment(session, user, assessment_id)
-    return [DecisionOut.model_validate(d) for d in decisions.list_decisions(session, assessment_id=assessment_id)]
+    """Every decision on an assessment that the reader may see (as for the review), oldest first."""
+    record = load_assessment(session, user, assessment_id)
+    scope = decision_scope(session, user, record.review)
+    found = decisions.list_decisions(session, assessment_id=assessment_id, reviewer_ids=scope.reviewer_ids)
+    return [DecisionOut.model_validate(d) for d in found]
 
 
 @router.get("/versions/{version_id}/comparison")

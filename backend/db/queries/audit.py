@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import select
+from sqlalchemy import select, tuple_
 from sqlalchemy.orm import Session
 
 from backend.db.models import AuditEvent
@@ -42,6 +42,23 @@ def list_events(
         query = query.where(AuditEvent.object_type == object_type)
     if object_id is not None:
         query = query.where(AuditEvent.object_id == str(object_id))
+    if actor_id is not None:
+        query = query.where(AuditEvent.actor_id == actor_id)
+    return session.scalars(query).all()
+
+
+def list_events_of(
+    session: Session, *, objects: Sequence[tuple[str, str]], actor_id: int | None = None, limit: int = 1000
+) -> Sequence[AuditEvent]:
+    """Audit events of any of these (object type, object id) pairs, newest first, optionally of one actor."""
+    if not objects:
+        return []
+    query = (
+        select(AuditEvent)
+        .where(tuple_(AuditEvent.object_type, AuditEvent.object_id).in_(objects))
+        .order_by(AuditEvent.id.desc())
+        .limit(limit)
+    )
     if actor_id is not None:
         query = query.where(AuditEvent.actor_id == actor_id)
     return session.scalars(query).all()

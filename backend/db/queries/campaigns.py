@@ -21,6 +21,7 @@ def create_campaign(
     kind: SubmissionKind,
     deadline: dt.datetime | None = None,
     quotas: CampaignQuotas | None = None,
+    expert_results_visible: bool = True,
     created_by: int | None = None,
 ) -> Campaign:
     """Add a campaign."""
@@ -30,6 +31,7 @@ def create_campaign(
         kind=kind,
         deadline=deadline,
         quotas=quotas or CampaignQuotas(),
+        expert_results_visible=expert_results_visible,
         created_by=created_by,
     )
     session.add(campaign)

@@ -1,8 +1,12 @@
-"""Expert decisions: append-only rows on the assessment they were made on."""
+"""Expert decisions: append-only rows on the assessment they were made on; each expert's latest row per
+(assessment, point) is that expert's current decision.
+
+``reviewer_ids`` limits what a reader sees: None is every expert's, an empty set nobody's.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import NamedTuple
 
 from sqlalchemy import Select, func, select
@@ -24,6 +28,7 @@ def add_decision(
     final_mark: Mark | None = None,
     final_level: str | None = None,
     comment: str = "",
+    advice_zh: str | None = None,
 ) -> ExpertDecision:
     """Record an expert's decision on an assessment (``point_id`` None) or on one of its review points."""
     assessment = get_assessment(session, assessment_id=assessment_id)
@@ -40,6 +45,7 @@ def add_decision(
         final_mark=final_mark,
         final_level=final_level,
         comment=comment,
+        advice_zh=advice_zh,
         reviewer_id=reviewer_id,
     )
     session.add(decision)
@@ -47,31 +53,75 @@ def add_decision(
     return decision
 
 
-def list_decisions(session: Session, *, assessment_id: int) -> Sequence[ExpertDecision]:
-    """Every decision made on an assessment, oldest first (the full history)."""
-    query = select(ExpertDecision).where(ExpertDecision.assessment_id == assessment_id)
+def _of(query: Select, reviewer_ids: Collection[int] | None) -> Select:
+    return query if reviewer_ids is None else query.where(ExpertDecision.reviewer_id.in_(list(reviewer_ids)))
+
+
+def list_decisions(
+    session: Session,
+    *,
+    assessment_id: int,
+    reviewer_ids: Collection[int] | None = None,
+    point_id: str | None = None,
+) -> Sequence[ExpertDecision]:
+    """Every decision made on an assessment (optionally on one point), oldest first (the full history)."""
+    query = _of(select(ExpertDecision).where(ExpertDecision.assessment_id == assessment_id), reviewer_ids)
+    if point_id is not None:
+        query = query.where(ExpertDecision.point_id == point_id)
     return session.scalars(query.order_by(ExpertDecision.id)).all()
 
 
-def _current(session: Session, latest: Select[tuple[int]]) -> Sequence[ExpertDecision]:
-    latest = latest.group_by(ExpertDecision.assessment_id, ExpertDecision.point_id)
+def _current(
+    session: Session, latest: Select[tuple[int]], reviewer_ids: Collection[int] | None
+) -> Sequence[ExpertDecision]:
+    latest = _of(latest, reviewer_ids).group_by(
+        ExpertDecision.reviewer_id, ExpertDecision.assessment_id, ExpertDecision.point_id
+    )
     query = select(ExpertDecision).where(ExpertDecision.id.in_(latest)).order_by(ExpertDecision.id)
     return session.scalars(query).all()
 
 
-def current_decisions(session: Session, *, review_id: int) -> Sequence[ExpertDecision]:
-    """The latest decision per (assessment, point) across a review's assessments."""
+def current_decisions(
+    session: Session, *, review_id: int, reviewer_ids: Collection[int] | None = None
+) -> Sequence[ExpertDecision]:
+    """Each expert's latest decision per (assessment, point) across a review's assessments."""
     latest = (
         select(func.max(ExpertDecision.id))
         .join(AssessmentRecord, AssessmentRecord.id == ExpertDecision.assessment_id)
         .where(AssessmentRecord.review_id == review_id)
     )
-    return _current(session, latest)
+    return _current(session, latest, reviewer_ids)
 
 
-def current_assessment_decisions(session: Session, *, assessment_id: int) -> Sequence[ExpertDecision]:
-    """The latest decision per point (and on the whole indicator) of one assessment."""
-    return _current(session, select(func.max(ExpertDecision.id)).where(ExpertDecision.assessment_id == assessment_id))
+def current_assessment_decisions(
+    session: Session, *, assessment_id: int, reviewer_ids: Collection[int] | None = None
+) -> Sequence[ExpertDecision]:
+    """Each expert's latest decision per point (and on the whole indicator) of one assessment."""
+    latest = select(func.max(ExpertDecision.id)).where(ExpertDecision.assessment_id == assessment_id)
+    return _current(session, latest, reviewer_ids)
+
+
+def agreement_counts(session: Session) -> list[tuple[int, str, str, DecisionAction, int]]:
+    """(reviewer, rubric, indicator id, action, count) over every expert's current decisions."""
+    latest = select(func.max(ExpertDecision.id)).group_by(
+        ExpertDecision.reviewer_id, ExpertDecision.assessment_id, ExpertDecision.point_id
+    )
+    query = (
+        select(
+            ExpertDecision.reviewer_id,
+            ReviewRecord.rubric_id,
+            AssessmentRecord.indicator_id,
+            ExpertDecision.action,
+            func.count(ExpertDecision.id),
+        )
+        .join(AssessmentRecord, AssessmentRecord.id == ExpertDecision.assessment_id)
+        .join(ReviewRecord, ReviewRecord.id == AssessmentRecord.review_id)
+        .where(ExpertDecision.id.in_(latest))
+        .group_by(
+            ExpertDecision.reviewer_id, ReviewRecord.rubric_id, AssessmentRecord.indicator_id, ExpertDecision.action
+        )
+    )
+    return [tuple(row) for row in session.execute(query).all()]
 
 
 class DecisionStamp(NamedTuple):
@@ -85,22 +135,26 @@ class DecisionStamp(NamedTuple):
     latest_id: int | None
 
 
-def review_decision_stamp(session: Session, *, review_id: int) -> DecisionStamp:
+def review_decision_stamp(
+    session: Session, *, review_id: int, reviewer_ids: Collection[int] | None = None
+) -> DecisionStamp:
     """The decision stamp of a review (decisions on any of its assessments)."""
     query = (
         select(func.count(ExpertDecision.id), func.max(ExpertDecision.id))
         .join(AssessmentRecord, AssessmentRecord.id == ExpertDecision.assessment_id)
         .where(AssessmentRecord.review_id == review_id)
     )
-    return DecisionStamp(*session.execute(query).one())
+    return DecisionStamp(*session.execute(_of(query, reviewer_ids)).one())
 
 
-def assessment_decision_stamp(session: Session, *, assessment_id: int) -> DecisionStamp:
+def assessment_decision_stamp(
+    session: Session, *, assessment_id: int, reviewer_ids: Collection[int] | None = None
+) -> DecisionStamp:
     """The decision stamp of an assessment."""
     query = select(func.count(ExpertDecision.id), func.max(ExpertDecision.id)).where(
         ExpertDecision.assessment_id == assessment_id
     )
-    return DecisionStamp(*session.execute(query).one())
+    return DecisionStamp(*session.execute(_of(query, reviewer_ids)).one())
 
 
 def decided_indicator_ids(session: Session, *, version_id: int, rubric_id: str) -> set[str]:

@@ -11,7 +11,7 @@ from backend.db.models import Role
 from backend.db.queries import campaigns, institutions, users
 from backend.web.deps import WebUser
 from backend.web.render import ROLE_ZH, page
-from backend.workspace import my_submissions
+from backend.workspace import my_assignments, my_submissions
 
 router = APIRouter()
 
@@ -33,6 +33,8 @@ def home(request: Request, user: WebUser, session: DbSession) -> HTMLResponse:
             "institutions": institutions.list_institutions(session),
             "role_names": ROLE_ZH,
         }
+    elif user.role is Role.EXPERT:
+        context = {"assignments": my_assignments(session, user)}
     else:
         context = {"submissions": my_submissions(session, user), "campaigns": campaigns.list_campaigns(session)}
     return page(request, template, user, title=title, now=utcnow(), **context)

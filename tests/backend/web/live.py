@@ -1,5 +1,6 @@
 """A live service for browser tests: `ciqa serve` (uvicorn and a Celery worker on the embedded broker) in a
-subprocess on a free port, over a fresh SQLite database seeded with one university, its user and a campaign.
+subprocess on a free port, over a fresh SQLite database seeded with one university and its user, two experts
+(employed by another institution), the secretariat and a campaign.
 """
 
 from __future__ import annotations
@@ -41,6 +42,8 @@ class LiveService:
     institution: str
     campaign: str
     log: Path
+    experts: tuple[str, ...] = ("expert-wang", "expert-li")
+    secretariat: str = "secretariat-office"
 
 
 def _free_port() -> int:
@@ -59,6 +62,23 @@ def _seed(settings: Settings) -> tuple[str, str, str]:
             display_name="浏览器测试学院教务处",
             role=Role.UNIVERSITY,
             institution_id=school.id,
+            password_hash=hash_password(PASSWORD),
+        )
+        employer = institutions.create_institution(session, name="评审专家所在大学", type=InstitutionType.RESEARCH)
+        for username, name in (("expert-wang", "王专家"), ("expert-li", "李专家")):
+            users.create_user(
+                session,
+                username=username,
+                display_name=name,
+                role=Role.EXPERT,
+                institution_id=employer.id,
+                password_hash=hash_password(PASSWORD),
+            )
+        users.create_user(
+            session,
+            username="secretariat-office",
+            display_name="联盟秘书处",
+            role=Role.SECRETARIAT,
             password_hash=hash_password(PASSWORD),
         )
         campaigns.create_campaign(
