@@ -86,6 +86,8 @@
 
     main.addEventListener("change", show);
     extra.addEventListener("change", show);
+    // Files chosen before this script ran (a fast hand, or the browser restoring the form) count too.
+    if (main.files.length || extra.files.length) show();
     ["dragenter", "dragover"].forEach(function (t) {
       zone.addEventListener(t, function (e) { e.preventDefault(); zone.classList.add("over"); });
     });

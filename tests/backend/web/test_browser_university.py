@@ -87,8 +87,10 @@ def test_university_uploads_watches_progress_reads_review_and_downloads(page, li
     page.click("button[type=submit]:has-text('开始上传')")
 
     # The report's row polls its progress until the review is ready; the bar passes through named stages.
+    # The row first shows the upload's own bar (bytes sent); the server's answer replaces it with the version's
+    # status, which polls itself.
     report_row = page.locator(".upload-row", has_text="docx-libreoffice.pdf")
-    bar = report_row.locator(".progress[role=progressbar]")
+    bar = report_row.locator(".version-status .progress[role=progressbar]")
     bar.wait_for(timeout=30_000)
     seen: set[str] = set()
     for _ in range(PROCESSING_TIMEOUT_MS // 500):
@@ -146,6 +148,8 @@ def test_university_uploads_watches_progress_reads_review_and_downloads(page, li
     # A rectified version (the same report as Word) is uploaded next; 整改跟踪 compares the two reviews.
     page.goto(review_url)
     page.click("text=← 返回材料")
+    page.wait_for_url(re.compile(r".*/submissions/\d+$"))
+    page.wait_for_load_state()
     page.set_input_files("#main-file", str(REPORT_DOCX))
     page.click("button[type=submit]:has-text('开始上传')")
     row = page.locator(".upload-row").first
