@@ -61,6 +61,35 @@ def omission_cli(out: Path, reports: int, pages: int, writer: Writer | None = No
     console.print(f"用时 {run.seconds:.0f}s；结果：{save(out, name, m)}")
 
 
+def drafts_cli(out: Path, reports: int, pages: int) -> None:
+    """Planted gaps: print how often advice and site-visit questions name a real gap, and how often they repeat."""
+    from eval.draft_eval import draft_quality, truths_of
+    from eval.review_eval import RUBRIC_ID
+
+    embedder, registry = _context()
+    with _bar("生成、解析并评议带缺失标注的报告") as progress:
+        run = run_omission(embedder, registry, n_reports=reports, pages=pages, progress=progress)
+    q = draft_quality(run.reviews, truths_of(run.observations), registry.get(RUBRIC_ID))
+    table = Table(
+        "", "条数", "具体", "真实缺口", "缺口上条数", "重复率", "缺口覆盖", title=f"草稿质量（{reports} 份报告）"
+    )
+    for label, item in (("改进建议", q.advice), ("入校考察问题", q.questions)):
+        table.add_row(
+            label,
+            str(item.items),
+            f"{item.specific:.3f}",
+            f"{item.on_real_gap:.3f}",
+            str(item.on_gap_points),
+            f"{item.duplicate_rate:.3f}",
+            f"{item.gap_coverage:.3f}",
+        )
+    console.print(table)
+    console.print(
+        f"引用指南条款 {q.distinct_guide_clauses} 条；同一条款最多用于 {q.guide_clause_max_indicators} 个指标"
+    )
+    console.print(f"用时 {run.seconds:.0f}s；结果：{save(out, 'drafts', q)}")
+
+
 def levels_cli(out: Path, reports: int, pages: int) -> None:
     """Graded variants: print QWK, exact and adjacent agreement and the confusion table."""
     embedder, registry = _context()

@@ -351,6 +351,18 @@ def eval_omission_cmd(
     omission_cli(out, reports, pages, _writer(writer))
 
 
+@eval_app.command("drafts")
+def eval_drafts_cmd(
+    out: Annotated[Path, typer.Option(help="results directory")] = Path("eval/results"),
+    reports: Annotated[int, typer.Option(help="number of synthetic reports")] = 3,
+    pages: Annotated[int, typer.Option(help="pages per report")] = 20,
+) -> None:
+    """Draft quality: advice and site-visit questions that name a planted gap, duplicates."""
+    from eval.review_cli import drafts_cli
+
+    drafts_cli(out, reports, pages)
+
+
 @eval_app.command("levels")
 def eval_levels_cmd(
     out: Annotated[Path, typer.Option(help="results directory")] = Path("eval/results"),
