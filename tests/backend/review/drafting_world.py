@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import pytest
 
+from backend.domain.enums import Mark
 from backend.review.drafters.base import IndicatorContext
+from backend.review.drafters.llm import evidence_refs
 from backend.review.matcher import Ownership, match_point
 from backend.rubrics.models import Rubric
 from backend.rubrics.registry import default_registry
@@ -96,3 +98,24 @@ def world(rubrics, indexed):
         return IndicatorContext(rubric=rubric, indicator=indicator, matches=matches, chunks=cited, guide=guide)
 
     return chunks, context
+
+
+def good_answer(context: IndicatorContext, *, use_refs: bool = True) -> dict:
+    """What a well-behaved model returns: quotes copied from the chunks shown, allowed advice sources."""
+    ref_of = {c.id: r for r, c in evidence_refs(context).items()}
+    points = []
+    for m in context.matches:
+        first = m.evidence[0]
+        points.append(
+            {
+                "point_id": m.point.id,
+                "mark": Mark.CLEAR.value if m is context.matches[0] else Mark.MORE_MATERIAL.value,
+                "rationale_zh": f"审核重点 {m.point.id} 的评议。",
+                "citations": [
+                    {"chunk_id": ref_of[first.chunk_id] if use_refs else first.chunk_id, "quote": first.quote}
+                ],
+                "missing_zh": None if m is context.matches[0] else "缺少会议纪要原件。",
+                "advice": [{"text_zh": "建议补充相关制度文件。", "source": m.point.links[0]}] if m.point.links else [],
+            }
+        )
+    return {"level": "B", "confidence": 0.72, "rationale_zh": "本指标总体较充分。", "points": points}
