@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import socket
 import threading
 import time
@@ -148,3 +149,50 @@ def chat_server(*replies: Reply) -> Iterator[ChatServer]:
         runner.should_exit = True
         thread.join(timeout=5)
         sock.close()
+
+
+_POINT = re.compile(r"^## 审核重点 (\S+)$", re.MULTILINE)
+_REFS = re.compile(r"^- 检索到的相关证据片段：(.+)$", re.MULTILINE)
+_EVIDENCE = re.compile(r"^\[(E\d+)\] 页码：[^\n]*\n(.*?)(?=\n\n\[E\d+\] 页码：|\n\n# )", re.DOTALL | re.MULTILINE)
+_SENTENCE = re.compile(r"[^。；！？\n|]{6,}[。；！？]?")
+_LEVEL = re.compile(r"^- (\S+)（", re.MULTILINE)
+
+
+def _first_sentence(text: str) -> str | None:
+    found = _SENTENCE.search(text)
+    return found.group().strip() if found else None
+
+
+def grounded_reply(prompt: str) -> str:
+    """A model that follows the prompts: for the indicator prompt, 问号 with the first sentence of a point's first
+    evidence chunk (破折号 without one); for the judge prompt, partly with the first sentence of E1."""
+    texts = {ref: text for ref, text in _EVIDENCE.findall(prompt + "\n\n# ")}
+    if "这些证据是否表明该审核重点已经得到回应" in prompt:
+        quote = _first_sentence(texts.get("E1", ""))
+        if quote is None:
+            return json.dumps({"verdict": "not_addressed", "reason_zh": "没有证据。", "chunk_id": None, "quote": None})
+        return json.dumps({"verdict": "partly", "reason_zh": "有表述。", "chunk_id": "E1", "quote": quote})
+    points = []
+    body = prompt.split("# 证据片段")[0]
+    sections = _POINT.split(body)[1:]
+    for point_id, section in zip(sections[::2], sections[1::2], strict=True):
+        refs = _REFS.search(section)
+        first = refs.group(1).split("、")[0] if refs and refs.group(1) != "无" else None
+        quote = _first_sentence(texts.get(first, "")) if first else None
+        if quote:
+            citation = [{"chunk_id": first, "quote": quote}]
+            points.append(
+                {"point_id": point_id, "mark": "verify_on_site", "rationale_zh": "有表述。", "citations": citation}
+            )
+        else:
+            points.append(
+                {"point_id": point_id, "mark": "more_material", "rationale_zh": "未见。", "missing_zh": "缺少材料。"}
+            )
+    levels = _LEVEL.findall(prompt.split("# 被评议的指标")[0])
+    answer = {
+        "level": levels[1] if len(levels) > 1 else levels[0],
+        "confidence": 0.5,
+        "rationale_zh": "总体较好。",
+        "points": points,
+    }
+    return json.dumps(answer, ensure_ascii=False)
