@@ -50,6 +50,20 @@ class Settings(BaseSettings):
     llm_prompt_id: str = "indicator_draft"
     llm_timeout_s: float = Field(default=120.0, gt=0)
     llm_max_concurrency: int = Field(default=4, ge=1)
+    # Transient endpoint errors (429, 5xx, refused connections) are retried this often, waiting Retry-After or
+    # llm_backoff_s doubling, at most llm_max_backoff_s; a timeout is not retried (the indicator falls back).
+    llm_max_retries: int = Field(default=3, ge=0)
+    llm_backoff_s: float = Field(default=1.0, ge=0)
+    llm_max_backoff_s: float = Field(default=30.0, ge=0)
+    llm_streaming: bool = False
+    # Tokens (prompt + completion) one review may spend; 0 = no limit. Indicators past it fall back.
+    llm_token_budget: int = Field(default=0, ge=0)
+    # Prices per 1,000 tokens (any currency, shown as 元) for the estimate printed before a campaign-wide run.
+    llm_price_input_per_1k: float = Field(default=0.0, ge=0)
+    llm_price_output_per_1k: float = Field(default=0.0, ge=0)
+    # A second-stage judge on borderline points (破折号 with some evidence, 问号) when the LLM drafter is used.
+    llm_judge: bool = True
+    llm_judge_prompt_id: str = "point_judge"
     # Service: empty URLs mean the embedded default (SQLite database and SQLite broker under data_dir).
     database_url: str = ""
     broker_url: str = ""

@@ -61,6 +61,91 @@ def omission_cli(out: Path, reports: int, pages: int, writer: Writer | None = No
     console.print(f"用时 {run.seconds:.0f}s；结果：{save(out, name, m)}")
 
 
+def drafts_cli(out: Path, reports: int, pages: int) -> None:
+    """Planted gaps: print how often advice and site-visit questions name a real gap, and how often they repeat."""
+    from eval.draft_eval import draft_quality, truths_of
+    from eval.review_eval import RUBRIC_ID
+
+    embedder, registry = _context()
+    with _bar("生成、解析并评议带缺失标注的报告") as progress:
+        run = run_omission(embedder, registry, n_reports=reports, pages=pages, progress=progress)
+    q = draft_quality(run.reviews, truths_of(run.observations), registry.get(RUBRIC_ID))
+    table = Table(
+        "", "条数", "具体", "真实缺口", "缺口上条数", "重复率", "缺口覆盖", title=f"草稿质量（{reports} 份报告）"
+    )
+    for label, item in (("改进建议", q.advice), ("入校考察问题", q.questions)):
+        table.add_row(
+            label,
+            str(item.items),
+            f"{item.specific:.3f}",
+            f"{item.on_real_gap:.3f}",
+            str(item.on_gap_points),
+            f"{item.duplicate_rate:.3f}",
+            f"{item.gap_coverage:.3f}",
+        )
+    console.print(table)
+    console.print(
+        f"引用指南条款 {q.distinct_guide_clauses} 条；同一条款最多用于 {q.guide_clause_max_indicators} 个指标"
+    )
+    console.print(f"用时 {run.seconds:.0f}s；结果：{save(out, 'drafts', q)}")
+
+
+def llm_cli(
+    out: Path, *, base_url: str, model: str, api_key: str | None, reports: int, pages: int, level_reports: int
+) -> None:
+    """One model through its endpoint: agreement, citation validity, fallbacks, tokens and seconds per review."""
+    from pydantic import SecretStr
+
+    from backend.config import Settings
+    from eval.llm_eval import run_llm_eval
+
+    embedder, registry = _context()
+    settings = Settings() if api_key is None else Settings(llm_api_key=SecretStr(api_key))
+    console.print(
+        f"模型 {model} @ {base_url}：{reports} 份缺失标注报告 + {level_reports} 份分级报告，每份约 {pages} 页；"
+        f"每份报告约 27 次起草调用 + 临界审核重点的复核调用"
+    )
+    with _bar("经大模型评议带标注的报告") as progress:
+        r = run_llm_eval(
+            base_url,
+            model,
+            embedder=embedder,
+            registry=registry,
+            settings=settings,
+            reports=reports,
+            pages=pages,
+            level_reports=level_reports,
+            progress=progress,
+        )
+    m = r.omission
+    table = Table("指标", "数值", title=f"大模型评测：{model}（{r.reviews} 份报告，{r.indicators} 个指标）")
+    rows = [
+        ("破折号 F1（与预设缺失一致）", f"{m.f1:.3f}"),
+        ("证据齐全时误报率", f"{m.false_alarm_rate:.3f}"),
+        ("无支撑表述 → 问号", f"{m.unsupported_to_verify:.3f}"),
+        ("引用有效率", f"{m.citation_validity:.3f}"),
+    ]
+    if r.levels is not None:
+        rows += [("等级二次加权 Kappa", f"{r.levels.qwk:.3f}"), ("等级完全一致", f"{r.levels.exact:.3f}")]
+    reasons = "，".join(f"{k} {v}" for k, v in sorted(r.fallback_reasons.items())) or "无"
+    judge = f"{r.judge_agreement:.3f}（{r.judged_points} 个）" if r.judge_agreement is not None else "未复核"
+    rows += [
+        ("回退到抽取式的指标比例", f"{r.fallback_rate:.3f}（{reasons}）"),
+        ("复核与预设一致", judge),
+        ("建议点名具体缺口 / 重复率", f"{r.drafts.advice.specific:.3f} / {r.drafts.advice.duplicate_rate:.3f}"),
+        (
+            "入校问题点名具体材料 / 重复率",
+            f"{r.drafts.questions.specific:.3f} / {r.drafts.questions.duplicate_rate:.3f}",
+        ),
+        ("每份报告 token", f"{r.tokens_per_review:,.0f}"),
+        ("每份报告用时", f"{r.seconds_per_review:.1f}s"),
+    ]
+    for row in rows:
+        table.add_row(*row)
+    console.print(table)
+    console.print(f"结果：{save(out, 'llm', r)}")
+
+
 def levels_cli(out: Path, reports: int, pages: int) -> None:
     """Graded variants: print QWK, exact and adjacent agreement and the confusion table."""
     embedder, registry = _context()

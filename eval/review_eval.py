@@ -30,6 +30,7 @@ from pathlib import Path
 from backend.domain.assessment import Review
 from backend.domain.enums import Mark
 from backend.review.citations import check_assessment
+from backend.review.drafters.base import Drafter
 from backend.review.drafters.extractive import ExtractiveDrafter
 from backend.review.flows import review_collection
 from backend.review.matcher import MatcherConfig
@@ -101,6 +102,7 @@ def review_generated(
     config: MatcherConfig | None = None,
     run: ReviewRun | None = None,
     writer: Writer | None = None,
+    drafter: Drafter | None = None,
 ) -> Review:
     """Generate, render, parse, index and review one report; record observations and citation checks.
 
@@ -117,6 +119,7 @@ def review_generated(
         config: matcher thresholds.
         run: accumulates observations.
         writer: a realistic writer (Word via LibreOffice, web page via Chromium, scan); reportlab when ``None``.
+        drafter: the drafter (an LLM drafter for ``ciqa eval llm``); extractive when ``None``.
 
     Returns:
         The review.
@@ -134,7 +137,7 @@ def review_generated(
         collection,
         embedder,
         rubric,
-        ExtractiveDrafter(),
+        drafter or ExtractiveDrafter(),
         registry=registry,
         config=config,
         facts=extract_facts(indexed.documents[0].document),
@@ -229,6 +232,7 @@ def run_omission(
     config: MatcherConfig | None = None,
     progress: Callable[[int, int], None] = lambda d, t: None,
     writer: Writer | None = None,
+    drafter: Drafter | None = None,
 ) -> ReviewRun:
     """Review reports with planted omissions and claims (and untouched ones); collect observations."""
     run = ReviewRun()
@@ -249,6 +253,7 @@ def run_omission(
                 config=config,
                 run=run,
                 writer=writer,
+                drafter=drafter,
             )
             progress(i, len(plans))
     run.seconds = time.perf_counter() - started
@@ -278,6 +283,7 @@ def run_levels(
     seed: int = 900,
     config: MatcherConfig | None = None,
     progress: Callable[[int, int], None] = lambda d, t: None,
+    drafter: Drafter | None = None,
 ) -> tuple[LevelMetrics, ReviewRun]:
     """Review graded variants: each indicator's topics strong, adequate, weak (bare claims) or absent."""
     rubric = registry.get(RUBRIC_ID)
@@ -311,6 +317,7 @@ def run_levels(
                 strength=strength,
                 config=config,
                 run=run,
+                drafter=drafter,
             )
             for a in review.assessments:
                 truth.append(grade_of[a.indicator_id])

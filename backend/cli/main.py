@@ -351,6 +351,38 @@ def eval_omission_cmd(
     omission_cli(out, reports, pages, _writer(writer))
 
 
+@eval_app.command("drafts")
+def eval_drafts_cmd(
+    out: Annotated[Path, typer.Option(help="results directory")] = Path("eval/results"),
+    reports: Annotated[int, typer.Option(help="number of synthetic reports")] = 3,
+    pages: Annotated[int, typer.Option(help="pages per report")] = 20,
+) -> None:
+    """Draft quality: advice and site-visit questions that name a planted gap, duplicates."""
+    from eval.review_cli import drafts_cli
+
+    drafts_cli(out, reports, pages)
+
+
+@eval_app.command("llm")
+def eval_llm_cmd(
+    base_url: Annotated[
+        str, typer.Option("--base-url", help="OpenAI-compatible endpoint, e.g. http://127.0.0.1:8001/v1")
+    ],
+    model: Annotated[str, typer.Option("--model", help="model name the endpoint serves")],
+    api_key: Annotated[str | None, typer.Option("--api-key", help="default: CIQA_LLM_API_KEY")] = None,
+    out: Annotated[Path, typer.Option(help="results directory")] = Path("eval/results"),
+    reports: Annotated[int, typer.Option(help="reports with planted omissions and claims")] = 3,
+    level_reports: Annotated[int, typer.Option(help="graded reports for level agreement (0: skip)")] = 1,
+    pages: Annotated[int, typer.Option(help="pages per report")] = 20,
+) -> None:
+    """A model through its endpoint: omission, levels, citations, draft quality, fallbacks, tokens, seconds."""
+    from eval.review_cli import llm_cli
+
+    llm_cli(
+        out, base_url=base_url, model=model, api_key=api_key, reports=reports, pages=pages, level_reports=level_reports
+    )
+
+
 @eval_app.command("levels")
 def eval_levels_cmd(
     out: Annotated[Path, typer.Option(help="results directory")] = Path("eval/results"),

@@ -22,6 +22,23 @@ class DrafterKind(StrEnum):
     LLM = "llm"
 
 
+class GapKind(StrEnum):
+    """What a point lacks, as advice names it."""
+
+    NOT_COVERED = "not_covered"
+    UNSUPPORTED = "unsupported"
+    FIGURE_MISSING = "figure_missing"
+    BELOW_FLOOR = "below_floor"
+
+
+class JudgeVerdict(StrEnum):
+    """A second-stage model's answer to "does this evidence show the point is addressed?"."""
+
+    ADDRESSED = "addressed"
+    PARTLY = "partly"
+    NOT_ADDRESSED = "not_addressed"
+
+
 class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -130,6 +147,18 @@ class PointSignals(_Frozen):
     )
 
 
+class JudgeOpinion(_Frozen):
+    """A model's verdict on a borderline point, with the verbatim quote it rests on (if any)."""
+
+    verdict: JudgeVerdict
+    reason_zh: str
+    quote: str | None = None
+    chunk_id: str | None = None
+    page: int | None = None
+    model: str
+    prompt_id: str
+
+
 class PointAssessment(_Marked):
     """The suggested mark of one review point with the evidence behind it."""
 
@@ -140,6 +169,10 @@ class PointAssessment(_Marked):
     figure: ReportedFigure | None = None
     signals: PointSignals
     rationale_zh: str
+    site_visit_zh: str | None = Field(
+        default=None, description="for 问号: the claim with its page and what to ask for on site"
+    )
+    judge: JudgeOpinion | None = Field(default=None, description="the borderline judge's verdict, beside the signals")
 
 
 class MissingEvidence(_Frozen):
@@ -156,6 +189,8 @@ class Advice(_Frozen):
     text_zh: str
     source: str = Field(description="link such as ciqa-guide-2021:3.2.3 or a rubric point id")
     point_id: str
+    gap: GapKind | None = None
+    expected: tuple[str, ...] = Field(default=(), description="the rubric's expected evidence items the advice names")
 
 
 class DraftInfo(_Frozen):
@@ -167,6 +202,8 @@ class DraftInfo(_Frozen):
     model: str | None = None
     seconds: float = 0.0
     fallback_reason: str | None = None
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
 
 
 class IndicatorAssessment(_Frozen):

@@ -54,6 +54,9 @@ def assessed_indicators(rubric: Rubric) -> list[Indicator]:
 
 def _site_question(item: IndicatorAssessment, point_id: str) -> str:
     point = next(p for p in item.points if p.point_id == point_id)
+    if point.site_visit_zh:
+        return point.site_visit_zh
+    # Drafts stored before drafters wrote their own question.
     quote = point.evidence[0].quote if point.evidence else ""
     page = point.evidence[0].page_start if point.evidence else None
     where = f"（报告第 {page} 页）" if page else ""

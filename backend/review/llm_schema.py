@@ -6,6 +6,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from backend.domain.assessment import JudgeVerdict
 from backend.domain.enums import Mark
 
 # A quote shorter than this ("学校", "本科") is found verbatim almost anywhere and grounds nothing.
@@ -52,3 +53,12 @@ class LLMIndicatorDraft(_Answer):
     confidence: float = Field(ge=0.0, le=1.0)
     rationale_zh: Text
     points: list[LLMPointDraft] = Field(min_length=1)
+
+
+class LLMJudgeAnswer(_Answer):
+    """The judge's verdict on one borderline point, with the quote it rests on."""
+
+    verdict: JudgeVerdict
+    reason_zh: Text
+    chunk_id: str | None = None
+    quote: str | None = None

@@ -13,19 +13,16 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import queue
-import re
-import threading
 import time
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from enum import StrEnum
+from functools import partial
 from pathlib import Path
 
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
-from pydantic import BaseModel, ConfigDict, SecretStr, ValidationError
+from pydantic import SecretStr
 
 from backend.config import Settings
 from backend.domain.assessment import (
@@ -41,47 +38,36 @@ from backend.domain.enums import Mark
 from backend.errors import AppError, ErrorCode
 from backend.review.citations import check_assessment, quote_pages
 from backend.review.drafters.base import Drafter, IndicatorContext, PointMatch
+from backend.review.drafters.gaps import site_question
+from backend.review.drafters.judge import BorderlineJudge
+from backend.review.drafters.llm_client import (
+    AnswerCache,
+    AnswerRejected,
+    CachedAnswer,
+    FallbackReason,
+    LLMClient,
+    PromptEvidence,
+    RetryPolicy,
+    TokenBudget,
+    Usage,
+    chunk_pages,
+    validated,
+)
 from backend.review.llm_schema import LLMIndicatorDraft, LLMPointDraft
 from backend.review.prompts import Prompt, default_prompts
 from backend.review.rating import scale_level
 from backend.rubrics.models import ReviewPoint
 from indexing.models import Chunk
 
-VERSION = "1.0"
+VERSION = "1.1"
 log = logging.getLogger(__name__)
 
-_THINK = re.compile(r"<think>.*?</think>", re.DOTALL)
-_FENCE = re.compile(r"```(?:json)?\s*(.*?)```", re.DOTALL)
 # Endpoints without authentication (vLLM, Ollama) still need a non-empty key for the OpenAI client.
 _NO_KEY = "EMPTY"
-_DETAIL_CHARS = 300
-
-
-class FallbackReason(StrEnum):
-    """Why an LLM answer was not used."""
-
-    TIMEOUT = "timeout"
-    MODEL_ERROR = "model_error"
-    INVALID_JSON = "invalid_json"
-    SCHEMA_INVALID = "schema_invalid"
-    UNKNOWN_POINT = "unknown_point"
-    MISSING_POINT = "missing_point"
-    UNKNOWN_LEVEL = "unknown_level"
-    CHUNK_NOT_GIVEN = "chunk_not_given"
-    QUOTE_NOT_FOUND = "quote_not_found"
-    UNCITED_MARK = "uncited_mark"
-    ADVICE_SOURCE = "advice_source"
-    CITATION_CHECK = "citation_check"
-
-
-class AnswerRejected(Exception):
-    """An answer or call that cannot become a draft; ``detail`` never repeats the model's quotes."""
-
-    def __init__(self, reason: FallbackReason, detail: str, attempts: int = 1) -> None:
-        super().__init__(f"{reason.value}: {detail}")
-        self.reason = reason
-        self.detail = detail
-        self.attempts = attempts
+# For the estimate before a run: Chinese prompts run about 1.5 characters per token in Qwen/GLM/DeepSeek
+# tokenizers, and an answer about 150 tokens per review point (measured on the scripted answers' size).
+CHARS_PER_TOKEN = 1.5
+ANSWER_TOKENS_PER_POINT = 150
 
 
 @dataclass(frozen=True)
@@ -101,26 +87,6 @@ class PromptPoint:
     sources: tuple[AdviceSource, ...]
 
 
-@dataclass(frozen=True)
-class PromptEvidence:
-    """One retrieved chunk as the prompt shows it, under a short reference the model can copy."""
-
-    ref: str
-    pages: str
-    heading: str
-    text: str
-
-
-class CachedAnswer(BaseModel):
-    """A validated model answer stored on disk."""
-
-    model_config = ConfigDict(frozen=True)
-
-    prompt: str
-    model: str
-    answer: str
-
-
 def evidence_refs(context: IndicatorContext) -> dict[str, Chunk]:
     """The chunks the model is shown, under references E1, E2 … in context order."""
     return {f"E{n}": chunk for n, chunk in enumerate(context.chunks.values(), start=1)}
@@ -128,33 +94,7 @@ def evidence_refs(context: IndicatorContext) -> dict[str, Chunk]:
 
 def parse_answer(text: str) -> LLMIndicatorDraft:
     """Parse a reply: reasoning blocks and code fences removed, then the JSON object validated."""
-    body = _THINK.sub("", text).strip()
-    fenced = _FENCE.search(body)
-    if fenced:
-        body = fenced.group(1).strip()
-    start, end = body.find("{"), body.rfind("}")
-    if start < 0 or end < start:
-        raise AnswerRejected(FallbackReason.INVALID_JSON, "no JSON object in the answer")
-    try:
-        data = json.loads(body[start : end + 1])
-    except json.JSONDecodeError as e:
-        raise AnswerRejected(FallbackReason.INVALID_JSON, f"{e.msg} at char {e.pos}") from e
-    try:
-        return LLMIndicatorDraft.model_validate(data)
-    except ValidationError as e:
-        first = e.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
-        raise AnswerRejected(
-            FallbackReason.SCHEMA_INVALID, f"{e.error_count()} errors, first at {where}: {first['msg']}"
-        ) from e
-
-
-def _pages(chunk: Chunk) -> str:
-    if chunk.page_start is None:
-        return ""
-    if chunk.page_end in (None, chunk.page_start):
-        return f"第 {chunk.page_start} 页"
-    return f"第 {chunk.page_start}–{chunk.page_end} 页"
+    return validated(LLMIndicatorDraft, text)
 
 
 def _sources(point: ReviewPoint, context: IndicatorContext) -> tuple[AdviceSource, ...]:
@@ -269,6 +209,9 @@ def ground(answer: LLMIndicatorDraft, context: IndicatorContext, info: DraftInfo
                 figure=match.figure,
                 signals=match.signals,
                 rationale_zh=p.rationale_zh,
+                site_visit_zh=site_question(match.point, evidence, match.figure)
+                if p.mark is Mark.VERIFY_ON_SITE
+                else None,
             )
         )
     assessment = IndicatorAssessment(
@@ -299,27 +242,25 @@ def _feedback(rejected: AnswerRejected) -> str:
     )
 
 
-class _AnswerCache:
-    """Validated answers as one JSON file per key, written atomically so parallel drafts never read half a file."""
+@dataclass(frozen=True)
+class CostEstimate:
+    """What a run would cost before it starts: model calls, cached answers, tokens and price."""
 
-    def __init__(self, directory: Path) -> None:
-        self._dir = directory
+    indicators: int
+    cached: int
+    prompt_tokens: int
+    completion_tokens: int
+    cost: float
 
-    def _path(self, key: str) -> Path:
-        return self._dir / key[:2] / f"{key}.json"
-
-    def get(self, key: str) -> str | None:
-        try:
-            return CachedAnswer.model_validate_json(self._path(key).read_text(encoding="utf-8")).answer
-        except (OSError, ValidationError):
-            return None
-
-    def put(self, key: str, record: CachedAnswer) -> None:
-        path = self._path(key)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(f".{threading.get_ident()}.tmp")
-        tmp.write_text(record.model_dump_json(), encoding="utf-8")
-        tmp.replace(path)
+    def times(self, reviews: int) -> CostEstimate:
+        """The estimate for ``reviews`` reviews like this one (a campaign)."""
+        return CostEstimate(
+            self.indicators * reviews,
+            self.cached * reviews,
+            self.prompt_tokens * reviews,
+            self.completion_tokens * reviews,
+            round(self.cost * reviews, 4),
+        )
 
 
 class LLMDrafter:
@@ -338,16 +279,29 @@ class LLMDrafter:
         cache_dir: Path | None = None,
         timeout_s: float = 120.0,
         max_concurrency: int = 4,
+        retry: RetryPolicy | None = None,
+        token_budget: int = 0,
+        judge: BorderlineJudge | None = None,
+        prices_per_1k: tuple[float, float] = (0.0, 0.0),
     ) -> None:
-        self.chat_model = chat_model
+        self.client = LLMClient(chat_model, timeout_s=timeout_s, max_concurrency=max_concurrency, retry=retry)
         self.prompt = prompt
         self.model_name = model_name
         self.fallback = fallback
-        self.timeout_s = timeout_s
-        self.max_concurrency = max_concurrency
-        self._cache = _AnswerCache(cache_dir) if cache_dir is not None else None
-        # Bounds calls in flight at the endpoint, including calls abandoned after a timeout.
-        self._slots = threading.BoundedSemaphore(max_concurrency)
+        self.token_budget = token_budget
+        self.judge = judge
+        self.prices_per_1k = prices_per_1k
+        self._cache = AnswerCache(cache_dir) if cache_dir is not None else None
+
+    @property
+    def chat_model(self) -> BaseChatModel:
+        """The chat model behind the client."""
+        return self.client.chat_model
+
+    @property
+    def max_concurrency(self) -> int:
+        """Calls in flight at most."""
+        return self.client.max_concurrency
 
     def render(self, context: IndicatorContext) -> str:
         """The prompt for one indicator: rubric text plus the context's chunks, nothing else."""
@@ -362,7 +316,7 @@ class LLMDrafter:
             for m in context.matches
         ]
         evidence = [
-            PromptEvidence(ref=r, pages=_pages(c), heading=" > ".join(c.heading_path), text=c.text)
+            PromptEvidence(ref=r, pages=chunk_pages(c), heading=" > ".join(c.heading_path), text=c.text)
             for r, c in refs.items()
         ]
         return self.prompt.render(
@@ -378,53 +332,52 @@ class LLMDrafter:
         payload = json.dumps([self.prompt.ref, self.model_name, rendered], ensure_ascii=False)
         return hashlib.sha256(payload.encode()).hexdigest()
 
-    def _info(self, started: float) -> DraftInfo:
+    def _info(self, started: float, usage: Usage) -> DraftInfo:
         return DraftInfo(
             drafter=self.kind,
             version=self.version,
             prompt_id=self.prompt.ref,
             model=self.model_name,
             seconds=round(time.perf_counter() - started, 4),
+            prompt_tokens=usage.prompt_tokens,
+            completion_tokens=usage.completion_tokens,
         )
 
-    def _ask(self, messages: Sequence[BaseMessage]) -> str:
-        """One model call, abandoned after ``timeout_s`` (a hung endpoint must not hold the review)."""
-        outcome: queue.Queue[BaseMessage | Exception] = queue.Queue(maxsize=1)
+    def estimate(self, contexts: Sequence[IndicatorContext]) -> CostEstimate:
+        """Tokens and price of drafting ``contexts`` (one review), counting answers already cached as free."""
+        cached, prompt_chars, points = 0, 0, 0
+        for context in contexts:
+            rendered = self.render(context)
+            if self._cache is not None and self._cache.get(self._key(rendered)) is not None:
+                cached += 1
+                continue
+            prompt_chars += len(rendered)
+            points += len(context.matches)
+        prompt_tokens = round(prompt_chars / CHARS_PER_TOKEN)
+        completion_tokens = points * ANSWER_TOKENS_PER_POINT
+        price_in, price_out = self.prices_per_1k
+        cost = round(prompt_tokens / 1000 * price_in + completion_tokens / 1000 * price_out, 4)
+        return CostEstimate(len(contexts), cached, prompt_tokens, completion_tokens, cost)
 
-        def call() -> None:
-            try:
-                outcome.put(self.chat_model.invoke(list(messages)))
-            except Exception as e:  # whatever the client raises is one failed call, reported by the caller
-                outcome.put(e)
-            finally:
-                self._slots.release()
-
-        if not self._slots.acquire(timeout=self.timeout_s):
-            raise AnswerRejected(FallbackReason.TIMEOUT, f"no free call slot within {self.timeout_s:g} s")
-        threading.Thread(target=call, name="ciqa-llm-call", daemon=True).start()
-        try:
-            reply = outcome.get(timeout=self.timeout_s)
-        except queue.Empty:
-            raise AnswerRejected(FallbackReason.TIMEOUT, f"no answer within {self.timeout_s:g} s") from None
-        if isinstance(reply, Exception):
-            raise AnswerRejected(FallbackReason.MODEL_ERROR, f"{type(reply).__name__}: {reply}"[:_DETAIL_CHARS])
-        return reply.text
-
-    def _answer(self, context: IndicatorContext, rendered: str, started: float) -> tuple[str, IndicatorAssessment]:
+    def _answer(
+        self, context: IndicatorContext, rendered: str, started: float, usage: Usage, budget: TokenBudget | None
+    ) -> tuple[str, IndicatorAssessment]:
         """Ask, ground, and on a rejected answer ask once more, saying what was wrong."""
         messages: list[BaseMessage] = [HumanMessage(rendered)]
-        answer = self._ask(messages)
+        answer = self.client.ask(messages, usage, budget)
         try:
-            return answer, ground(parse_answer(answer), context, self._info(started))
+            return answer, ground(parse_answer(answer), context, self._info(started, usage))
         except AnswerRejected as first:
             retry = [*messages, AIMessage(answer), HumanMessage(_feedback(first))]
-        answer = self._ask(retry)
+        answer = self.client.ask(retry, usage, budget)
         try:
-            return answer, ground(parse_answer(answer), context, self._info(started))
+            return answer, ground(parse_answer(answer), context, self._info(started, usage))
         except AnswerRejected as second:
             raise AnswerRejected(second.reason, second.detail, attempts=2) from second
 
-    def _fall_back(self, context: IndicatorContext, rejected: AnswerRejected, started: float) -> IndicatorAssessment:
+    def _fall_back(
+        self, context: IndicatorContext, rejected: AnswerRejected, started: float, usage: Usage
+    ) -> IndicatorAssessment:
         log.warning("indicator %s falls back to %s: %s", context.indicator.id, self.fallback.kind.value, rejected)
         assessment = self.fallback.draft(context)
         reason = f"{rejected.reason.value}: {rejected.detail} (attempts: {rejected.attempts})"
@@ -434,38 +387,52 @@ class LLMDrafter:
                 "model": self.model_name,
                 "seconds": round(time.perf_counter() - started, 4),
                 "fallback_reason": reason,
+                "prompt_tokens": usage.prompt_tokens,
+                "completion_tokens": usage.completion_tokens,
             }
         )
         return assessment.model_copy(update={"draft": info})
 
-    def draft(self, context: IndicatorContext) -> IndicatorAssessment:
+    def draft(self, context: IndicatorContext, budget: TokenBudget | None = None) -> IndicatorAssessment:
         """Assess one indicator with the model, or with the fallback drafter if the answer fails."""
         started = time.perf_counter()
+        usage = Usage()
+        assessment = self._draft(context, started, usage, budget)
+        if self.judge is not None:
+            assessment = self.judge.judge(assessment, context, self.client, budget)
+        return assessment
+
+    def _draft(
+        self, context: IndicatorContext, started: float, usage: Usage, budget: TokenBudget | None
+    ) -> IndicatorAssessment:
         rendered = self.render(context)
         key = self._key(rendered)
         cached = self._cache.get(key) if self._cache else None
         if cached is not None:
             try:
-                return ground(parse_answer(cached), context, self._info(started))
+                return ground(parse_answer(cached), context, self._info(started, usage))
             except AnswerRejected:
                 log.info("cached answer %s no longer validates; asking the model again", key[:12])
         try:
-            answer, assessment = self._answer(context, rendered, started)
+            answer, assessment = self._answer(context, rendered, started, usage, budget)
         except AnswerRejected as rejected:
-            return self._fall_back(context, rejected, started)
+            return self._fall_back(context, rejected, started, usage)
         if self._cache:
             self._cache.put(key, CachedAnswer(prompt=self.prompt.ref, model=self.model_name, answer=answer))
         return assessment
 
     def draft_many(self, contexts: Sequence[IndicatorContext]) -> list[IndicatorAssessment]:
-        """Assess several indicators, at most ``max_concurrency`` at a time; results in input order."""
+        """Assess one review's indicators, at most ``max_concurrency`` at a time, within the review's token budget."""
+        budget = TokenBudget(self.token_budget)
         with ThreadPoolExecutor(max_workers=self.max_concurrency, thread_name_prefix="ciqa-draft") as pool:
-            return list(pool.map(self.draft, contexts))
+            return list(pool.map(partial(self.draft, budget=budget), contexts))
 
 
-def build_llm_drafter(settings: Settings, fallback: Drafter) -> LLMDrafter:
-    """An LLM drafter on the configured OpenAI-compatible endpoint; nothing is contacted until a draft."""
-    if not settings.llm_base_url or not settings.llm_model:
+def chat_model_for(settings: Settings, *, base_url: str | None = None, model: str | None = None) -> BaseChatModel:
+    """A LangChain ``ChatOpenAI`` on the configured (or given) OpenAI-compatible endpoint; nothing is contacted."""
+    base_url = base_url if base_url is not None else settings.llm_base_url
+    model = model if model is not None else settings.llm_model
+    if not base_url or not model:
         raise AppError(
             ErrorCode.INVALID_INPUT,
             "未配置大模型服务：请设置 CIQA_LLM_BASE_URL 和 CIQA_LLM_MODEL。",
@@ -474,20 +441,43 @@ def build_llm_drafter(settings: Settings, fallback: Drafter) -> LLMDrafter:
     # Imported here: the OpenAI client is heavy and only deployments with an endpoint need it.
     from langchain_openai import ChatOpenAI
 
-    chat_model = ChatOpenAI(
-        base_url=settings.llm_base_url,
-        model=settings.llm_model,
+    return ChatOpenAI(
+        base_url=base_url,
+        model=model,
         api_key=settings.llm_api_key if settings.llm_api_key.get_secret_value() else SecretStr(_NO_KEY),
         timeout=settings.llm_timeout_s,
+        # Retries are ours (backoff on Retry-After, never holding a call slot while waiting).
         max_retries=0,
         temperature=0,
+        streaming=settings.llm_streaming,
+        stream_usage=True,
+    )
+
+
+def build_llm_drafter(settings: Settings, fallback: Drafter, *, base_url: str | None = None, model: str | None = None):
+    """An LLM drafter (with the borderline judge unless disabled) on the configured endpoint; nothing is contacted."""
+    chat_model = chat_model_for(settings, base_url=base_url, model=model)
+    model_name = model or settings.llm_model
+    prompts = default_prompts(settings.prompts_dir)
+    judge = (
+        BorderlineJudge(
+            prompt=prompts.get(settings.llm_judge_prompt_id),
+            model_name=model_name,
+            cache_dir=settings.llm_cache_dir,
+        )
+        if settings.llm_judge
+        else None
     )
     return LLMDrafter(
         chat_model,
-        prompt=default_prompts(settings.prompts_dir).get(settings.llm_prompt_id),
-        model_name=settings.llm_model,
+        prompt=prompts.get(settings.llm_prompt_id),
+        model_name=model_name,
         fallback=fallback,
         cache_dir=settings.llm_cache_dir,
         timeout_s=settings.llm_timeout_s,
         max_concurrency=settings.llm_max_concurrency,
+        retry=RetryPolicy(settings.llm_max_retries, settings.llm_backoff_s, settings.llm_max_backoff_s),
+        token_budget=settings.llm_token_budget,
+        judge=judge,
+        prices_per_1k=(settings.llm_price_input_per_1k, settings.llm_price_output_per_1k),
     )

@@ -11,6 +11,7 @@ from indexing.embedding import CachedEmbedder, EmbedderKind, load_embedder
 from indexing.models import BlockKind
 from indexing.pipeline import index_documents
 from indexing.store import Collection
+from tests.backend.review.drafting_world import indexed, rubrics, world  # noqa: F401  (fixtures shared by drafter tests)
 from tests.factories import make_document
 
 H, P, T = BlockKind.HEADING, BlockKind.PARAGRAPH, BlockKind.TABLE

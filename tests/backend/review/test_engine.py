@@ -81,14 +81,20 @@ def test_a_forged_quote_fails_the_check(review, mini_collection):
     assert check_evidence(ev.model_copy(update={"page_start": 9, "page_end": 9}), chunks)
 
 
-def test_missing_evidence_advice_and_checklists(review):
+def test_missing_evidence_advice_and_checklists(review, small_rubric):
     quality = next(a for a in review.assessments if a.indicator_id == "6.1")
     assert [m.point_id for m in quality.missing] == ["6.1.2"]
     assert "毕业生跟踪调查报告" in quality.missing[0].expected_zh
     assert any(x.point_id == "6.1.2" for x in quality.advice)
     assert {i.point_id for i in review.supplementary_materials} >= {"6.1.2"}
+    assert review.site_visit_questions
     for item in review.site_visit_questions:
-        assert "报告称" in item.text_zh
+        point = _point(review, item.point_id)
+        quote = point.evidence[0]
+        # The claim verbatim (or its verbatim prefix) with its page, then what to ask for on site.
+        assert f"第 {quote.page_start} 页称“{quote.quote[:40]}" in item.text_zh
+        expected = next(p for _, p in small_rubric.iter_points() if p.id == item.point_id).evidence
+        assert expected and all(e in item.text_zh for e in expected)
 
 
 def test_levels_rank_indicators_by_coverage(review):

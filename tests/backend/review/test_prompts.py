@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import textwrap
 from pathlib import Path
 
@@ -93,3 +95,25 @@ def test_shipped_prompts_load_with_complete_headers():
     assert prompt.ref == "indicator_draft@1" and prompt.path.name == "indicator_draft_v1.j2"
     assert set(prompt.header.variables) == {"rubric_name", "scale", "indicator", "points", "evidence", "marks"}
     assert prompt.header.purpose and prompt.header.output
+
+
+def test_a_shipped_prompt_never_changes_under_the_same_version():
+    """Drafts record ``id@version``; an edited prompt must be a new file with a new version (and a new fingerprint).
+
+    ``prompts/fingerprints.json`` holds the SHA-256 of every released prompt file. Editing a file fails here; add
+    ``<id>_v<next>.j2`` instead and record its fingerprint.
+    """
+    directory = Path(default_prompts().get("indicator_draft").path).parent
+    recorded = json.loads((directory / "fingerprints.json").read_text(encoding="utf-8"))
+    files = sorted(p.name for p in directory.glob("*.j2"))
+    assert files == sorted(recorded), "every prompt file needs a recorded fingerprint (and none may be deleted)"
+    for name in files:
+        digest = hashlib.sha256((directory / name).read_bytes()).hexdigest()
+        assert digest == recorded[name], f"{name} changed without a new version: copy it to a new _vN file instead"
+
+
+def test_both_shipped_prompts_render_their_declared_variables():
+    registry = default_prompts()
+    judge = registry.get("point_judge")
+    assert judge.ref == "point_judge@1" and set(judge.header.variables) == {"point", "mark", "evidence"}
+    assert judge.header.purpose and judge.header.output
