@@ -58,7 +58,7 @@ def submitted_reviewer_ids(session: Session, *, review: ReviewRecord) -> frozens
     submission = versions.get_version(session, version_id=review.version_id).submission
     if submission.campaign is not None and not submission.campaign.expert_results_visible:
         return frozenset()
-    return frozenset(r.reviewer_id for r in expert_reviews.list_expert_reviews(session, review_id=review.id))
+    return expert_reviews.submitted_reviewer_ids(session, review_id=review.id)
 
 
 def decision_scope(session: Session, principal: Principal, review: ReviewRecord) -> DecisionScope:

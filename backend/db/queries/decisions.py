@@ -139,6 +139,8 @@ def review_decision_stamp(
     session: Session, *, review_id: int, reviewer_ids: Collection[int] | None = None
 ) -> DecisionStamp:
     """The decision stamp of a review (decisions on any of its assessments)."""
+    if reviewer_ids is not None and not reviewer_ids:
+        return DecisionStamp(0, None)  # nobody's decisions are shown (a university before any submission)
     query = (
         select(func.count(ExpertDecision.id), func.max(ExpertDecision.id))
         .join(AssessmentRecord, AssessmentRecord.id == ExpertDecision.assessment_id)
@@ -151,6 +153,8 @@ def assessment_decision_stamp(
     session: Session, *, assessment_id: int, reviewer_ids: Collection[int] | None = None
 ) -> DecisionStamp:
     """The decision stamp of an assessment."""
+    if reviewer_ids is not None and not reviewer_ids:
+        return DecisionStamp(0, None)
     query = select(func.count(ExpertDecision.id), func.max(ExpertDecision.id)).where(
         ExpertDecision.assessment_id == assessment_id
     )

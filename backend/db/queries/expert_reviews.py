@@ -90,6 +90,12 @@ def find_expert_review(session: Session, *, reviewer_id: int, review_id: int) ->
     return session.scalars(query).one_or_none()
 
 
+def submitted_reviewer_ids(session: Session, *, review_id: int) -> frozenset[int]:
+    """The experts who submitted a review of this AI review (ids only: read on every request for a university)."""
+    query = select(ExpertReview.reviewer_id).where(ExpertReview.review_id == review_id)
+    return frozenset(session.scalars(query).all())
+
+
 def list_expert_reviews(
     session: Session, *, review_id: int | None = None, reviewer_id: int | None = None
 ) -> Sequence[ExpertReview]:

@@ -39,7 +39,7 @@ def create_version(
 
 
 def get_version(session: Session, *, version_id: int) -> DocumentVersion:
-    """The version with this id, or NOT_FOUND (also for a deleted one)."""
+    """The version with this id, or NOT_FOUND (also for a deleted one), with its submission and campaign."""
     version = session.get(DocumentVersion, version_id)
     if version is None or version.deleted_at is not None:
         raise AppError(ErrorCode.NOT_FOUND, "文件版本不存在。", f"no document version {version_id}")
