@@ -11,9 +11,12 @@ from docx import Document
 from openpyxl import Workbook, load_workbook
 from sqlalchemy.orm import Session
 
+from backend.config import Settings
+from backend.db.base import utcnow
 from backend.db.models import JobKind
 from backend.db.queries import assignments, campaigns, institutions, jobs, selection, users
 from backend.domain.enums import InstitutionType
+from backend.review.flows import run_campaign_job
 from tests.backend.api.conftest import World
 from tests.backend.web.conftest import csrf
 
@@ -83,7 +86,9 @@ def test_board_lists_every_institution_with_status_and_filters(browser_as, world
     assert "乙大学" in tagged and "甲大学" not in tagged
 
 
-def test_bulk_review_is_one_job_and_refused_while_pending(browser_as, world: World, db: Session, published) -> None:
+def test_bulk_review_is_one_job_and_refused_while_pending(
+    browser_as, world: World, db: Session, published, settings: Settings
+) -> None:
     client = browser_as("secretariat")
     r = client.post(f"/campaigns/{world.campaign_id}/reviews", data={"rerun": "true"}, headers=csrf(client))
     assert r.status_code == 303
@@ -93,6 +98,20 @@ def test_bulk_review_is_one_job_and_refused_while_pending(browser_as, world: Wor
     again = client.post(f"/campaigns/{world.campaign_id}/reviews", headers=csrf(client))
     assert again.status_code == 409 and "正在进行" in again.text
     assert 'aria-label="批量评审进度"' in client.get(f"/campaigns/{world.campaign_id}/progress").text
+    # The world's review jobs ran (as a worker would have finished them).
+    for side in (world.own, world.other):
+        for version_id in (side.version_id, side.version2_id):
+            for done in jobs.list_jobs(db, version_id=version_id):
+                jobs.claim_job(db, job_id=done.id, token="t", now=utcnow(), stale_before=utcnow())
+                jobs.finish_job(db, job_id=done.id, token="t", now=utcnow())
+    db.commit()
+    # The job re-reviews each submission's newest ready report (reviewed already: only because it is a re-run).
+    queued = run_campaign_job(db, job.id, settings)
+    reviewed = {jobs.get_job(db, job_id=i).version_id for i in queued}
+    assert reviewed == {world.own.version2_id, world.other.version2_id}
+    plain = jobs.create_job(db, kind=JobKind.REVIEW_CAMPAIGN, campaign_id=world.campaign_id)
+    db.commit()
+    assert run_campaign_job(db, plain.id, settings) == []  # nothing unreviewed, and the re-run's reviews are queued
 
 
 def test_assignment_proposal_respects_conflicts_and_refusal_shows_beside_submission(
