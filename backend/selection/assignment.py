@@ -72,27 +72,28 @@ def propose(
 ) -> Proposal:
     """Give each (submission id, institution id) up to ``per_submission`` experts, least-loaded first.
 
-    The submissions with the fewest eligible experts are served first, so that the scarce experts go where nobody
-    else can; ties go to the lower expert id, so the same inputs give the same proposal.
+    The submissions with the fewest eligible experts are served first, and among equally loaded experts the one
+    fewer of the remaining submissions could use goes first, so that scarce experts stay for where nobody else can
+    go; ties go to the lower expert id, so the same inputs give the same proposal.
     """
     have = list(existing)
     load = Counter(p.expert_id for p in have)
     on = {(p.expert_id, p.submission_id) for p in have}
     count = Counter(p.submission_id for p in have)
 
-    def eligible(submission_id: int, institution_id: int) -> list[Expert]:
-        return [
-            e
-            for e in experts
-            if (e.id, submission_id) not in on
-            and refusal(e, institution_id, load=load[e.id], load_limit=load_limit) is None
-        ]
+    def allowed(e: Expert, submission_id: int, institution_id: int) -> bool:
+        return (e.id, submission_id) not in on and refusal(e, institution_id, load=0, load_limit=None) is None
 
-    order = sorted(targets, key=lambda t: (len(eligible(*t)), t[0]))
+    order = sorted(targets, key=lambda t: (sum(allowed(e, *t) for e in experts), t[0]))
+    demand = Counter(e.id for t in order for e in experts if allowed(e, *t))
     pairs, shortfalls = [], []
     for submission_id, institution_id in order:
-        need = per_submission - count[submission_id]
-        chosen = sorted(eligible(submission_id, institution_id), key=lambda e: (load[e.id], e.id))[: max(need, 0)]
+        candidates = [e for e in experts if allowed(e, submission_id, institution_id)]
+        for e in candidates:
+            demand[e.id] -= 1
+        eligible = [e for e in candidates if load_limit is None or load[e.id] < load_limit]
+        need = max(per_submission - count[submission_id], 0)
+        chosen = sorted(eligible, key=lambda e: (load[e.id], demand[e.id], e.id))[:need]
         for e in chosen:
             pairs.append(Pair(e.id, submission_id))
             load[e.id] += 1

@@ -11,10 +11,10 @@
       textStyle: { fontFamily: FONT },
       toolbox: TOOLBOX,
       tooltip: { formatter: function (p) { return h.institutions[p.value[1]] + " · " + h.dimensions[p.value[0]] + "：" + (p.value[2] === null ? "无" : p.value[2] + "%"); } },
-      grid: { left: 180, right: 40, top: 30, bottom: 70 },
+      grid: { left: 180, right: 40, top: 30, bottom: 100 },
       xAxis: { type: "category", data: h.dimensions, splitArea: { show: true } },
       yAxis: { type: "category", data: h.institutions, inverse: true, splitArea: { show: true } },
-      visualMap: { min: 0, max: 100, calculable: true, orient: "horizontal", left: "center", bottom: 8, inRange: { color: ["#fbe3e3", "#fff1d6", "#e3f3e6", "#1e7b34"] } },
+      visualMap: { min: 0, max: 100, calculable: true, orient: "horizontal", left: "center", bottom: 4, inRange: { color: ["#fbe3e3", "#fff1d6", "#e3f3e6", "#1e7b34"] } },
       series: [{ type: "heatmap", data: h.cells, label: { show: true, formatter: function (p) { return p.value[2] === null ? "" : p.value[2]; } } }]
     };
   }

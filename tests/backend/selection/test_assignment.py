@@ -50,3 +50,11 @@ def test_refusal_reasons():
     assert "声明" in refusal(expert, 200, load=0, load_limit=None)
     assert "上限 3" in refusal(expert, 300, load=3, load_limit=3)
     assert refusal(expert, 300, load=2, load_limit=3) is None
+
+
+def test_equal_loads_keep_the_expert_others_need():
+    # Three experts of three institutions, three submissions of the same three: every expert can take two of them.
+    # Serving the first submission with the lowest id alone would leave one expert with two and one with none.
+    experts = [_expert(1, 100), _expert(2, None, conflicts=(200,)), _expert(3, 300)]
+    proposal = propose([(11, 100), (12, 200), (13, 300)], experts, existing=(), per_submission=1, load_limit=None)
+    assert Counter(p.expert_id for p in proposal.pairs) == {1: 1, 2: 1, 3: 1}
