@@ -4,13 +4,14 @@ its deadline for universities (new submissions and uploads are refused; the secr
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
 from backend.config import Settings
 from backend.db.base import BEIJING
 from backend.db.models import Campaign, CampaignQuotas, Submission
-from backend.db.queries import campaigns, submissions
+from backend.db.queries import audit, campaigns, submissions
 from backend.domain.enums import SubmissionKind
 from backend.errors import AppError, ErrorCode
 from backend.rubrics.registry import rubric_registry
@@ -33,15 +34,7 @@ def create_campaign(
     Raises:
         AppError: ``RUBRIC_NOT_FOUND`` for an unknown rubric, ``INVALID_INPUT`` for one of another kind.
     """
-    rubric = rubric_registry(settings).get(rubric_id)
-    kinds = rubric.applicability.submission_kinds
-    if kind not in kinds:
-        fits = "、".join(k.zh for k in kinds)
-        raise AppError(
-            ErrorCode.INVALID_INPUT,
-            f"指标体系“{rubric.name}”只适用于{fits}，不能用于{kind.zh}遴选活动。",
-            f"rubric {rubric_id} applies to {[k.value for k in kinds]}, not {kind.value}",
-        )
+    check_rubric(rubric_id, kind, settings)
     if deadline is not None and deadline.tzinfo is None:
         deadline = deadline.replace(tzinfo=BEIJING)
     return campaigns.create_campaign(
@@ -54,6 +47,73 @@ def create_campaign(
         expert_results_visible=expert_results_visible,
         created_by=user_id,
     )
+
+
+def check_rubric(rubric_id: str, kind: SubmissionKind, settings: Settings) -> None:
+    """Refuse a rubric that does not exist (RUBRIC_NOT_FOUND) or does not apply to the kind (INVALID_INPUT)."""
+    rubric = rubric_registry(settings).get(rubric_id)
+    kinds = rubric.applicability.submission_kinds
+    if kind not in kinds:
+        fits = "、".join(k.zh for k in kinds)
+        raise AppError(
+            ErrorCode.INVALID_INPUT,
+            f"指标体系“{rubric.name}”只适用于{fits}，不能用于{kind.zh}遴选活动。",
+            f"rubric {rubric_id} applies to {[k.value for k in kinds]}, not {kind.value}",
+        )
+
+
+@dataclass(frozen=True)
+class CampaignSettings:
+    """A campaign as the secretariat sets it up: rubric and kind, deadline, quotas, expert assignment."""
+
+    name: str
+    rubric_id: str
+    kind: SubmissionKind
+    deadline: dt.datetime | None
+    quotas: CampaignQuotas
+    experts_per_submission: int
+    expert_load_limit: int | None
+    review_due_at: dt.datetime | None
+    # Whether the university sees the experts' results once they submit.
+    expert_results_visible: bool = True
+
+
+def save_campaign(
+    session: Session, *, campaign_id: int | None, values: CampaignSettings, user_id: int, settings: Settings
+) -> Campaign:
+    """Add (``campaign_id`` None) or change a campaign; dates without a zone are Beijing time.
+
+    Raises:
+        AppError: as :func:`check_rubric`; ``INVALID_INPUT`` for an empty name or expert numbers below one.
+    """
+    if not values.name.strip():
+        raise AppError(ErrorCode.INVALID_INPUT, "请填写活动名称。", "empty campaign name")
+    if values.experts_per_submission < 1 or (values.expert_load_limit is not None and values.expert_load_limit < 1):
+        raise AppError(ErrorCode.INVALID_INPUT, "每份材料的专家数和专家评审上限至少为 1。", "expert numbers < 1")
+    check_rubric(values.rubric_id, values.kind, settings)
+    zoned = {
+        k: v.replace(tzinfo=BEIJING) if v is not None and v.tzinfo is None else v
+        for k, v in (("deadline", values.deadline), ("review_due_at", values.review_due_at))
+    }
+    if campaign_id is None:
+        campaign_id = campaigns.create_campaign(
+            session, name=values.name, rubric_id=values.rubric_id, kind=values.kind, created_by=user_id
+        ).id
+    campaign = campaigns.update_campaign(
+        session,
+        campaign_id=campaign_id,
+        name=values.name.strip(),
+        rubric_id=values.rubric_id,
+        kind=values.kind,
+        deadline=zoned["deadline"],
+        quotas=values.quotas,
+        experts_per_submission=values.experts_per_submission,
+        expert_load_limit=values.expert_load_limit,
+        review_due_at=zoned["review_due_at"],
+        expert_results_visible=values.expert_results_visible,
+    )
+    audit.record_event(session, actor_id=user_id, action="campaign.save", object_type="campaign", object_id=campaign.id)
+    return campaign
 
 
 def check_open(campaign: Campaign | None, *, now: dt.datetime) -> None:

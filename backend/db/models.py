@@ -24,7 +24,7 @@ import datetime as dt
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StrictInt
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, model_validator
 from sqlalchemy import (
     BigInteger,
     Boolean,
@@ -128,13 +128,40 @@ class ParseStats(BaseModel):
     seconds: dict[str, float] = {}
 
 
+TAG_LENGTH = 20
+
+
+class TagQuota(BaseModel):
+    """Seats of a category reserved for submissions carrying a tag (其中数字化 2 所): filled first by rank."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    type: InstitutionType
+    tag: Annotated[str, Field(min_length=1, max_length=TAG_LENGTH)]
+    seats: Annotated[StrictInt, Field(ge=0)]
+
+
 class CampaignQuotas(BaseModel):
-    """How many submissions a campaign may select: per institution category and in total."""
+    """How many submissions a campaign may select: per institution category, tagged seats within it, and in total."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     by_type: dict[InstitutionType, Annotated[StrictInt, Field(ge=0)]] = {}
     total: Annotated[StrictInt, Field(ge=0)] | None = None
+    tagged: tuple[TagQuota, ...] = ()
+
+    @model_validator(mode="after")
+    def _tagged_seats_fit_their_category(self) -> CampaignQuotas:
+        seen: set[tuple[InstitutionType, str]] = set()
+        for quota in self.tagged:
+            if (quota.type, quota.tag) in seen:
+                raise ValueError(f"“{quota.type.value}·{quota.tag}”的名额重复设置。")
+            seen.add((quota.type, quota.tag))
+        for kind in {q.type for q in self.tagged}:
+            reserved = sum(q.seats for q in self.tagged if q.type is kind)
+            if reserved > self.by_type.get(kind, 0):
+                raise ValueError(f"{kind.value}的标签名额合计 {reserved} 超过该类别名额 {self.by_type.get(kind, 0)}。")
+        return self
 
 
 def _created() -> Mapped[dt.datetime]:
@@ -190,6 +217,10 @@ class Campaign(Base):
     deadline: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     quotas: Mapped[CampaignQuotas] = mapped_column(PydanticJSON(CampaignQuotas), default=CampaignQuotas)
     expert_results_visible: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Expert assignment: how many experts read each submission, the most one expert may hold, and their deadline.
+    experts_per_submission: Mapped[int] = mapped_column(Integer, default=2)
+    expert_load_limit: Mapped[int | None] = mapped_column(Integer)
+    review_due_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[dt.datetime] = _created()
 
@@ -311,6 +342,8 @@ class Job(Base):
     rubric_id: Mapped[str | None] = mapped_column(String(ID_LENGTH))
     # Review jobs: which drafter to use (a DrafterKind value); None means the configured default.
     drafter: Mapped[str | None] = mapped_column(String(ENUM_LENGTH))
+    # Campaign review jobs: review again the versions already reviewed with the campaign's rubric.
+    rerun: Mapped[bool] = mapped_column(Boolean, default=False)
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     claim_token: Mapped[str | None] = mapped_column(String(36))
     created_at: Mapped[dt.datetime] = _created()
@@ -492,6 +525,55 @@ class Assignment(Base):
     submission_institution_id: Mapped[int] = mapped_column(Integer)
     assigned_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[dt.datetime] = _created()
+
+
+class SubmissionTag(Base):
+    """A tag the secretariat gives a campaign submission (数字化 …); tagged seats of the quotas count it."""
+
+    __tablename__ = "submission_tags"
+    __table_args__ = (UniqueConstraint("submission_id", "tag"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    submission_id: Mapped[int] = mapped_column(ForeignKey("submissions.id", ondelete="CASCADE"), index=True)
+    tag: Mapped[str] = mapped_column(String(TAG_LENGTH))
+
+
+class ExpertConflict(Base):
+    """An institution an expert declared a conflict of interest with: its submissions are never assigned to them."""
+
+    __tablename__ = "expert_conflicts"
+    __table_args__ = (UniqueConstraint("expert_id", "institution_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    expert_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    institution_id: Mapped[int] = mapped_column(ForeignKey("institutions.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[dt.datetime] = _created()
+
+    institution: Mapped[Institution] = relationship()
+
+
+class ShortlistEntry(Base):
+    """An institution on a campaign's fixed shortlist: category, rank, the secretariat's note, who fixed it, when.
+
+    One row per institution and campaign: fixing the shortlist again replaces the rows (the audit trail keeps
+    each fixing).
+    """
+
+    __tablename__ = "shortlist_entries"
+    __table_args__ = (UniqueConstraint("campaign_id", "institution_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"), index=True)
+    institution_id: Mapped[int] = mapped_column(ForeignKey("institutions.id"))
+    submission_id: Mapped[int] = mapped_column(ForeignKey("submissions.id"))
+    category: Mapped[InstitutionType] = mapped_column(StrEnumType(InstitutionType))
+    rank: Mapped[int] = mapped_column(Integer)
+    score: Mapped[float] = mapped_column(Float)
+    note: Mapped[str] = mapped_column(Text, default="")
+    fixed_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    fixed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    institution: Mapped[Institution] = relationship()
 
 
 class AuditEvent(Base):

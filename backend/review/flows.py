@@ -10,7 +10,7 @@ from pathlib import Path
 from sqlalchemy.orm import Session
 
 from backend.config import Settings
-from backend.db.models import JobKind, JobStatus, VersionStatus
+from backend.db.models import DocumentRole, JobKind, JobStatus, VersionStatus
 from backend.db.queries import campaigns, jobs, reviews, submissions, versions
 from backend.domain.assessment import ChecklistItem, DrafterKind, IndicatorAssessment, Review
 from backend.domain.enums import Mark
@@ -234,7 +234,8 @@ def run_review_job(
 def run_campaign_job(
     session: Session, job_id: int, settings: Settings, progress: ProgressCallback = no_progress
 ) -> list[int]:
-    """The campaign task's body: queue a review of each submission's newest ready version not yet reviewed."""
+    """The campaign task's body: queue a review of each submission's newest ready version not yet reviewed (a
+    re-run job: reviewed or not); a version whose review is already queued or running is left alone."""
     job = jobs.get_job(session, job_id=job_id)
     if job.campaign_id is None:
         raise AppError(ErrorCode.INVALID_INPUT, "任务缺少评审批次。", f"campaign job {job_id}")
@@ -243,7 +244,9 @@ def run_campaign_job(
     found = submissions.list_submissions(session, campaign_id=campaign.id)
     for n, submission in enumerate(found, start=1):
         ready = [
-            v for v in versions.list_versions(session, submission_id=submission.id) if v.status is VersionStatus.READY
+            v
+            for v in versions.list_versions(session, submission_id=submission.id, role=DocumentRole.MAIN)
+            if v.status is VersionStatus.READY
         ]
         if not ready:
             continue
@@ -255,7 +258,7 @@ def run_campaign_job(
             and j.status in (JobStatus.QUEUED, JobStatus.RUNNING)
             for j in jobs.list_jobs(session, version_id=newest.id)
         )
-        if not reviewed and not pending:
+        if (job.rerun or not reviewed) and not pending:
             queued.append(
                 jobs.create_review_job(
                     session,

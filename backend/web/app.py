@@ -17,7 +17,19 @@ from backend.config import Settings
 from backend.errors import AppError
 from backend.web.deps import LoginRequired, login_url
 from backend.web.render import page
-from backend.web.views import auth, downloads, evidence, expert, home, reviews, submissions
+from backend.web.views import (
+    assignment,
+    auth,
+    campaigns,
+    downloads,
+    evidence,
+    expert,
+    home,
+    people,
+    ranking,
+    reviews,
+    submissions,
+)
 from indexing.errors import IndexingError
 
 log = logging.getLogger(__name__)
@@ -111,6 +123,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_exception_handler(RequestValidationError, invalid_request)
     app.add_exception_handler(LoginRequired, _login_required)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    for module in (auth, home, submissions, reviews, evidence, downloads, expert):
+    for module in (
+        auth,
+        home,
+        submissions,
+        reviews,
+        evidence,
+        downloads,
+        expert,
+        campaigns,
+        assignment,
+        ranking,
+        people,
+    ):
         app.include_router(module.router, include_in_schema=False)
     return app

@@ -8,6 +8,7 @@ from urllib.parse import quote
 
 from fastapi import Depends, Request
 from fastapi.templating import Jinja2Templates
+from starlette.datastructures import FormData
 
 from backend.api.deps import DbSession
 from backend.auth import access
@@ -76,3 +77,13 @@ WebUniversity = Annotated[Principal, Depends(page_role(Role.UNIVERSITY))]
 WebExpert = Annotated[Principal, Depends(page_role(Role.EXPERT))]
 WebSecretariat = Annotated[Principal, Depends(page_role(Role.SECRETARIAT))]
 WebOverseer = Annotated[Principal, Depends(page_role(Role.EXPERT, Role.SECRETARIAT))]
+# Institutions and expert accounts: the secretariat runs campaigns with them, the administrator manages accounts.
+WebStaff = Annotated[Principal, Depends(page_role(Role.SECRETARIAT, Role.ADMIN))]
+
+
+async def posted_form(request: Request) -> FormData:
+    """The posted form, read before a sync view runs (so the view's database work stays off the event loop)."""
+    return await request.form()
+
+
+PostedForm = Annotated[FormData, Depends(posted_form)]

@@ -27,8 +27,12 @@ class NavItem:
 NAV: dict[Role, tuple[tuple[str, str], ...]] = {
     Role.UNIVERSITY: (("我的材料", "/"),),
     Role.EXPERT: (("我的评审任务", "/"),),
-    Role.SECRETARIAT: (("遴选活动与材料", "/"), ("专家与 AI 一致性", "/secretariat/agreement")),
-    Role.ADMIN: (("用户与院校", "/"),),
+    Role.SECRETARIAT: (
+        ("遴选活动与材料", "/"),
+        ("院校与专家", "/people"),
+        ("专家与 AI 一致性", "/secretariat/agreement"),
+    ),
+    Role.ADMIN: (("用户与院校", "/"), ("院校与专家", "/people")),
 }
 API_DOCS = ("接口文档", "/docs")
 

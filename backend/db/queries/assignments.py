@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from backend.db.models import Assignment, Role
+from backend.db.models import Assignment, Role, Submission
 from backend.db.queries.submissions import get_submission
 from backend.db.queries.users import get_user
 from backend.errors import AppError, ErrorCode
@@ -68,3 +68,14 @@ def remove_assignment(session: Session, *, expert_id: int, submission_id: int) -
     session.delete(assignment)
     session.flush()
     return True
+
+
+def list_campaign_assignments(session: Session, *, campaign_id: int) -> Sequence[Assignment]:
+    """The assignments to a campaign's submissions."""
+    query = (
+        select(Assignment)
+        .join(Submission, Submission.id == Assignment.submission_id)
+        .where(Submission.campaign_id == campaign_id)
+        .order_by(Assignment.id)
+    )
+    return session.scalars(query).all()

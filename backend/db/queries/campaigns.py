@@ -55,3 +55,27 @@ def list_campaigns(session: Session) -> Sequence[Campaign]:
 def find_campaign_by_name(session: Session, *, name: str) -> Campaign | None:
     """The oldest campaign with this name, if any (names are not unique)."""
     return session.scalars(select(Campaign).where(Campaign.name == name).order_by(Campaign.id).limit(1)).one_or_none()
+
+
+def update_campaign(
+    session: Session,
+    *,
+    campaign_id: int,
+    name: str,
+    rubric_id: str,
+    kind: SubmissionKind,
+    deadline: dt.datetime | None,
+    quotas: CampaignQuotas,
+    experts_per_submission: int,
+    expert_load_limit: int | None,
+    review_due_at: dt.datetime | None,
+    expert_results_visible: bool = True,
+) -> Campaign:
+    """Change a campaign's settings."""
+    campaign = get_campaign(session, campaign_id=campaign_id)
+    campaign.name, campaign.rubric_id, campaign.kind = name, rubric_id, kind
+    campaign.deadline, campaign.quotas = deadline, quotas
+    campaign.experts_per_submission, campaign.expert_load_limit = experts_per_submission, expert_load_limit
+    campaign.review_due_at, campaign.expert_results_visible = review_due_at, expert_results_visible
+    session.flush()
+    return campaign

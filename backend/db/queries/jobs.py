@@ -24,6 +24,7 @@ def create_job(
     campaign_id: int | None = None,
     rubric_id: str | None = None,
     created_by: int | None = None,
+    rerun: bool = False,
 ) -> Job:
     """Add a queued job."""
     job = Job(
@@ -33,6 +34,7 @@ def create_job(
         campaign_id=campaign_id,
         rubric_id=rubric_id,
         created_by=created_by,
+        rerun=rerun,
     )
     session.add(job)
     session.flush()

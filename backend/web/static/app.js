@@ -132,6 +132,14 @@
     if (button) button.click();
   }
 
+  // A hidden file input (labelled as a button) names the chosen file beside it.
+  document.addEventListener("change", function (e) {
+    var input = e.target;
+    if (!input.matches || !input.matches("input.file-input[data-show]")) return;
+    var shown = document.getElementById(input.dataset.show);
+    if (shown) shown.textContent = input.files.length ? input.files[0].name : "未选择文件";
+  });
+
   window.addEventListener("hashchange", openLinkedPoint);
   document.addEventListener("DOMContentLoaded", function () {
     [].slice.call(document.querySelectorAll("form.upload")).forEach(setupUpload);

@@ -1,0 +1,81 @@
+"""Form parsing for the secretariat's pages: text fields into typed values, problems per field in Chinese."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from pydantic import ValidationError
+from starlette.datastructures import FormData
+
+from backend.campaigns import CampaignSettings
+from backend.db.models import CampaignQuotas, TagQuota
+from backend.domain.enums import InstitutionType, SubmissionKind
+
+# Blank rows the campaign form offers for tagged seats (其中数字化 …).
+TAGGED_ROWS = 3
+
+
+def _text(form: FormData, name: str) -> str:
+    value = form.get(name)
+    return value.strip() if isinstance(value, str) else ""
+
+
+def _count(form: FormData, name: str, errors: dict[str, str], *, empty: int | None) -> int | None:
+    text = _text(form, name)
+    if not text:
+        return empty
+    if not text.isdigit():
+        errors[name] = "请填写不小于 0 的整数。"
+        return empty
+    return int(text)
+
+
+def _when(form: FormData, name: str, errors: dict[str, str]) -> dt.datetime | None:
+    text = _text(form, name)
+    if not text:
+        return None
+    try:
+        return dt.datetime.fromisoformat(text)
+    except ValueError:
+        errors[name] = "日期时间格式应为 2026-06-30 17:00。"
+        return None
+
+
+def campaign_settings(form: FormData) -> tuple[CampaignSettings | None, dict[str, str]]:
+    """The campaign form as settings, or None with the problems per field (quotas: ``tagged``)."""
+    errors: dict[str, str] = {}
+    by_type = {t: n for t in InstitutionType if (n := _count(form, f"quota_{t.name}", errors, empty=None)) is not None}
+    tagged = []
+    for i in range(TAGGED_ROWS):
+        tag, seats = _text(form, f"tag_{i}"), _count(form, f"tag_seats_{i}", errors, empty=None)
+        if tag or seats:
+            category = _text(form, f"tag_type_{i}")
+            if category not in {t.value for t in InstitutionType} or not tag or seats is None:
+                errors["tagged"] = "标签名额须填写类别、标签名称和名额数。"
+                continue
+            tagged.append(TagQuota(type=InstitutionType(category), tag=tag, seats=seats))
+    try:
+        quotas = CampaignQuotas(by_type=by_type, total=_count(form, "total", errors, empty=None), tagged=tuple(tagged))
+    except ValidationError as exc:
+        errors["tagged"] = "；".join(e["msg"].removeprefix("Value error, ") for e in exc.errors())
+        quotas = CampaignQuotas()
+    kind = _text(form, "kind")
+    if kind not in {k.value for k in SubmissionKind}:
+        errors["kind"] = "请选择材料类型。"
+    if not _text(form, "name"):
+        errors["name"] = "请填写活动名称。"
+    values = CampaignSettings(
+        name=_text(form, "name"),
+        rubric_id=_text(form, "rubric_id"),
+        kind=SubmissionKind(kind) if kind in {k.value for k in SubmissionKind} else SubmissionKind.SELF_EVALUATION,
+        deadline=_when(form, "deadline", errors),
+        quotas=quotas,
+        experts_per_submission=_count(form, "experts_per_submission", errors, empty=2) or 0,
+        expert_load_limit=_count(form, "expert_load_limit", errors, empty=None),
+        review_due_at=_when(form, "review_due_at", errors),
+    )
+    if values.experts_per_submission < 1:
+        errors["experts_per_submission"] = "每份材料至少分配 1 位专家。"
+    if values.expert_load_limit == 0:
+        errors["expert_load_limit"] = "评审上限至少为 1 份；不限请留空。"
+    return (None if errors else values), errors
