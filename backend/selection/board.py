@@ -10,7 +10,17 @@ from sqlalchemy.orm import Session
 
 from backend.config import Settings
 from backend.db.models import Campaign, Institution, Job, JobKind, JobStatus, ReviewRecord, Role, Submission
-from backend.db.queries import assignments, audit, campaigns, institutions, jobs, selection, submissions, users
+from backend.db.queries import (
+    assignments,
+    audit,
+    campaigns,
+    expert_reviews,
+    institutions,
+    jobs,
+    selection,
+    submissions,
+    users,
+)
 from backend.domain.enums import InstitutionType
 from backend.errors import AppError, ErrorCode
 from backend.jobs.enqueue import commit_and_enqueue
@@ -104,8 +114,12 @@ def campaign_board(
     session: Session, *, campaign: Campaign, expert_submissions: Mapping[int, int] | None = None
 ) -> list[BoardRow]:
     """Every institution with its newest submission to the campaign; ``expert_submissions`` maps a submission id to
-    how many assigned experts submitted their review (issue 12's expert reviews; none counted until then)."""
-    done = expert_submissions or {}
+    how many assigned experts submitted their review (read from the database when not given)."""
+    done = (
+        expert_submissions
+        if expert_submissions is not None
+        else expert_reviews.submitted_counts(session, campaign_id=campaign.id)
+    )
     newest: dict[int, Submission] = {}
     for s in submissions.list_submissions(session, campaign_id=campaign.id):
         newest[s.institution_id] = s

@@ -269,6 +269,8 @@ def campaign_shortlist(session: Session, *, campaign: Campaign, settings: Settin
         campaign.quotas,
         institution_of=institution_of,
         tags=selection.campaign_tags(session, campaign_id=campaign.id),
+        # Scores of submissions with submitted expert reviews rest on the experts' decisions (backend.review.ranking).
+        expert_scored={r.submission_id for ranked in ranking.by_type.values() for r in ranked if r.experts},
     )
     explained, review_of = {}, {}
     for row in (r for c in categories for r in c.rows):

@@ -73,6 +73,8 @@ def campaign_settings(form: FormData) -> tuple[CampaignSettings | None, dict[str
         experts_per_submission=_count(form, "experts_per_submission", errors, empty=2) or 0,
         expert_load_limit=_count(form, "expert_load_limit", errors, empty=None),
         review_due_at=_when(form, "review_due_at", errors),
+        # A checkbox: present when ticked (the form always renders it, so absence means unticked).
+        expert_results_visible=form.get("expert_results_visible") == "on",
     )
     if values.experts_per_submission < 1:
         errors["experts_per_submission"] = "每份材料至少分配 1 位专家。"

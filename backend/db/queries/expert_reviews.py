@@ -4,10 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from backend.db.models import AssessmentRecord, AttachedEvidence, ExpertOpinions, ExpertReview
+from backend.db.models import (
+    AssessmentRecord,
+    AttachedEvidence,
+    DocumentVersion,
+    ExpertOpinions,
+    ExpertReview,
+    ReviewRecord,
+    Submission,
+)
 from backend.errors import AppError, ErrorCode
 
 
@@ -94,6 +102,19 @@ def submitted_reviewer_ids(session: Session, *, review_id: int) -> frozenset[int
     """The experts who submitted a review of this AI review (ids only: read on every request for a university)."""
     query = select(ExpertReview.reviewer_id).where(ExpertReview.review_id == review_id)
     return frozenset(session.scalars(query).all())
+
+
+def submitted_counts(session: Session, *, campaign_id: int) -> dict[int, int]:
+    """Submission id -> how many experts submitted a review of it, over a campaign."""
+    query = (
+        select(DocumentVersion.submission_id, func.count(ExpertReview.id))
+        .join(ReviewRecord, ReviewRecord.id == ExpertReview.review_id)
+        .join(DocumentVersion, DocumentVersion.id == ReviewRecord.version_id)
+        .join(Submission, Submission.id == DocumentVersion.submission_id)
+        .where(Submission.campaign_id == campaign_id)
+        .group_by(DocumentVersion.submission_id)
+    )
+    return {submission_id: count for submission_id, count in session.execute(query).all()}
 
 
 def list_expert_reviews(

@@ -51,7 +51,14 @@ def test_create_campaign_with_quotas_and_tagged_seats(browser_as, db: Session) -
     assert saved.quotas.by_type[InstitutionType.APPLIED] == 1
     assert [(q.type, q.tag, q.seats) for q in saved.quotas.tagged] == [(InstitutionType.APPLIED, "数字化", 1)]
     assert saved.experts_per_submission == 1
+    assert saved.expert_results_visible is False  # the box was not ticked
     assert client.get(f"/campaigns/{campaign_id}/edit").status_code == 200
+    r = client.post(
+        f"/campaigns/{campaign_id}/edit", data=_campaign_form(expert_results_visible="on"), headers=csrf(client)
+    )
+    assert r.status_code == 303, r.text
+    db.expire_all()
+    assert campaigns.get_campaign(db, campaign_id=campaign_id).expert_results_visible is True
 
 
 def test_campaign_form_errors_show_beside_their_fields(browser_as) -> None:
