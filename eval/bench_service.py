@@ -614,7 +614,12 @@ def run_deployment(work: Path, *, workers: int, pdfs: Sequence[Path], target_pag
         data_dir = work / f"deployment-{workers}" / "var"
         username, password = create_university_user(database_url, data_dir)
         group = stack.enter_context(processes(data_dir.parent))
-        base = start_service(group, _env(data_dir, database_url, REDIS_URL, queue), workers=workers)
+        # Each worker gets its share of the cores for embedding, as the README advises (CIQA_EMBED_THREADS = C / W):
+        # without it two workers on 2 cores each run 2 OpenMP threads and fight over them.
+        env = _env(data_dir, database_url, REDIS_URL, queue) | {
+            "CIQA_EMBED_THREADS": str(max(1, (os.cpu_count() or 1) // workers))
+        }
+        base = start_service(group, env, workers=workers)
         http = stack.enter_context(sign_in(base, username, password))
         return measure_batch(http, group, pdfs, workers=workers, target_pages=target_pages)
 
