@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict
 from backend.db.models import AssessmentRecord
 from backend.domain.enums import InstitutionType, Mark
 from backend.rubrics.models import Rubric
+from backend.selection.agreement import IndicatorAgreement
 from backend.selection.shortlist import CampaignShortlist, first_levels
 
 
@@ -48,6 +49,7 @@ class CampaignCharts(_Frozen):
     heatmap: Heatmap
     radars: tuple[Radar, ...]
     levels: LevelDistribution
+    agreement: tuple[IndicatorAgreement, ...] = ()
 
 
 def campaign_charts(

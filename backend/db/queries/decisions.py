@@ -12,7 +12,15 @@ from typing import NamedTuple
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
-from backend.db.models import AssessmentRecord, DecisionAction, ExpertDecision, ReviewRecord
+from backend.db.models import (
+    AssessmentRecord,
+    DecisionAction,
+    DocumentVersion,
+    ExpertDecision,
+    ExpertReview,
+    ReviewRecord,
+    Submission,
+)
 from backend.db.queries.reviews import get_assessment
 from backend.domain.enums import Mark
 from backend.errors import AppError, ErrorCode
@@ -120,6 +128,39 @@ def agreement_counts(session: Session) -> list[tuple[int, str, str, DecisionActi
         .group_by(
             ExpertDecision.reviewer_id, ReviewRecord.rubric_id, AssessmentRecord.indicator_id, ExpertDecision.action
         )
+    )
+    return [tuple(row) for row in session.execute(query).all()]
+
+
+def campaign_point_marks(session: Session, *, campaign_id: int) -> list[tuple[int, int, str, str, Mark]]:
+    """(expert, assessment, indicator id, point id, final mark) of every submitted expert review's current point
+    decisions in a campaign (a rejected point keeps the mark the expert set instead, if any)."""
+    latest = select(func.max(ExpertDecision.id)).group_by(
+        ExpertDecision.reviewer_id, ExpertDecision.assessment_id, ExpertDecision.point_id
+    )
+    query = (
+        select(
+            ExpertDecision.reviewer_id,
+            ExpertDecision.assessment_id,
+            AssessmentRecord.indicator_id,
+            ExpertDecision.point_id,
+            ExpertDecision.final_mark,
+        )
+        .join(AssessmentRecord, AssessmentRecord.id == ExpertDecision.assessment_id)
+        .join(ReviewRecord, ReviewRecord.id == AssessmentRecord.review_id)
+        .join(
+            ExpertReview,
+            (ExpertReview.review_id == ReviewRecord.id) & (ExpertReview.reviewer_id == ExpertDecision.reviewer_id),
+        )
+        .join(DocumentVersion, DocumentVersion.id == ReviewRecord.version_id)
+        .join(Submission, Submission.id == DocumentVersion.submission_id)
+        .where(
+            ExpertDecision.id.in_(latest),
+            Submission.campaign_id == campaign_id,
+            ExpertDecision.point_id.is_not(None),
+            ExpertDecision.final_mark.is_not(None),
+        )
+        .order_by(ExpertDecision.assessment_id, ExpertDecision.point_id, ExpertDecision.reviewer_id)
     )
     return [tuple(row) for row in session.execute(query).all()]
 

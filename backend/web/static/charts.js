@@ -47,11 +47,29 @@
     };
   }
 
+  function kappa(data) {
+    var rows = data.agreement;
+    var value = function (k) { return k === null ? null : k; };
+    return {
+      textStyle: { fontFamily: FONT },
+      toolbox: TOOLBOX,
+      tooltip: { trigger: "axis" },
+      legend: { data: ["AI–专家", "专家–专家"], top: 4 },
+      grid: { left: 70, right: 40, top: 40, bottom: 30 },
+      xAxis: { type: "value", min: -1, max: 1, name: "κ" },
+      yAxis: { type: "category", data: rows.map(function (r) { return r.indicator_id; }), inverse: true },
+      series: [
+        { name: "AI–专家", type: "bar", data: rows.map(function (r) { return value(r.ai_expert_kappa); }) },
+        { name: "专家–专家", type: "bar", data: rows.map(function (r) { return value(r.expert_expert_kappa); }) }
+      ]
+    };
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     var source = document.getElementById("chart-data");
     if (!source || !window.echarts) return;
     var data = JSON.parse(source.textContent);
-    var build = { heatmap: heatmap, levels: levels, radar: radar };
+    var build = { heatmap: heatmap, levels: levels, radar: radar, kappa: kappa };
     var charts = [].slice.call(document.querySelectorAll("[data-chart]")).map(function (el) {
       var chart = window.echarts.init(el, null, { renderer: "canvas" });
       chart.setOption(build[el.dataset.chart](data, Number(el.dataset.index || 0)));

@@ -13,6 +13,7 @@ from backend.db.base import utcnow
 from backend.db.queries import campaigns, reviews
 from backend.errors import AppError, ErrorCode
 from backend.rubrics.registry import rubric_registry
+from backend.selection.agreement import campaign_agreement
 from backend.selection.board import campaign_board
 from backend.selection.charts import campaign_charts
 from backend.selection.exports import DOCX_TYPE, XLSX_TYPE, reviews_zip, shortlist_xlsx, summary_docx
@@ -107,5 +108,7 @@ def charts_page(
     summaries = {
         sid: reviews.list_assessment_summaries(session, review_id=rid) for sid, rid in shortlist.review_of.items()
     }
-    charts = campaign_charts(shortlist, summaries, rubric_registry(settings).get(campaign.rubric_id))
+    charts = campaign_charts(shortlist, summaries, rubric_registry(settings).get(campaign.rubric_id)).model_copy(
+        update={"agreement": campaign_agreement(session, campaign_id=campaign.id)}
+    )
     return page(request, "secretariat/charts.html", user, title="统计图表", campaign=campaign, charts=charts)

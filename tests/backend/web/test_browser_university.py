@@ -105,7 +105,7 @@ def test_university_uploads_watches_progress_reads_review_and_downloads(page, li
     assert bar.get_attribute("aria-valuenow") == "100", f"stuck at {bar.get_attribute('aria-valuenow')}: {seen}"
     assert any("AI 评审" in s for s in seen) or any("解析与索引" in s for s in seen), seen
     supporting_row = page.locator(".upload-row", has_text="html-chromium.pdf")
-    supporting_row.locator(".progress[aria-valuenow='100']").wait_for(timeout=60_000)
+    supporting_row.locator(".version-status .progress[aria-valuenow='100']").wait_for(timeout=60_000)
     assert "支撑材料" in supporting_row.inner_text()
     _shot(page, "04-upload-done")
 
@@ -153,7 +153,7 @@ def test_university_uploads_watches_progress_reads_review_and_downloads(page, li
     page.set_input_files("#main-file", str(REPORT_DOCX))
     page.click("button[type=submit]:has-text('开始上传')")
     row = page.locator(".upload-row").first
-    row.locator(".progress[aria-valuenow='100']").wait_for(timeout=PROCESSING_TIMEOUT_MS)
+    row.locator(".version-status .progress[aria-valuenow='100']").wait_for(timeout=PROCESSING_TIMEOUT_MS)
     page.reload()
     page.click("text=对比两个版本")
     page.wait_for_url(re.compile(r".*/compare\?before=\d+&after=\d+$"))

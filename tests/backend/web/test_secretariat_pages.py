@@ -225,3 +225,39 @@ def test_people_add_and_import_institutions_and_experts(browser_as, db: Session,
         world.own.institution_id,
         world.other.institution_id,
     }
+
+
+def test_charts_show_kappa_of_submitted_expert_reviews(browser_as, world: World, db: Session) -> None:
+    from backend.db.models import DecisionAction, ExpertOpinions, Opinion
+    from backend.db.queries import decisions, expert_reviews
+    from backend.domain.enums import Mark
+
+    client = browser_as("secretariat")
+    empty = client.get(f"/campaigns/{world.campaign_id}/charts").text
+    assert "还没有已提交的专家评审" in empty
+    # The assigned expert marks p1 of the own submission's review 句号 (the AI said 破折号), then submits.
+    decisions.add_decision(
+        db,
+        assessment_id=world.own.assessment_id,
+        reviewer_id=world.user_ids["expert"],
+        action=DecisionAction.EDIT,
+        point_id="p1",
+        final_mark=Mark.CLEAR,
+        comment="材料充分",
+    )
+    db.commit()
+    unsubmitted = client.get(f"/campaigns/{world.campaign_id}/charts").text
+    assert "还没有已提交的专家评审" in unsubmitted  # decisions count once the review is submitted
+    expert_reviews.submit_review(
+        db,
+        reviewer_id=world.user_ids["expert"],
+        review_id=world.own.review_id,
+        opinions=ExpertOpinions(overall=Opinion(strengths="好")),
+    )
+    db.commit()
+    page = client.get(f"/campaigns/{world.campaign_id}/charts").text
+    assert 'data-chart="kappa"' in page
+    row = page.split("<td>1.1</td>", 1)[1].split("</tr>", 1)[0]
+    # One pair (AI 破折号, expert 句号): chance agreement is 0, observed 0 → κ 0; no second expert → no pairs.
+    assert '<td class="num">0.00</td><td class="num">1</td>' in row
+    assert '<td class="num">—</td><td class="num">0</td>' in row
