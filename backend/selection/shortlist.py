@@ -18,9 +18,10 @@ from sqlalchemy.orm import Session
 from backend.config import Settings
 from backend.db.models import AssessmentRecord, Campaign, CampaignQuotas, DocumentRole, ReviewRecord, ShortlistEntry
 from backend.db.queries import audit, reviews, selection, submissions, versions
+from backend.domain.assessment import Review
 from backend.domain.enums import InstitutionType, Mark
 from backend.errors import AppError, ErrorCode
-from backend.review.operations import campaign_ranking
+from backend.review.operations import campaign_ranking, expert_final_reviews
 from backend.review.ranking import CampaignRanking
 from backend.rubrics.models import Indicator, Rubric
 from backend.rubrics.registry import rubric_registry
@@ -108,6 +109,16 @@ def _indicators(rubric: Rubric) -> list[Indicator]:
         found.append(node)
         todo.extend(node.children)
     return found
+
+
+def decided_by_experts(finals: Sequence[Review]) -> list[DecidedIndicator]:
+    """The levels and marks as each submitting expert left them; with several experts every expert's indicators
+    count (levels average across them, marks add up), as their scores do in the ranking."""
+    return [
+        DecidedIndicator(a.indicator_id, a.level, tuple(p.mark for p in a.points))
+        for final in finals
+        for a in final.assessments
+    ]
 
 
 def decided_by_ai(records: Sequence[AssessmentRecord]) -> list[DecidedIndicator]:
@@ -277,8 +288,12 @@ def campaign_shortlist(session: Session, *, campaign: Campaign, settings: Settin
         review = newest_review(session, submission_id=row.candidate.submission_id, rubric_id=campaign.rubric_id)
         if review is not None:
             review_of[row.candidate.submission_id] = review.id
-            summaries = reviews.list_assessment_summaries(session, review_id=review.id)
-            explained[row.candidate.submission_id] = explain(decided_by_ai(summaries), rubric)
+            finals = expert_final_reviews(session, review_id=review.id)
+            if finals:
+                explained[row.candidate.submission_id] = explain(decided_by_experts(finals), rubric)
+            else:
+                summaries = reviews.list_assessment_summaries(session, review_id=review.id)
+                explained[row.candidate.submission_id] = explain(decided_by_ai(summaries), rubric)
     fixed = selection.list_shortlist(session, campaign_id=campaign.id)
     return CampaignShortlist(campaign, categories, explained, review_of, fixed)
 

@@ -261,3 +261,37 @@ def test_charts_show_kappa_of_submitted_expert_reviews(browser_as, world: World,
     # One pair (AI 破折号, expert 句号): chance agreement is 0, observed 0 → κ 0; no second expert → no pairs.
     assert '<td class="num">0.00</td><td class="num">1</td>' in row
     assert '<td class="num">—</td><td class="num">0</td>' in row
+
+
+def test_ranking_explains_expert_scored_rows_with_the_experts_marks(world: World, db: Session, settings: Settings):
+    from backend.db.models import DecisionAction, ExpertOpinions, Opinion
+    from backend.db.queries import decisions, expert_reviews, reviews
+    from backend.domain.enums import Mark
+    from backend.selection.shortlist import campaign_shortlist
+
+    campaign = campaigns.get_campaign(db, campaign_id=world.campaign_id)
+    # The ranking reads the newest version's review (version 2: the AI marked p1 句号).
+    newest = reviews.latest_review(db, version_id=world.own.version2_id)
+    assessment_id = newest.assessments[0].id
+
+    def own_marks() -> dict[Mark, int]:
+        shortlist = campaign_shortlist(db, campaign=campaign, settings=settings)
+        (part,) = shortlist.explained[world.own.submission_id]
+        return part.marks
+
+    assert (own_marks()[Mark.CLEAR], own_marks()[Mark.VERIFY_ON_SITE]) == (1, 0)
+    decisions.add_decision(
+        db,
+        assessment_id=assessment_id,
+        reviewer_id=world.user_ids["expert"],
+        action=DecisionAction.EDIT,
+        point_id="p1",
+        final_mark=Mark.VERIFY_ON_SITE,
+    )
+    db.commit()
+    assert own_marks()[Mark.VERIFY_ON_SITE] == 0  # not submitted yet: still the AI's marks
+    expert_reviews.submit_review(
+        db, reviewer_id=world.user_ids["expert"], review_id=newest.id, opinions=ExpertOpinions(overall=Opinion())
+    )
+    db.commit()
+    assert (own_marks()[Mark.CLEAR], own_marks()[Mark.VERIFY_ON_SITE]) == (0, 1)
