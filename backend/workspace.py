@@ -45,7 +45,7 @@ from backend.review.expert import (
     prefill_opinions,
     submitted_reviewer_ids,
 )
-from backend.rubrics.models import Indicator, Level, Rubric
+from backend.rubrics.models import Level, Rubric
 from backend.rubrics.registry import rubric_registry
 from indexing.models import MediaType
 
@@ -164,16 +164,7 @@ def _top_level_names(rubric: Rubric | None, assessments: Sequence[AssessmentReco
     if rubric is None:
         # A review whose rubric version is no longer installed: group by the id's first segment.
         return {a.indicator_id: (a.indicator_id.split(".")[0],) * 2 for a in assessments}
-    owner: dict[str, tuple[str, str]] = {}
-
-    def walk(indicator: Indicator, top: Indicator) -> None:
-        owner[indicator.id] = (top.id, top.name)
-        for child in indicator.children:
-            walk(child, top)
-
-    for top in rubric.indicators:
-        walk(top, top)
-    return owner
+    return {i: (top.id, top.name) for i, top in rubric.first_levels().items()}
 
 
 def review_groups(

@@ -137,11 +137,7 @@ class RubricNames:
                 "指标体系与评审结果所用的版本不一致。",
                 f"review {review.rubric_id} {review.rubric_version}, rubric {rubric.id} {rubric.version}",
             )
-        top_level = {}
-        for depth, indicator in rubric.iter_indicators():
-            if depth == 1:
-                top = (indicator.id, indicator.name)
-            top_level[indicator.id] = top
+        top_level = {i: (top.id, top.name) for i, top in rubric.first_levels().items()}
         return cls(rubric_zh=f"{rubric.name}（{rubric.id}）", top_level=top_level)
 
     def parent_of(self, indicator_id: str) -> str | None:

@@ -253,6 +253,15 @@ class Rubric(_Strict):
 
         return walk(self.indicators, 1)
 
+    def first_levels(self) -> dict[str, Indicator]:
+        """Every indicator id -> the first-level indicator (一级指标) it sits under (itself for a first-level one)."""
+        found: dict[str, Indicator] = {}
+        for depth, indicator in self.iter_indicators():
+            if depth == 1:  # depth-first: a 一级指标 comes before everything under it
+                top = indicator
+            found[indicator.id] = top
+        return found
+
     def iter_points(self) -> Iterator[tuple[tuple[Indicator, ...], ReviewPoint]]:
         """Review points in document order, each with its chain of indicators (outermost first)."""
 

@@ -11,7 +11,7 @@ from backend.db.models import AssessmentRecord
 from backend.domain.enums import InstitutionType, Mark
 from backend.rubrics.models import Rubric
 from backend.selection.agreement import IndicatorAgreement
-from backend.selection.shortlist import CampaignShortlist, first_levels
+from backend.selection.shortlist import CampaignShortlist
 
 
 class _Frozen(BaseModel):
@@ -57,7 +57,7 @@ def campaign_charts(
 ) -> CampaignCharts:
     """The charts of a campaign's ranked institutions; ``summaries`` maps a submission to its review's assessments."""
     dimensions = tuple(top.name for top in rubric.indicators)
-    top_of = first_levels(rubric)
+    top_of = rubric.first_levels()
     rows = [r for c in shortlist.categories for r in c.rows]
     cells = []
     for y, row in enumerate(rows):

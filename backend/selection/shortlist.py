@@ -23,7 +23,7 @@ from backend.domain.enums import InstitutionType, Mark
 from backend.errors import AppError, ErrorCode
 from backend.review.operations import campaign_ranking, expert_final_reviews
 from backend.review.ranking import CampaignRanking
-from backend.rubrics.models import Indicator, Rubric
+from backend.rubrics.models import Rubric
 from backend.rubrics.registry import rubric_registry
 
 
@@ -59,27 +59,13 @@ class DimensionScore:
     marks: Mapping[Mark, int]
 
 
-def first_levels(rubric: Rubric) -> dict[str, Indicator]:
-    """Every indicator id of the rubric -> the first-level indicator it sits under."""
-    found: dict[str, Indicator] = {}
-
-    def walk(node: Indicator, top: Indicator) -> None:
-        found[node.id] = top
-        for child in node.children:
-            walk(child, top)
-
-    for top in rubric.indicators:
-        walk(top, top)
-    return found
-
-
 def explain(decided: Sequence[DecidedIndicator], rubric: Rubric) -> tuple[DimensionScore, ...]:
     """The score per first-level indicator, in rubric order, from decided levels and marks."""
     scores = {lv.id: lv.score for lv in rubric.scale}
     labels = {lv.id: lv.label for lv in rubric.scale}
     low, high = min(scores.values()), max(scores.values())
-    top_of = first_levels(rubric)
-    names = {i.id: i.name for i in _indicators(rubric)}
+    top_of = rubric.first_levels()
+    names = {i.id: i.name for _, i in rubric.iter_indicators()}
     grouped: dict[str, list[DecidedIndicator]] = {}
     for d in decided:
         grouped.setdefault(top_of[d.indicator_id].id if d.indicator_id in top_of else d.indicator_id, []).append(d)
@@ -100,15 +86,6 @@ def explain(decided: Sequence[DecidedIndicator], rubric: Rubric) -> tuple[Dimens
             )
         )
     return tuple(parts)
-
-
-def _indicators(rubric: Rubric) -> list[Indicator]:
-    todo, found = list(rubric.indicators), []
-    while todo:
-        node = todo.pop()
-        found.append(node)
-        todo.extend(node.children)
-    return found
 
 
 def decided_by_experts(finals: Sequence[Review]) -> list[DecidedIndicator]:
