@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+from pathlib import Path
 
 from sqlalchemy.orm import Session
 
@@ -115,18 +116,24 @@ def evidence_page_image(
     return _highlighted_page(settings, version, evidence, page)
 
 
-def _highlighted_page(
-    settings: Settings, version: DocumentVersion, evidence: Evidence | AttachedEvidence, page: int
-) -> bytes:
+def _pdf_path(settings: Settings, version: DocumentVersion) -> Path:
+    """The stored original of a PDF version; NOT_FOUND for another format (it has no page images)."""
     if version.media_type != MediaType.PDF:
         raise AppError(
             ErrorCode.NOT_FOUND, "该文件不是 PDF，没有页面图像。", f"version {version.id} is {version.media_type}"
         )
+    return file_store(settings).path(version.sha256)
+
+
+def _highlighted_page(
+    settings: Settings, version: DocumentVersion, evidence: Evidence | AttachedEvidence, page: int
+) -> bytes:
+    pdf = _pdf_path(settings, version)
     where = _locate(settings, version, evidence)
     if page not in {evidence.page_start, *(p.page for p in where.pages)}:
         raise AppError(ErrorCode.NOT_FOUND, "页面不存在。", f"page {page} is not a page of this quote")
     boxes = next((p.boxes for p in where.pages if p.page == page), ())
-    return draw_page(file_store(settings).path(version.sha256), page=page, boxes=boxes, scale=PAGE_SCALE)
+    return draw_page(pdf, page=page, boxes=boxes, scale=PAGE_SCALE)
 
 
 def attached_page_image(
@@ -138,8 +145,4 @@ def attached_page_image(
 
 def version_page_image(settings: Settings, *, version: DocumentVersion, page: int) -> bytes:
     """The PNG of a page of a PDF version, without highlight (page navigation)."""
-    if version.media_type != MediaType.PDF:
-        raise AppError(
-            ErrorCode.NOT_FOUND, "该文件不是 PDF，没有页面图像。", f"version {version.id} is {version.media_type}"
-        )
-    return draw_page(file_store(settings).path(version.sha256), page=page, scale=PAGE_SCALE)
+    return draw_page(_pdf_path(settings, version), page=page, scale=PAGE_SCALE)

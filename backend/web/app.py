@@ -9,6 +9,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from markupsafe import escape
 from starlette.exceptions import HTTPException
 
 from backend.api.main import HTTP_STATUS, INTERNAL_ZH
@@ -56,7 +57,7 @@ def _is_page(request: Request) -> bool:
 def _error_page(request: Request, status: int, message_zh: str) -> HTMLResponse:
     if request.headers.get("HX-Request"):
         # htmx swaps only 2xx answers by default; an error fragment shows beside the control that asked.
-        return HTMLResponse(f'<p class="field-error" role="alert">{_escape(message_zh)}</p>', status_code=status)
+        return HTMLResponse(f'<p class="field-error" role="alert">{escape(message_zh)}</p>', status_code=status)
     return page(
         request,
         "error.html",
@@ -67,10 +68,6 @@ def _error_page(request: Request, status: int, message_zh: str) -> HTMLResponse:
         status_code=status,
         back=request.headers.get("referer"),
     )
-
-
-def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def _login_required(request: Request, exc: LoginRequired) -> Response:
