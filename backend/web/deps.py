@@ -36,11 +36,19 @@ def login_url(next_path: str) -> str:
     return "/login" if next_path in ("", "/") else f"/login?next={quote(next_path, safe='/')}"
 
 
-async def web_user(request: Request, session: DbSession) -> Principal:
-    """The signed-in user; writes need the CSRF token in the X-CSRF-Token header or a form field."""
+async def sent_csrf(request: Request) -> str | None:
+    """The CSRF token a write sent: the X-CSRF-Token header (scripts) or the form field (plain forms)."""
     csrf = request.headers.get(CSRF_HEADER)
     if csrf is None and request.method not in ("GET", "HEAD") and "form" in request.headers.get("content-type", ""):
         csrf = (await request.form()).get(CSRF_FIELD)
+    return csrf if isinstance(csrf, str) else None
+
+
+# Sync, so it runs on a worker thread: a pooled-connection checkout on the event loop blocks the loop, and with the
+# pool exhausted the requests holding the connections cannot finish (their session closes need the loop) — every
+# page then waits out the pool timeout (tests/backend/web/test_web_deps.py).
+def web_user(request: Request, session: DbSession, csrf: Annotated[str | None, Depends(sent_csrf)]) -> Principal:
+    """The signed-in user; writes need the CSRF token in the X-CSRF-Token header or a form field."""
     try:
         principal = authenticate(
             session,
@@ -48,7 +56,7 @@ async def web_user(request: Request, session: DbSession) -> Principal:
             bearer=None,
             session_cookie=request.cookies.get(SESSION_COOKIE),
             csrf_cookie=request.cookies.get(CSRF_COOKIE),
-            csrf_header=csrf if isinstance(csrf, str) else None,
+            csrf_header=csrf,
             now=utcnow(),
         )
     except AppError as exc:

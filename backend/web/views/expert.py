@@ -19,7 +19,7 @@ from backend.reports.agreement_sheet import agreement_xlsx
 from backend.review import expert
 from backend.review.decisions import DecisionInput
 from backend.review.operations import record_decision
-from backend.web.deps import WebExpert, WebOverseer, WebReader, WebSecretariat
+from backend.web.deps import PostedForm, WebExpert, WebOverseer, WebReader, WebSecretariat
 from backend.web.render import page
 from backend.web.views.evidence import IMAGE_HEADERS
 from backend.workspace import (
@@ -188,12 +188,12 @@ def submit_form(
 
 
 @router.post("/expert/reviews/{review_id}/submit", response_class=HTMLResponse)
-async def submit(
-    request: Request, review_id: int, user: WebExpert, session: DbSession, settings: SettingsDep
+def submit(
+    request: Request, review_id: int, user: WebExpert, session: DbSession, settings: SettingsDep, posted: PostedForm
 ) -> Response:
     """Submit the review: from now on it is read-only for the expert and counts in the ranking."""
     record = load_review(session, user, review_id)
-    form = opinion_form(session, settings, record, user.user_id, posted=await request.form())
+    form = opinion_form(session, settings, record, user.user_id, posted=posted)
     try:
         expert.submit_expert_review(
             session,

@@ -8,6 +8,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 import anyio.to_thread
 import httpx
@@ -37,6 +38,13 @@ def small_pool(settings: Settings, world: World, monkeypatch: pytest.MonkeyPatch
 @pytest.fixture
 def server(app: FastAPI, small_pool: Engine) -> Iterator[str]:
     """The app under uvicorn in this process with two worker threads."""
+    with serve_with_few_threads(app) as url:
+        yield url
+
+
+@contextmanager
+def serve_with_few_threads(app: FastAPI) -> Iterator[str]:
+    """Serve ``app`` under uvicorn in this process with ``THREADS`` worker threads; yields its base URL."""
 
     async def few_threads(scope: Scope, receive: Receive, send: Send) -> None:
         anyio.to_thread.current_default_thread_limiter().total_tokens = THREADS
