@@ -14,7 +14,7 @@ Three measurements, printed as tables and saved to ``eval/results/bench_service.
   (about 2 chunks/s on 2 CPU cores), so the batch uses small reports: 10 target pages by default,
   while the generator renders at least about 17 pages (every topic once); the pages actually ingested
   are reported. Each run has its own ``var/``, so no run is sped up by another's embedding cache.
-* **API read latency**: C concurrent clients (asyncio and httpx, one connection each) send N requests
+* **API read latency**: C concurrent clients (asyncio, one keep-alive connection each) send N requests
   in total to the embedded API, for each of three reads of the 100-page report's review: the overview
   ``GET /api/reviews/{id}``; the same with the ETag of the last answer in If-None-Match (a browser
   revalidating its copy: 304, no body); and one indicator's evidence ``GET /api/assessments/{id}``.
@@ -126,23 +126,66 @@ def reports_per_minute(reports: int, seconds: float) -> float:
     return reports * 60 / seconds if seconds > 0 else float("nan")
 
 
+class _Connection:
+    """One keep-alive HTTP/1.1 connection that sends a prepared GET and reads the answer's status and body.
+
+    The load generator shares the cores with the server, so it is kept lean (a few dozen microseconds of CPU per
+    request, like wrk): with httpx the client itself took about a third of the CPU and its own overhead showed up
+    as server latency.
+    """
+
+    def __init__(self, host: str, port: int, request: bytes) -> None:
+        self.host, self.port, self.request = host, port, request
+        self.reader: asyncio.StreamReader | None = None
+        self.writer: asyncio.StreamWriter | None = None
+
+    async def get(self) -> int:
+        """Send the request (connecting first if needed); the answer's status, its body read and dropped."""
+        if self.writer is None:
+            self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
+        assert self.reader is not None
+        self.writer.write(self.request)
+        head = (await self.reader.readuntil(b"\r\n\r\n")).lower()
+        status = int(head[9:12])
+        if b"transfer-encoding: chunked" in head:
+            while size := int((await self.reader.readline()).split(b";")[0], 16):
+                await self.reader.readexactly(size + 2)
+            await self.reader.readline()
+        elif (at := head.find(b"content-length:")) >= 0:
+            await self.reader.readexactly(int(head[at + 15 : head.index(b"\r\n", at)]))
+        if b"connection: close" in head:
+            self.close()
+        return status
+
+    def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+        self.reader = self.writer = None
+
+
 async def _read_load(url: str, headers: Mapping[str, str], clients: int, requests: int, expect: int) -> LatencyStats:
     latencies: list[float] = []
     errors = 0
     counter = itertools.count()
+    parsed = httpx.URL(url)
+    lines = [f"GET {parsed.raw_path.decode()} HTTP/1.1", f"Host: {parsed.host}:{parsed.port}"]
+    request = "\r\n".join(lines + [f"{k}: {v}" for k, v in headers.items()] + ["", ""]).encode()
 
     async def client() -> None:
         nonlocal errors
-        async with httpx.AsyncClient(headers=dict(headers), timeout=60.0) as http:
+        connection = _Connection(parsed.host, parsed.port or 80, request)
+        try:
             while next(counter) < requests:
                 started = time.perf_counter()
                 try:
-                    answer = await http.get(url)
-                    ok = answer.status_code == expect
-                except httpx.HTTPError:
+                    ok = await connection.get() == expect
+                except (OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, ValueError):
+                    connection.close()
                     ok = False
                 latencies.append(time.perf_counter() - started)
                 errors += not ok
+        finally:
+            connection.close()
 
     started = time.perf_counter()
     await asyncio.gather(*(client() for _ in range(clients)))

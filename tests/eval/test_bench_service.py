@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 import uvicorn
 from fastapi import FastAPI, Header, HTTPException, Response
+from fastapi.responses import StreamingResponse
 
 from eval.bench_service import Processes, free_port, latency_stats, read_load, reports_per_minute
 
@@ -51,6 +52,12 @@ def review_server() -> Iterator[tuple[str, list[int]]]:
             return Response(status_code=304)
         return {"id": review_id, "assessments": [{"level": "B"}] * 20}
 
+    @app.get("/api/streamed", response_model=None)
+    def streamed(close: bool = False) -> StreamingResponse:
+        served.append(0)
+        parts = (b'{"part": %d}' % i for i in range(50))
+        return StreamingResponse(parts, headers={"Connection": "close"} if close else None)
+
     port = free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
@@ -80,6 +87,18 @@ def test_a_revalidating_read_load_expects_304(review_server: tuple[str, list[int
     assert read_load(url, headers, clients=3, requests=12, expect=304).errors == 0
     assert read_load(url, headers, clients=3, requests=12).errors == 12
     assert served == [7] * 24
+
+
+@pytest.mark.parametrize("close", [False, True])
+def test_read_load_reads_chunked_answers_and_reconnects_after_a_close(
+    review_server: tuple[str, list[int]], close: bool
+) -> None:
+    """The lean client reads a chunked body to its end (else the next answer would be misread) and opens a new
+    connection when the server closes one."""
+    base, served = review_server
+    stats = read_load(f"{base}/api/streamed?close={str(close).lower()}", {}, clients=3, requests=30)
+    assert (stats.requests, stats.errors) == (30, 0)
+    assert served == [0] * 30
 
 
 def test_read_load_counts_refused_requests_as_errors(review_server: tuple[str, list[int]]) -> None:
