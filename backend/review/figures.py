@@ -39,7 +39,7 @@ def label_key(text: str) -> str:
     return _SCOPE.sub("", t)
 
 
-def _unit_fits(fact: Fact, unit: str) -> tuple[bool, float]:
+def unit_fits(fact: Fact, unit: str) -> tuple[bool, float]:
     """Whether the fact is stated in a unit comparable to ``unit``, and its value converted to ``unit``."""
     if unit in {":1", "1:"} and not fact.unit:
         # State-data tables write ratios as the bare N (生师比 | 18.46 is 18.46:1; a 1:N ratio's N likewise).
@@ -83,7 +83,7 @@ class FactIndex:
         for fact in self._facts:
             if not self._label_fits(fact, keys):
                 continue
-            fits, value = _unit_fits(fact, metric.unit)
+            fits, value = unit_fits(fact, metric.unit)
             chunk_id = self._chunk_of(fact) if fits else None
             if chunk_id is None:
                 continue
