@@ -53,6 +53,9 @@ _PEOPLE_UNITS = frozenset({"人", "名", "位", "人次"})
 _COUNT_UNITS = frozenset({"人", "个", "项", "门", "所", "名", "门次", "人次", "册", "篇", "件"})
 
 
+CONSISTENCY_POINT_ZH = "数据一致性"  # the checklist's point column for a conflict outside the rubric
+
+
 class Verdict(StrEnum):
     """What the comparison of one metric and period found."""
 
@@ -144,6 +147,17 @@ class Consistency:
     def count(self, verdict: Verdict) -> int:
         """How many checks have this verdict."""
         return sum(c.verdict is verdict for c in self.checks)
+
+    def filtered(self, *, verdict: Verdict | None = None, metric: str = "") -> tuple[Check, ...]:
+        """The checks of one verdict (all when ``None``) whose metric name contains ``metric``."""
+        needle = metric.strip()
+        return tuple(
+            c for c in self.checks if (verdict is None or c.verdict is verdict) and (not needle or needle in c.metric)
+        )
+
+    def only(self, *, verdict: Verdict | None = None, metric: str = "") -> Consistency:
+        """The same result with only the checks :meth:`filtered` keeps."""
+        return Consistency(self.sources, self.filtered(verdict=verdict, metric=metric))
 
     @property
     def conflicts(self) -> tuple[Check, ...]:

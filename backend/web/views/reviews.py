@@ -10,7 +10,7 @@ from backend.db.queries import reviews, versions
 from backend.domain.enums import Mark
 from backend.errors import AppError, ErrorCode
 from backend.review.comparison import CHANGE_ZH, Change
-from backend.review.operations import compare_versions
+from backend.review.operations import compare_versions, site_visit_questions
 from backend.rubrics.registry import rubric_registry
 from backend.web.deps import WebReader
 from backend.web.render import page
@@ -73,13 +73,17 @@ def point_detail(
 
 @router.get("/reviews/{review_id}/checklists/{checklist}", response_class=HTMLResponse)
 def checklist_page(
-    request: Request, review_id: int, checklist: str, user: WebReader, session: DbSession
+    request: Request, review_id: int, checklist: str, user: WebReader, session: DbSession, settings: SettingsDep
 ) -> HTMLResponse:
-    """补充材料清单 or 入校考察问题清单, printable."""
+    """补充材料清单 or 入校考察问题清单 (with the submission's figure conflicts as of now), printable."""
     if checklist not in CHECKLISTS:
         raise AppError(ErrorCode.NOT_FOUND, "页面不存在。", f"no checklist {checklist}")
     record = load_review(session, user, review_id)
-    items = record.supplementary_materials if checklist == "supplementary" else record.site_visit_questions
+    items = (
+        record.supplementary_materials
+        if checklist == "supplementary"
+        else site_visit_questions(session, review=record, settings=settings)
+    )
     version = versions.get_version(session, version_id=record.version_id)
     return page(
         request,
