@@ -49,6 +49,9 @@ log = logging.getLogger(__name__)
 
 _MAX_CELLS = 2_000_000  # a workbook larger than this is not a state-data report
 _YEAR_CELL_RE = re.compile(r"^(?:19|20)[0-9]{2}$")
+# A merged header over the year columns that names nothing but the years (统计年度 over 2022学年, 2023学年).
+_YEAR_COLUMN_RE = re.compile(r"^(?:统计)?(?:年度|年份|学年|时间|期间|数据|数值)(?P<period>.+)$")
+_FIXED_FORMAT_RE = re.compile(r"^(?P<grouped>#,##)?0(?:\.(?P<decimals>0+))?$")
 _UNIT_HEADERS = frozenset({"单位", "计量单位", "统计单位"})
 
 
@@ -84,6 +87,10 @@ def _number_text(value: float | int, number_format: str) -> str:
     if "%" in number_format:
         decimals = len(number_format.split(".")[1].split("%")[0]) if "." in number_format else 0
         return f"{value * 100:.{decimals}f}%"
+    fixed = _FIXED_FORMAT_RE.match(number_format)
+    if fixed:  # "0.00": the sheet shows two decimals, and so the figure is stated to two decimals
+        decimals = len(fixed.group("decimals") or "")
+        return f"{value:,.{decimals}f}" if fixed.group("grouped") else f"{value:.{decimals}f}"
     if isinstance(value, int) or float(value).is_integer():
         return str(int(value))
     return repr(round(float(value), 10)).rstrip("0").rstrip(".")
@@ -248,14 +255,29 @@ def _with_unit(fact: Fact, grid: _Grid, unit_col: int | None) -> Fact:
     return replace(fact, unit=figure.unit)
 
 
+def _single_period(text: str) -> str | None:
+    periods = find_periods(text)
+    if len(periods) == 1 and periods[0].text == text.strip() and not periods[0].is_range:
+        return periods[0].text
+    return None
+
+
 def _period_rows(fact: Fact) -> Fact:
-    """A matrix fact whose row label is a period (``2022学年 · 生师比``) is the column's metric for that period."""
+    """Read the period out of a matrix fact's label.
+
+    A row label that is a period (``2022学年 · 生师比``) makes the column's metric for that period; a column
+    whose merged header only says it holds years (``统计年度`` over ``2022学年`` gives ``统计年度2022学年``) makes
+    the row's metric for that period.
+    """
     if MATRIX_SEPARATOR not in fact.metric:
         return fact
     row, _, column = fact.metric.partition(MATRIX_SEPARATOR)
-    periods = find_periods(row)
-    if len(periods) == 1 and periods[0].text == row.strip() and not periods[0].is_range:
-        return replace(fact, metric=column, period=row.strip())
+    period = _single_period(row)
+    if period is not None:
+        return replace(fact, metric=column, period=period)
+    m = _YEAR_COLUMN_RE.match(column)
+    if m and (period := _single_period(m.group("period"))) is not None:
+        return replace(fact, metric=row, period=period)
     return fact
 
 
