@@ -156,7 +156,7 @@ class ConsistencyResult:
 
     def rows(self) -> list[tuple[str, int, int, float, float]]:
         """(kind, planted, found, precision, recall) per kind and overall; precision is only overall."""
-        tp, reported, per_kind = self._hits()
+        tp, _, per_kind = self._hits()
         out: list[tuple[str, int, int, float, float]] = []
         for kind in Plant:
             found, planted = per_kind[kind]
@@ -374,4 +374,52 @@ def run_consistency(
         sources, planted = make_case(out, case, seed=seed, pdf=pdf)
         result.cases.append(evaluate_case(sources, planted, rubric, case))
         progress(case + 1, cases)
+    return result
+
+
+def run_cli(out_dir: Path, *, cases: int, seed: int, pdf: bool, as_json: bool) -> ConsistencyResult:
+    """Run the evaluation with a progress bar; print the table (or JSON) and save the result as JSON."""
+    import json
+    import math
+    import tempfile
+    from dataclasses import asdict
+
+    from rich.console import Console
+    from rich.table import Table
+
+    from backend.config import Settings
+    from backend.rubrics.registry import default_registry
+
+    console = Console(stderr=as_json)
+    rubric = default_registry(Settings().rubrics_dir).get(RUBRIC_ID)
+    with tempfile.TemporaryDirectory(prefix="ciqa-consistency-") as tmp, console.status("生成材料并比对…") as status:
+        result = run_consistency(
+            Path(tmp),
+            cases=cases,
+            seed=seed,
+            rubric=rubric,
+            pdf=pdf,
+            progress=lambda done, total: status.update(f"生成材料并比对… {done}/{total}"),
+        )
+    payload = {
+        "cases": cases,
+        "seed": seed,
+        "precision": result.precision,
+        "recall": result.recall(),
+        "rows": [{"kind": k, "planted": n, "found": f, "recall": r} for k, n, f, _, r in result.rows()],
+        "details": [asdict(c) | {"reported": [[sorted(labels), p] for labels, p in c.reported]} for c in result.cases],
+    }
+    out_dir.mkdir(parents=True, exist_ok=True)
+    (out_dir / "consistency.json").write_text(json.dumps(payload, ensure_ascii=False, indent=1, default=str), "utf-8")
+    if as_json:
+        print(json.dumps({k: v for k, v in payload.items() if k != "details"}, ensure_ascii=False))
+        return result
+    table = Table(title=f"数据一致性评测（{cases} 套材料，种子 {seed}）")
+    for name in ("冲突类型", "埋设", "检出", "精确率", "召回率"):
+        table.add_column(name, justify="left" if name == "冲突类型" else "right")
+    for kind, planted, found, precision, recall in result.rows():
+        shown = "—" if math.isnan(precision) else f"{precision:.3f}"
+        table.add_row(kind, str(planted), str(found), shown, f"{recall:.3f}")
+    console.print(table)
+    console.print("精确率按全部报告的冲突计算（未埋设的冲突即为误报）；召回率按类型计算。")
     return result
