@@ -14,10 +14,19 @@ from sqlalchemy.orm import Session
 
 from backend.config import Settings
 from backend.db.models import AssessmentRecord, DocumentRole, ExpertDecision, Job, ReviewRecord, VersionStatus
-from backend.db.queries import audit, campaigns, decisions, expert_reviews, jobs, reviews, submissions, versions
+from backend.db.queries import (
+    audit,
+    campaigns,
+    decisions,
+    expert_reviews,
+    facts,
+    jobs,
+    reviews,
+    submissions,
+    versions,
+)
 from backend.domain.assessment import ChecklistItem, DrafterKind, Review
 from backend.errors import AppError, ErrorCode
-from backend.ingest.flows import version_facts
 from backend.jobs.enqueue import commit_and_enqueue
 from backend.review import expert
 from backend.review.comparison import VersionComparison, compare_reviews
@@ -180,7 +189,7 @@ def submission_consistency(
         elif reports and (latest := reviews.latest_review(session, version_id=reports[-1].id)) is not None:
             rubric_id = latest.rubric_id
     rubric = rubric_registry(settings).get(rubric_id) if rubric_id else None
-    sources = [(Source(v.id, v.original_name, v.role), version_facts(session, v.id, settings)) for v in compared]
+    sources = [(Source(v.id, v.original_name, v.role), facts.list_facts(session, version_id=v.id)) for v in compared]
     return compare_sources(sources, rubric)
 
 
