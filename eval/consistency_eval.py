@@ -9,7 +9,9 @@ Each case is a small submission made the way universities make one:
   (``统计年度`` over ``2022学年 | 2023学年``) and a ``单位`` column, and a sheet with years as rows and units in
   the headers (``教学经费总额（万元）``).
 
-Period spellings vary between cases (``2023学年``, ``2023-2024学年``, ``2023年``). Conflicts are planted in
+Period spellings vary between cases (``2023学年``, ``2023-2024学年``, ``2023年``); the report names metrics by
+their synonyms (学生与教师比例 for 生师比) and restates true figures rounded (17.9 for 17.94) or in another unit
+(1.60万元 for 16002.25元), which must agree, not conflict. Conflicts are planted in
 the report or the supporting file, each of one kind:
 
 * ``digit``: one written digit changed;
@@ -83,6 +85,15 @@ METRICS = (
     _Metric("教学经费总额", "万元", 8000.0, 60000.0, 2, money=True),
     _Metric("生均本科实验经费", "元", 300.0, 1200.0, 2, money=True),
 )
+# Other names reports use for the same figure (a planted conflict must be found under them too).
+SYNONYMS = {
+    "生师比": ("学生与教师比", "学生与教师比例"),
+    "专任教师总数": ("专任教师人数",),
+    "具有博士学位教师占比": ("具有博士学位教师比例",),
+    "生均教学科研仪器设备值": ("生均仪器设备值",),
+    "生均图书": ("生均纸质图书",),
+    "生均本科实验经费": ("生均实验经费",),
+}
 _YEAR_ROW_METRICS = ("教学经费总额", "生均本科实验经费")  # on the state data's second sheet, years as rows
 _PERIOD_STYLES = (
     lambda y: f"{y}学年",
@@ -109,6 +120,7 @@ class CaseResult:
     planted: list[Planted]
     reported: list[tuple[frozenset[str], str | None]]  # each conflict: its statements' metric labels, period
     agreements: int
+    uncomparable: int
 
     def found(self, planted: Planted) -> bool:
         """A conflict was reported for the planted metric (by any label it was stated under) and period."""
@@ -178,6 +190,16 @@ def _values(rng: random.Random) -> dict[str, dict[int, float]]:
             b = round(rng.uniform(m.low, m.high), m.decimals)
         out[m.name] = {2022: a, 2023: b}
     return out
+
+
+def _restated(m: _Metric, value: float, rng: random.Random) -> str:
+    """The true figure as a report may restate it: as is, rounded to fewer decimals, or in 万元 (1.60万元)."""
+    choice = rng.randrange(3)
+    if choice == 1 and m.decimals:
+        return f"{value:.{m.decimals - 1}f}" + (":1" if m.unit == ":1" else m.unit)
+    if choice == 2 and m.unit == "元" and value >= 10_000:
+        return f"{value / 10_000:.2f}万元"
+    return m.written(value)
 
 
 def _change_digit(text: str, rng: random.Random, end: int = -1) -> str:
@@ -306,13 +328,14 @@ def make_case(out: Path, case: int, *, seed: int, pdf: bool = True) -> tuple[lis
     sentences, table = [], []
     for m in METRICS:
         kind = by_metric.get(m.name)
-        text = _plant(m, values, kind, rng) if kind else m.written(values[m.name][2023])
+        text = _plant(m, values, kind, rng) if kind else _restated(m, values[m.name][2023], rng)
+        name = rng.choice((m.name, *SYNONYMS.get(m.name, ())))
         if kind:
             planted.append(Planted(m.name, report_period(2023), kind, "report"))
         if m.name in in_table:
-            table.append((m.name, text))
+            table.append((name, text))
         else:
-            sentences.append(f"{report_period(2023)}，学校{m.name}为{text}。")
+            sentences.append(f"{report_period(2023)}，学校{name}为{text}。")
     title = f"表2 {report_period(2023)}主要办学指标"
 
     support_rows = []
@@ -356,6 +379,7 @@ def evaluate_case(
         planted,
         [(frozenset(label_key(s.fact.metric) for s in c.statements), c.period) for c in result.conflicts],
         result.count(Verdict.AGREE),
+        result.count(Verdict.UNCOMPARABLE),
     )
 
 
@@ -406,6 +430,8 @@ def run_cli(out_dir: Path, *, cases: int, seed: int, pdf: bool, as_json: bool) -
         "seed": seed,
         "precision": result.precision,
         "recall": result.recall(),
+        "agreements": sum(c.agreements for c in result.cases),
+        "uncomparable": sum(c.uncomparable for c in result.cases),
         "rows": [{"kind": k, "planted": n, "found": f, "recall": r} for k, n, f, _, r in result.rows()],
         "details": [asdict(c) | {"reported": [[sorted(labels), p] for labels, p in c.reported]} for c in result.cases],
     }
@@ -421,5 +447,9 @@ def run_cli(out_dir: Path, *, cases: int, seed: int, pdf: bool, as_json: bool) -
         shown = "—" if math.isnan(precision) else f"{precision:.3f}"
         table.add_row(kind, str(planted), str(found), shown, f"{recall:.3f}")
     console.print(table)
-    console.print("精确率按全部报告的冲突计算（未埋设的冲突即为误报）；召回率按类型计算。")
+    agree = sum(c.agreements for c in result.cases)
+    unsure = sum(c.uncomparable for c in result.cases)
+    console.print(
+        f"一致 {agree} 项，无法比对 {unsure} 项。精确率按全部报告的冲突计算（未埋设的冲突即为误报）；召回率按类型计算。"
+    )
     return result

@@ -167,7 +167,7 @@ class Consistency:
 
 @dataclass(frozen=True)
 class _Key:
-    metric: str  # display name: the rubric metric's, else the label as written
+    metric: str  # display name: the rubric metric's, else the label without scope words (学校, 2023年)
     label: str  # comparison key
     rubric_metric: Metric | None
 
@@ -231,12 +231,12 @@ class _Vocabulary:
             return None
         canonical = _canonical_label(label.replace(MATRIX_SEPARATOR, "·"))
         name = self._by_key.get(canonical)
-        if name is not None:
-            return _Key(name, canonical, self._metric[name])
+        if name is not None:  # every name and synonym of a rubric metric is one key
+            return _Key(name, f"rubric:{name}", self._metric[name])
         cjk = len(re.findall(r"[\u4e00-\u9fff]", canonical))
         if canonical in _GENERIC or cjk < _MIN_LABEL_CHARS - 1 or len(canonical) < _MIN_LABEL_CHARS:
             return None
-        return _Key(label, canonical, None)
+        return _Key(canonical, canonical, None)
 
 
 def period_key(period: str | None) -> str | None:
