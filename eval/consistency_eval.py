@@ -252,13 +252,15 @@ def _metric(name: str) -> _Metric:
 
 def _write_report(path: Path, sentences: list[str], table: list[tuple[str, str]], title: str) -> None:
     from docx import Document as Docx
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
 
     doc = Docx()
     doc.add_heading("学校本科教育教学审核评估自评报告", 0)
     doc.add_heading("一、办学基本条件", 1)
     for s in sentences:
         doc.add_paragraph(s)
-    doc.add_paragraph(title)
+    caption = doc.add_paragraph(title)  # centred above its table, as reports caption tables
+    caption.alignment = WD_ALIGN_PARAGRAPH.CENTER
     grid = doc.add_table(rows=1, cols=2)
     grid.style = "Table Grid"
     grid.rows[0].cells[0].text, grid.rows[0].cells[1].text = "指标", "数值"

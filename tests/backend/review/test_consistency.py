@@ -31,9 +31,7 @@ def rubric():
 
 
 def text_facts(*paragraphs: str) -> tuple[Fact, ...]:
-    blocks = tuple(
-        Block(f"b{i:04d}", BlockKind.PARAGRAPH, text, page=i) for i, text in enumerate(paragraphs, start=1)
-    )
+    blocks = tuple(Block(f"b{i:04d}", BlockKind.PARAGRAPH, text, page=i) for i, text in enumerate(paragraphs, start=1))
     return extract_facts(Document("d", "报告", MediaType.TEXT, blocks))
 
 
