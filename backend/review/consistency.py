@@ -210,15 +210,16 @@ def _metric_label(fact: Fact) -> str | None:
 class _Vocabulary:
     """Rubric metrics by the keys of their names and synonyms (a key naming two metrics names neither)."""
 
-    def __init__(self, rubric: Rubric | None) -> None:
-        self.metrics: list[tuple[str, str, Metric]] = []  # (indicator id, point id, metric)
+    def __init__(self, rubric: Rubric | None, known: Sequence[Rubric]) -> None:
+        self.metrics: list[tuple[str, str, Metric]] = []  # (indicator id, point id, metric) of ``rubric``
         by_key: dict[str, set[str]] = defaultdict(set)
         self._metric: dict[str, Metric] = {}
-        if rubric is not None:
-            for path, point in rubric.iter_points():
+        for r in (*([rubric] if rubric else []), *known):
+            for path, point in r.iter_points():
                 if point.metric is None:
                     continue
-                self.metrics.append((path[-1].id, point.id, point.metric))
+                if r is rubric:
+                    self.metrics.append((path[-1].id, point.id, point.metric))
                 self._metric.setdefault(point.metric.name, point.metric)
                 for name in (point.metric.name, *point.metric.synonyms):
                     by_key[_canonical_label(name)].add(point.metric.name)
@@ -295,17 +296,21 @@ def _slip_note(a: Statement, b: Statement) -> str:
 _ROLE_ORDER = {DocumentRole.STATE_DATA: 0, DocumentRole.MAIN: 1, DocumentRole.SUPPORTING: 2}
 
 
-def compare_sources(sources: Sequence[tuple[Source, Sequence[Fact]]], rubric: Rubric | None) -> Consistency:
+def compare_sources(
+    sources: Sequence[tuple[Source, Sequence[Fact]]], rubric: Rubric | None, known: Sequence[Rubric] = ()
+) -> Consistency:
     """Compare every metric and period stated by two or more sources; list the rubric metrics nobody states.
 
     Args:
         sources: each file with its facts (the report, supporting files, state data).
-        rubric: the rubric whose metrics are expected (``None``: no 缺失 list, rubric names not used).
+        rubric: the rubric whose metrics are expected (``None``: no 缺失 list).
+        known: further rubrics whose metric names and synonyms name metrics too (生师比 is 学生与教师比
+            whatever the campaign's rubric).
 
     Returns:
         The checks: 冲突, 无法比对, 一致, 缺失, in that order, each group by metric name.
     """
-    vocabulary = _Vocabulary(rubric)
+    vocabulary = _Vocabulary(rubric, known)
     keyed: dict[str, tuple[_Key, list[tuple[Source, Fact]]]] = {}
     for source, facts in sources:
         for fact in facts:

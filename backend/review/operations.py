@@ -188,9 +188,10 @@ def submission_consistency(
             rubric_id = submission.campaign.rubric_id
         elif reports and (latest := reviews.latest_review(session, version_id=reports[-1].id)) is not None:
             rubric_id = latest.rubric_id
-    rubric = rubric_registry(settings).get(rubric_id) if rubric_id else None
+    registry = rubric_registry(settings)
+    rubric = registry.get(rubric_id) if rubric_id else None
     sources = [(Source(v.id, v.original_name, v.role), facts.list_facts(session, version_id=v.id)) for v in compared]
-    return compare_sources(sources, rubric)
+    return compare_sources(sources, rubric, registry.list())
 
 
 def site_visit_questions(session: Session, *, review: ReviewRecord, settings: Settings) -> list[ChecklistItem]:
