@@ -35,6 +35,7 @@ def review_page(
     rubric = rubric_registry(settings).find(record.rubric_id, record.rubric_version)
     groups = review_groups(rubric, reviews.list_assessment_summaries(session, review_id=record.id), mark=mark)
     version = versions.get_version(session, version_id=record.version_id)
+    questions = site_visit_questions(session, review=record, settings=settings)
     return page(
         request,
         "review/review.html",
@@ -46,6 +47,7 @@ def review_page(
         mark=mark,
         marks=tuple(Mark),
         rubric=rubric,
+        questions=len(questions),
     )
 
 

@@ -175,3 +175,18 @@ def test_a_word_file_uploaded_as_state_data_fails_in_chinese(site, world: World,
         version = client.get(f"/api/versions/{body['version']['id']}", headers=bearer(world, "university")).json()
     assert version["status"] == "failed"
     assert "状态数据只接受 Excel 表格（.xlsx）或 CSV 文件" in version["error_zh"]
+
+
+def test_review_page_count_and_exports_carry_the_conflicts(browser_as, world: World, submission):
+    client = browser_as("university")
+    review = client.get(f"/reviews/{world.own.review_id}")
+    stored = client.get(f"/api/reviews/{world.own.review_id}").json()["site_visit_questions"]
+    assert f"入校考察问题清单（{len(stored) + 2}）" in review.text  # 生师比 and the 万元/元 slip
+    book = load_workbook(io.BytesIO(client.get(f"/reviews/{world.own.review_id}/report.xlsx").content))
+    texts = [str(c) for sheet in book.worksheets for row in sheet.iter_rows(values_only=True) for c in row if c]
+    assert any("生师比数据不一致" in t and "工作表「基本办学条件」C4" in t for t in texts)
+    report = docx.Document(io.BytesIO(client.get(f"/reviews/{world.own.review_id}/report.docx").content))
+    paragraphs = [p.text for p in report.paragraphs] + [
+        c.text for t in report.tables for row in t.rows for c in row.cells
+    ]
+    assert any("生均教学科研仪器设备值数据不一致" in t for t in paragraphs)
