@@ -190,3 +190,20 @@ def test_review_page_count_and_exports_carry_the_conflicts(browser_as, world: Wo
         c.text for t in report.tables for row in t.rows for c in row.cells
     ]
     assert any("生均教学科研仪器设备值数据不一致" in t for t in paragraphs)
+
+
+def test_state_data_uploaded_on_the_page_is_listed_as_such(browser_as, world: World, worker, published):
+    client = browser_as("university")
+    r = client.post(
+        f"/submissions/{world.own.submission_id}/files",
+        files={"file": ("状态数据2023.xlsx", state_data_xlsx())},
+        data={"role": "state_data"},
+        headers={"X-CSRF-Token": client.cookies.get("ciqa_csrf") or ""},
+    )
+    assert r.status_code == 200, r.text
+    worker(published[-1][0])
+    page = client.get(f"/submissions/{world.own.submission_id}").text
+    listed = page.split("<h2>支撑材料与状态数据</h2>")[1]
+    assert "状态数据2023.xlsx" in listed and '<td class="nowrap">状态数据</td>' in listed
+    assert 'name="state_data" accept=".xlsx,.csv"' in page
+    assert f'href="/submissions/{world.own.submission_id}/consistency"' in page
