@@ -109,13 +109,18 @@
       var files = e.dataTransfer.files;
       if (!files.length) return;
       // The first dropped file is the main report unless one is chosen already; the rest are 支撑材料.
+      // Spreadsheets are 状态数据 wherever they fall in the drop.
       var dt = new DataTransfer();
       var rest = new DataTransfer();
-      [].slice.call(files).forEach(function (f, i) {
+      var sheets = new DataTransfer();
+      var isSheet = function (f) { return state && /\.(xlsx|csv)$/i.test(f.name); };
+      [].slice.call(files).filter(isSheet).forEach(function (f) { sheets.items.add(f); });
+      [].slice.call(files).filter(function (f) { return !isSheet(f); }).forEach(function (f, i) {
         if (i === 0 && !main.files.length) dt.items.add(f); else rest.items.add(f);
       });
       if (dt.files.length) main.files = dt.files;
       if (rest.files.length) extra.files = rest.files;
+      if (sheets.files.length) state.files = sheets.files;
       show();
     });
     form.addEventListener("submit", function (e) {
