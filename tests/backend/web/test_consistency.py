@@ -160,6 +160,13 @@ def test_consistency_page_filters_and_export(browser_as, world: World, submissio
     )
 
 
+def test_the_assigned_expert_and_the_secretariat_read_the_same_checks(browser_as, world: World, submission):
+    for role in ("expert", "secretariat"):
+        page = browser_as(role).get(f"/submissions/{world.own.submission_id}/consistency?verdict=conflict")
+        assert page.status_code == 200
+        assert "生师比" in page.text and "工作表「基本办学条件」C4" in page.text and "17.49:1" in page.text
+
+
 def test_conflicts_are_questions_on_the_site_visit_checklist(browser_as, world: World, submission):
     page = browser_as("expert").get(f"/reviews/{world.own.review_id}/checklists/site-visit")
     assert page.status_code == 200
