@@ -11,13 +11,14 @@ figure (约, 以上) or one without a comparable unit takes no part.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
 from backend.db.models import DocumentRole
-from backend.review.figures import label_key, unit_fits
+from backend.review.figures import COUNT_UNITS, WHOLE_SCHOOL_ROWS, label_key, unit_fits
 from backend.rubrics.models import Metric, Rubric
 from indexing.facts import MATRIX_SEPARATOR
 from indexing.figures import find_periods, half_width, normalize
@@ -45,12 +46,14 @@ _GENERIC = frozenset(
     }
 )
 _MIN_LABEL_CHARS = 4
-# Row labels of a matrix table that stand for the whole school, and column labels that only hold the value.
-_WHOLE_ROWS = frozenset({"", "合计", "总计", "全校", "学校", "总体", "全部", "全校合计", "本校"})
+# Column labels of a matrix table that only hold the value (the row names the metric).
 _VALUE_COLUMNS = frozenset({"数值", "数据", "值", "本校", "学校", "统计", "结果", "指标值"})
+_PLACE_SCOPE = re.compile(
+    r"^(?:\d{4}\s*(?:-\d{4})?\s*(?:届|学年度|学年|年度|年)?|截至目前|目前|当前|现有|当年|本学年|全校|学校|本校|我校|该校|其中|的)+"
+)
+_BRACKETED = re.compile(r"[（(][^（）()]*[）)]")
+_TRAILING_VERB = re.compile(r"(?:为|达到|达|是|约|共|计|有)+$")
 _NUMBER_RE = re.compile(r"[0-9][0-9,]*(?:\.([0-9]+))?")
-_PEOPLE_UNITS = frozenset({"人", "名", "位", "人次"})
-_COUNT_UNITS = frozenset({"人", "个", "项", "门", "所", "名", "门次", "人次", "册", "篇", "件"})
 
 
 CONSISTENCY_POINT_ZH = "数据一致性"  # the checklist's point column for a conflict outside the rubric
@@ -192,13 +195,21 @@ def _canonical_label(label: str) -> str:
     return key
 
 
+def _open_label(label: str) -> str:
+    """A label outside the rubric without its place and time words (学校, 2023年, 为) but, unlike a rubric name,
+    with its population: 本科毕业生毕业去向落实率 is not the 毕业去向落实率 of all graduates."""
+    t = _BRACKETED.sub("", unicodedata.normalize("NFKC", label))
+    t = _TRAILING_VERB.sub("", re.sub(r"[\s:：|]", "", t))
+    return _PLACE_SCOPE.sub("", t)
+
+
 def _metric_label(fact: Fact) -> str | None:
     """The label naming the fact's metric: a matrix fact's column for the whole-school row, its row under a
     value column, else ``row · column``; ``None`` when the label names nothing specific."""
     if MATRIX_SEPARATOR not in fact.metric:
         return fact.metric
     row, _, column = fact.metric.partition(MATRIX_SEPARATOR)
-    if label_key(row) in _WHOLE_ROWS:
+    if label_key(row) in WHOLE_SCHOOL_ROWS:
         return column
     if label_key(column) in _VALUE_COLUMNS:
         return row
@@ -234,10 +245,11 @@ class _Vocabulary:
         name = self._by_key.get(canonical)
         if name is not None:  # every name and synonym of a rubric metric is one key
             return _Key(name, f"rubric:{name}", self._metric[name])
-        cjk = len(re.findall(r"[\u4e00-\u9fff]", canonical))
-        if canonical in _GENERIC or cjk < _MIN_LABEL_CHARS - 1 or len(canonical) < _MIN_LABEL_CHARS:
+        own = _open_label(label.replace(MATRIX_SEPARATOR, "·"))
+        cjk = len(re.findall(r"[\u4e00-\u9fff]", own))
+        if own in _GENERIC or cjk < _MIN_LABEL_CHARS - 1 or len(own) < _MIN_LABEL_CHARS:
             return None
-        return _Key(canonical, canonical, None)
+        return _Key(own, own, None)
 
 
 def period_key(period: str | None) -> str | None:
@@ -268,11 +280,11 @@ def _statement(source: Source, fact: Fact, key: _Key, unit: str | None) -> State
         scale = value / fact.value if fact.value else 1.0
         return Statement(source, fact, value, key.rubric_metric.unit, tolerance * abs(scale))
     if not fact.unit:
-        if unit in _COUNT_UNITS and fact.sheet is not None:
+        if unit in COUNT_UNITS and fact.sheet is not None:
             return Statement(source, fact, fact.value, unit, tolerance)
         return None
     value, base = normalize(fact.value, fact.unit)
-    if unit is not None and base != unit and not (base in _PEOPLE_UNITS and unit in _PEOPLE_UNITS):
+    if unit is not None and base != unit:
         return None
     scale = value / fact.value if fact.value else 1.0
     return Statement(source, fact, value, base, tolerance * abs(scale))
@@ -391,7 +403,6 @@ def _period_label(group: list[tuple[Source, Fact]], period: str | None) -> str |
 
 def _common_unit(items: list[tuple[Source, Fact]]) -> str | None:
     units = {normalize(f.value, f.unit)[1] for _, f in items if f.unit and not f.qualifier}
-    units = {"人" if u in _PEOPLE_UNITS else u for u in units}
     return next(iter(units)) if len(units) == 1 else None
 
 
