@@ -452,6 +452,8 @@ def run_cli(out_dir: Path, *, cases: int, seed: int, pdf: bool, as_json: bool) -
     agree = sum(c.agreements for c in result.cases)
     unsure = sum(c.uncomparable for c in result.cases)
     console.print(
-        f"一致 {agree} 项，无法比对 {unsure} 项。精确率按全部报告的冲突计算（未埋设的冲突即为误报）；召回率按类型计算。"
+        f"一致 {agree} 项，无法比对 {unsure} 项。"
+        "精确率按全部报告的冲突计算（未埋设的冲突即为误报）；召回率按类型计算。",
+        soft_wrap=True,
     )
     return result
