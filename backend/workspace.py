@@ -106,7 +106,7 @@ class VersionState:
 
 @dataclass(frozen=True)
 class SubmissionState:
-    """A submission with its report versions (newest first) and supporting files."""
+    """A submission with its report versions (newest first) and supporting files (支撑材料 and 状态数据)."""
 
     submission: Submission
     reports: tuple[VersionState, ...]
@@ -141,7 +141,7 @@ def submission_state(session: Session, submission: Submission) -> SubmissionStat
     return SubmissionState(
         submission,
         tuple(s for s in states if s.version.role is DocumentRole.MAIN),
-        tuple(s for s in states if s.version.role is DocumentRole.SUPPORTING),
+        tuple(s for s in states if s.version.role is not DocumentRole.MAIN),
     )
 
 

@@ -79,7 +79,8 @@ class Period:
         text: as written.
         start: offset in the searched text.
         end: offset after it.
-        is_range: spans several years (``2021-2023届``), so it is not the period of one figure.
+        is_range: spans several years (``2021-2023届``), so it is not the period of one figure; one school
+            year written with both its years (``2022-2023学年``) is no range.
     """
 
     text: str
@@ -299,7 +300,12 @@ def find_periods(text: str) -> list[Period]:
         after = t[m.end() : m.end() + 3]
         if m.group("suffix") == "年" and re.match(r"\s*[0-9]{1,2}\s*月", after):
             continue  # 2023年12月 is a date
-        periods.append(Period(text[m.start() : m.end()], m.start(), m.end(), is_range=m.group("y2") is not None))
+        y2 = m.group("y2")
+        # 2022-2023学年 is one school year, not a span of two
+        one_school_year = y2 is not None and m.group("suffix").startswith("学年") and int(y2) == int(m.group("y1")) + 1
+        periods.append(
+            Period(text[m.start() : m.end()], m.start(), m.end(), is_range=y2 is not None and not one_school_year)
+        )
     return periods
 
 

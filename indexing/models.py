@@ -42,6 +42,8 @@ class MediaType(StrEnum):
     DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
     TEXT = "text/plain"
     MARKDOWN = "text/markdown"
+    XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"  # 状态数据 only
+    CSV = "text/csv"  # 状态数据 only
 
 
 @dataclass(frozen=True)
@@ -293,10 +295,11 @@ class Fact:
         origin: table cell or sentence.
         evidence: the row (``cell | cell``) or sentence it was read from, verbatim in the block text.
         table_title: the table's caption or title, for table facts.
-        row: 0-based row of the cell, for table facts.
-        column: 0-based column of the cell, for table facts.
+        row: 0-based row of the cell, for table facts (of the worksheet, for state data).
+        column: 0-based column of the cell, for table facts (of the worksheet, for state data).
         period: the period the figure is for when stated (``2023届``, ``2022年``).
         qualifier: an approximation kept with the figure (``约``, ``以上``, ``近``, ``超过``, ``不低于``).
+        sheet: the worksheet, for facts read from state data (状态数据, see :mod:`indexing.statedata`).
     """
 
     metric: str
@@ -314,3 +317,4 @@ class Fact:
     column: int | None = None
     period: str | None = None
     qualifier: str | None = None
+    sheet: str | None = None

@@ -24,6 +24,8 @@ from backend.db.models import (
 from backend.domain.assessment import ChecklistItem, DrafterKind, IndicatorAssessment, IndicatorSummary, ReviewCounts
 from backend.domain.enums import InstitutionType, Mark, SubmissionKind
 from backend.jobs.progress import JOB_STATUS_ZH, stage_zh
+from backend.review.consistency import Check
+from backend.review.consistency import Verdict as ConsistencyVerdict
 from backend.review.decisions import DecisionInput
 from backend.review.operations import ReviewOverview
 from backend.rubrics.models import Applicability, Level, Metric, PointKind, Rubric, Selection, Source, TextOrigin
@@ -250,6 +252,7 @@ class FactOut(BaseModel):
     column: int | None
     period: str | None
     qualifier: str | None
+    sheet: str | None = Field(default=None, description="the worksheet, for state data (状态数据)")
 
 
 class VersionOut(_Out):
@@ -261,7 +264,9 @@ class VersionOut(_Out):
     original_name: str
     media_type: str | None
     size_bytes: int
-    role: DocumentRole = Field(description="``main`` (the report reviewed) or ``supporting`` (支撑材料)")
+    role: DocumentRole = Field(
+        description="``main`` (the report reviewed), ``supporting`` (支撑材料) or ``state_data`` (状态数据, XLSX/CSV)"
+    )
     pages: int | None
     status: VersionStatus
     error_zh: str | None = Field(description="why ingest failed (status ``failed``), in Chinese")
@@ -435,3 +440,53 @@ class AssignmentOut(_Out):
     submission_id: int
     assigned_by: int | None
     created_at: dt.datetime
+
+
+class StatementOut(BaseModel):
+    """One file's statement of a metric: the figure as written, its value in the compared unit, and where."""
+
+    version_id: int
+    file: str
+    role: DocumentRole
+    text: str
+    value: float
+    unit: str
+    place_zh: str = Field(description="page (and table) or worksheet cell")
+    quote: str = Field(description="the sentence or table row, verbatim")
+
+
+class ConsistencyCheckOut(BaseModel):
+    """A metric and period across the files: 一致 / 冲突 / 无法比对 / 缺失, with the statements compared."""
+
+    metric: str
+    period: str | None
+    verdict: ConsistencyVerdict
+    verdict_zh: str
+    point_id: str | None
+    note_zh: str
+    statements: list[StatementOut]
+
+    @classmethod
+    def of(cls, check: Check) -> ConsistencyCheckOut:
+        """The API form of a check."""
+        return cls(
+            metric=check.metric,
+            period=check.period,
+            verdict=check.verdict,
+            verdict_zh=check.verdict.zh,
+            point_id=check.point_id,
+            note_zh=check.note_zh,
+            statements=[
+                StatementOut(
+                    version_id=s.source.version_id,
+                    file=s.source.name,
+                    role=s.source.role,
+                    text=s.fact.text,
+                    value=s.value,
+                    unit=s.unit,
+                    place_zh=s.place_zh,
+                    quote=s.quote_zh,
+                )
+                for s in check.statements
+            ],
+        )

@@ -277,6 +277,20 @@ def eval_retrieval_cmd(
     run_cli(out_dir=out, reports=reports, writer=_writer(writer))
 
 
+@eval_app.command("consistency")
+def eval_consistency_cmd(
+    out: Annotated[Path, typer.Option(help="results directory")] = Path("eval/results"),
+    cases: Annotated[int, typer.Option(help="generated submissions (report PDF, supporting file, state data)")] = 10,
+    seed: Annotated[int, typer.Option(help="random seed")] = 0,
+    pdf: Annotated[bool, typer.Option("--pdf/--docx", help="report as LibreOffice PDF (default) or as DOCX")] = True,
+    as_json: Annotated[bool, typer.Option("--json", help="print JSON instead of a table")] = False,
+) -> None:
+    """Precision and recall of figure conflicts planted in generated materials (digit, 万元/元, year)."""
+    from eval.consistency_eval import run_cli
+
+    run_cli(out, cases=cases, seed=seed, pdf=pdf, as_json=as_json)
+
+
 @bench_app.command("ingest")
 def bench_ingest_cmd(
     pages: Annotated[int, typer.Option(help="pages of the synthetic report")] = 100,

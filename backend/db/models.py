@@ -81,10 +81,12 @@ VERSION_STATUS_ZH = {
 
 
 class DocumentRole(StrEnum):
-    """What a file is to its submission: the report under review, or a supporting file (支撑材料)."""
+    """What a file is to its submission: the report under review, a supporting file (支撑材料), or the state
+    data (状态数据: the XLSX/CSV tables reported to the national database)."""
 
     MAIN = "main"
     SUPPORTING = "supporting"
+    STATE_DATA = "state_data"
 
     @property
     def zh(self) -> str:
@@ -92,7 +94,11 @@ class DocumentRole(StrEnum):
         return DOCUMENT_ROLE_ZH[self]
 
 
-DOCUMENT_ROLE_ZH = {DocumentRole.MAIN: "自评报告", DocumentRole.SUPPORTING: "支撑材料"}
+DOCUMENT_ROLE_ZH = {
+    DocumentRole.MAIN: "自评报告",
+    DocumentRole.SUPPORTING: "支撑材料",
+    DocumentRole.STATE_DATA: "状态数据",
+}
 
 
 class JobKind(StrEnum):
@@ -312,6 +318,7 @@ class FactRecord(Base):
     column: Mapped[int | None] = mapped_column(Integer)
     period: Mapped[str | None] = mapped_column(String(ID_LENGTH))
     qualifier: Mapped[str | None] = mapped_column(String(ID_LENGTH))
+    sheet: Mapped[str | None] = mapped_column(String(NAME_LENGTH))  # state data: the worksheet of the cell
 
 
 class Job(Base):

@@ -35,6 +35,7 @@ from indexing.facts import extract_facts
 from indexing.models import BlockKind, Document, Fact, TextSource
 from indexing.parsing import display_name, parse, sniff
 from indexing.pipeline import ProgressCallback, index_documents, no_progress
+from indexing.statedata import read_state_data
 from indexing.store import Collection
 
 UNNAMED_ZH = "未命名文件"
@@ -99,7 +100,7 @@ def upload_version(
         rubric_registry(settings).get(rubric_id)
     elif submission.campaign is not None:
         rubric_id = submission.campaign.rubric_id
-    if role is DocumentRole.SUPPORTING:
+    if role is not DocumentRole.MAIN:
         rubric_id = None
     sha256 = file_store(settings).put(data)
     name = display_name(original_name) or UNNAMED_ZH
@@ -209,15 +210,11 @@ def ingest_version(
     t = time.perf_counter()
     data = file_store(settings).read(version.sha256)
     try:
-        document = parse(data, name=version.original_name, options=settings.parse_options())
+        document, document_facts = _read(data, version.original_name, version.role, settings)
     except IndexingError as exc:
         raise AppError(ErrorCode.BAD_FILE, exc.message_zh, f"{exc.code.value}: {exc.detail}") from exc
     seconds[JobStage.PARSE] = time.perf_counter() - t
     progress(JobStage.PARSE, 1, 1)
-
-    t = time.perf_counter()
-    document_facts = extract_facts(document)
-    seconds[JobStage.FACTS] = time.perf_counter() - t
     progress(JobStage.FACTS, 1, 1)
 
     embedder = embedder_factory(settings)
@@ -253,15 +250,22 @@ def ingest_version(
     return IngestResult(version_id, len(document_chunks), document.page_count, out)
 
 
+def _read(data: bytes, name: str, role: DocumentRole, settings: Settings) -> tuple[Document, tuple[Fact, ...]]:
+    """The parsed file and its facts: state data (状态数据) as workbook tables, anything else as a document."""
+    if role is DocumentRole.STATE_DATA:
+        state_data = read_state_data(data, name=name)
+        return state_data.document, state_data.facts
+    document = parse(data, name=name, options=settings.parse_options())
+    return document, extract_facts(document)
+
+
 def version_facts(session: Session, version_id: int, settings: Settings) -> list[Fact]:
     """A ready version's facts; a version ingested before facts existed has them extracted and saved now."""
     version = versions.get_version(session, version_id=version_id)
     if version.parse_stats is not None and version.parse_stats.facts is not None:
         return facts.list_facts(session, version_id=version_id)
-    document = parse(
-        file_store(settings).read(version.sha256), name=version.original_name, options=settings.parse_options()
-    )
-    found = list(extract_facts(document))
+    _, extracted = _read(file_store(settings).read(version.sha256), version.original_name, version.role, settings)
+    found = list(extracted)
     facts.replace_facts(session, version_id=version_id, facts=found)
     if version.parse_stats is not None:
         versions.set_parse_stats(

@@ -15,6 +15,7 @@ from backend.errors import AppError, ErrorCode
 from backend.reports.content import ReportHeader
 from backend.reports.review_document import to_docx
 from backend.reports.review_sheet import to_xlsx
+from backend.review.operations import site_visit_questions
 from backend.rubrics.registry import rubric_registry
 
 MEDIA_TYPES = {
@@ -44,7 +45,9 @@ def export_review(session: Session, settings: Settings, *, record: ReviewRecord,
         reviewed_on=record.created_at.astimezone(BEIJING).date(),
     )
     rubric = rubric_registry(settings).find(record.rubric_id, record.rubric_version)
-    review = reviews.load_review(session, review_id=record.id)
+    # the checklist carries the submission's figure conflicts as of now, as the page does
+    questions = tuple(site_visit_questions(session, review=record, settings=settings))
+    review = reviews.load_review(session, review_id=record.id).model_copy(update={"site_visit_questions": questions})
     out = io.BytesIO()
     (to_docx if suffix == ".docx" else to_xlsx)(review, out, header=header, rubric=rubric)
     stem = version.original_name.rsplit(".", 1)[0]

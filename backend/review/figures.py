@@ -25,9 +25,9 @@ _SCOPE = re.compile(
 _TRAILING_VERB = re.compile(r"(?:为|达到|达|是|约|共|计|有|占)+$")
 _BRACKETED = re.compile(r"[（(][^（）()]*[）)]")
 # Row labels of a matrix table that stand for the whole school (a per-college row is not the school's figure).
-_WHOLE_SCHOOL_ROWS = frozenset({"", "合计", "总计", "全校", "学校", "总体", "全部", "平均", "全校合计", "全校平均"})
+WHOLE_SCHOOL_ROWS = frozenset({"", "合计", "总计", "全校", "学校", "总体", "全部", "平均", "全校合计", "全校平均"})
 # Units a bare count in a table may stand for (no unit written: 专任教师数 | 1732); money and areas never.
-_COUNT_UNITS = frozenset({"人", "个", "项", "门", "所", "名", "门次", "人次"})
+COUNT_UNITS = frozenset({"人", "个", "项", "门", "所", "名", "门次", "人次"})
 
 
 def label_key(text: str) -> str:
@@ -39,7 +39,7 @@ def label_key(text: str) -> str:
     return _SCOPE.sub("", t)
 
 
-def _unit_fits(fact: Fact, unit: str) -> tuple[bool, float]:
+def unit_fits(fact: Fact, unit: str) -> tuple[bool, float]:
     """Whether the fact is stated in a unit comparable to ``unit``, and its value converted to ``unit``."""
     if unit in {":1", "1:"} and not fact.unit:
         # State-data tables write ratios as the bare N (生师比 | 18.46 is 18.46:1; a 1:N ratio's N likewise).
@@ -47,7 +47,7 @@ def _unit_fits(fact: Fact, unit: str) -> tuple[bool, float]:
     if unit in {":1", "1:", "%"}:
         return fact.unit == unit, fact.value
     if not fact.unit:
-        return fact.origin is FactOrigin.TABLE and unit in _COUNT_UNITS, fact.value
+        return fact.origin is FactOrigin.TABLE and unit in COUNT_UNITS, fact.value
     value, base = normalize(fact.value, fact.unit)
     one, wanted = normalize(1.0, unit)
     if base != wanted or not one:
@@ -73,8 +73,8 @@ class FactIndex:
         if MATRIX_SEPARATOR in fact.metric:
             row, _, column = fact.metric.partition(MATRIX_SEPARATOR)
             if label_key(column) in keys:
-                return label_key(row) in _WHOLE_SCHOOL_ROWS
-            return label_key(row) in keys and label_key(column) in _WHOLE_SCHOOL_ROWS
+                return label_key(row) in WHOLE_SCHOOL_ROWS
+            return label_key(row) in keys and label_key(column) in WHOLE_SCHOOL_ROWS
         return label_key(fact.metric) in keys
 
     def lookup(self, metric: Metric) -> ReportedFigure | None:
@@ -83,7 +83,7 @@ class FactIndex:
         for fact in self._facts:
             if not self._label_fits(fact, keys):
                 continue
-            fits, value = _unit_fits(fact, metric.unit)
+            fits, value = unit_fits(fact, metric.unit)
             chunk_id = self._chunk_of(fact) if fits else None
             if chunk_id is None:
                 continue

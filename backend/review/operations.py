@@ -13,13 +13,24 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from backend.config import Settings
-from backend.db.models import AssessmentRecord, ExpertDecision, Job, ReviewRecord, VersionStatus
-from backend.db.queries import audit, campaigns, decisions, expert_reviews, jobs, reviews, submissions, versions
-from backend.domain.assessment import DrafterKind, Review
+from backend.db.models import AssessmentRecord, DocumentRole, ExpertDecision, Job, ReviewRecord, VersionStatus
+from backend.db.queries import (
+    audit,
+    campaigns,
+    decisions,
+    expert_reviews,
+    facts,
+    jobs,
+    reviews,
+    submissions,
+    versions,
+)
+from backend.domain.assessment import ChecklistItem, DrafterKind, Review
 from backend.errors import AppError, ErrorCode
 from backend.jobs.enqueue import commit_and_enqueue
 from backend.review import expert
 from backend.review.comparison import VersionComparison, compare_reviews
+from backend.review.consistency import CONSISTENCY_POINT_ZH, Consistency, Source, compare_sources
 from backend.review.decisions import DecisionInput, RecordedDecision, apply_decisions
 from backend.review.ranking import CampaignRanking, RankingEntry, rank_campaign
 from backend.rubrics.models import Rubric
@@ -159,3 +170,42 @@ def campaign_ranking(session: Session, *, campaign_id: int, settings: Settings) 
                 )
             )
     return rank_campaign(entries, rubric_registry(settings).get(campaign.rubric_id), campaign.quotas.by_type)
+
+
+def submission_consistency(
+    session: Session, *, submission_id: int, settings: Settings, rubric_id: str | None = None
+) -> Consistency:
+    """Figures of the newest report, every supporting file and the state data of a submission, compared.
+
+    The rubric whose metrics are expected is ``rubric_id``, else the campaign's, else the newest review's.
+    """
+    ready = [v for v in versions.list_versions(session, submission_id=submission_id) if v.status is VersionStatus.READY]
+    reports = [v for v in ready if v.role is DocumentRole.MAIN]
+    compared = reports[-1:] + [v for v in ready if v.role is not DocumentRole.MAIN]
+    if rubric_id is None:
+        submission = submissions.get_submission(session, submission_id=submission_id)
+        if submission.campaign is not None:
+            rubric_id = submission.campaign.rubric_id
+        elif reports and (latest := reviews.latest_review(session, version_id=reports[-1].id)) is not None:
+            rubric_id = latest.rubric_id
+    registry = rubric_registry(settings)
+    rubric = registry.get(rubric_id) if rubric_id else None
+    sources = [(Source(v.id, v.original_name, v.role), facts.list_facts(session, version_id=v.id)) for v in compared]
+    return compare_sources(sources, rubric, registry.list())
+
+
+def site_visit_questions(session: Session, *, review: ReviewRecord, settings: Settings) -> list[ChecklistItem]:
+    """The 入校考察问题清单 of a review: its 问号 points, then every figure conflict of its submission now."""
+    version = versions.get_version(session, version_id=review.version_id)
+    consistency = submission_consistency(
+        session, submission_id=version.submission_id, settings=settings, rubric_id=review.rubric_id
+    )
+    conflicts = [
+        ChecklistItem(
+            indicator_id=c.indicator_id or CONSISTENCY_POINT_ZH,
+            point_id=c.point_id or CONSISTENCY_POINT_ZH,
+            text_zh=c.question_zh,
+        )
+        for c in consistency.conflicts
+    ]
+    return [*review.site_visit_questions, *conflicts]

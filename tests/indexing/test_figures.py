@@ -256,11 +256,12 @@ def test_a_bare_year_in_a_cell_or_row_stays_a_number():
 
 
 def test_periods():
-    periods = find_periods("2023届毕业生中，2022年新增，2022-2023学年，2021-2023届趋势，截至2023年12月20日")
-    assert [(p.text, p.is_range) for p in periods] == [
+    text = "2023届毕业生中，2022年新增，2022-2023学年，2020-2023学年，2021-2023届趋势，截至2023年12月20日"
+    assert [(p.text, p.is_range) for p in find_periods(text)] == [
         ("2023届", False),
         ("2022年", False),
-        ("2022-2023学年", True),
+        ("2022-2023学年", False),  # one school year, written with both its years
+        ("2020-2023学年", True),
         ("2021-2023届", True),
     ]
 

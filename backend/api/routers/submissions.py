@@ -8,12 +8,22 @@ from fastapi import APIRouter, Form, UploadFile
 
 from backend import campaigns as campaign_rules
 from backend.api.deps import DbSession, Readers, SettingsDep, University, load_job, load_submission, load_version
-from backend.api.schemas import FactOut, Id, JobOut, SubmissionIn, SubmissionOut, UploadOut, VersionOut
+from backend.api.schemas import (
+    ConsistencyCheckOut,
+    FactOut,
+    Id,
+    JobOut,
+    SubmissionIn,
+    SubmissionOut,
+    UploadOut,
+    VersionOut,
+)
 from backend.auth.access import visible_submissions
 from backend.db.base import utcnow
 from backend.db.models import DocumentRole
 from backend.db.queries import facts, jobs, versions
 from backend.ingest.flows import delete_failed_version, upload_version
+from backend.review.operations import submission_consistency
 
 router = APIRouter(tags=["submissions"])
 
@@ -110,6 +120,17 @@ def list_facts(version_id: Id, user: Readers, session: DbSession) -> list[FactOu
     """The figures a version reports, each with its table cell or sentence, in document order."""
     version = load_version(session, user, version_id)
     return [FactOut.model_validate(f, from_attributes=True) for f in facts.list_facts(session, version_id=version.id)]
+
+
+@router.get("/submissions/{submission_id}/consistency")
+def consistency(
+    submission_id: Id, user: Readers, session: DbSession, settings: SettingsDep
+) -> list[ConsistencyCheckOut]:
+    """Figures of the report, the supporting files and the state data compared: conflicts first, then 无法比对,
+    一致 and the rubric metrics no file states (缺失)."""
+    load_submission(session, user, submission_id)
+    result = submission_consistency(session, submission_id=submission_id, settings=settings)
+    return [ConsistencyCheckOut.of(c) for c in result.checks]
 
 
 @router.get("/jobs/{job_id}")

@@ -36,6 +36,7 @@ def replace_facts(session: Session, *, version_id: int, facts: Sequence[Fact]) -
                     "column": f.column,
                     "period": f.period,
                     "qualifier": f.qualifier,
+                    "sheet": f.sheet,
                 }
                 for i, f in enumerate(facts)
             ],
@@ -65,6 +66,7 @@ def list_facts(session: Session, *, version_id: int) -> list[Fact]:
             column=r.column,
             period=r.period,
             qualifier=r.qualifier,
+            sheet=r.sheet,
         )
         for r in rows
     ]

@@ -16,9 +16,9 @@
     return bytes >= 1048576 ? (bytes / 1048576).toFixed(1) + " MB" : Math.max(1, Math.round(bytes / 1024)) + " KB";
   }
 
-  function checkFile(file, form) {
+  function checkFile(file, form, accept) {
     var max = Number(form.dataset.maxBytes);
-    var allowed = form.dataset.accept.split(",");
+    var allowed = (accept || form.dataset.accept).split(",");
     var dot = file.name.lastIndexOf(".");
     var ext = dot >= 0 ? file.name.slice(dot).toLowerCase() : "";
     if (allowed.indexOf(ext) < 0) return "“" + file.name + "”的格式不受支持，请上传 " + allowed.join("、") + " 文件。";
@@ -67,6 +67,9 @@
     var zone = form.querySelector(".dropzone");
     var main = form.querySelector("input[name=main]");
     var extra = form.querySelector("input[name=supporting]");
+    // 状态数据 (XLSX/CSV spreadsheets); absent from forms that take no state data.
+    var state = form.querySelector("input[name=state_data]");
+    var stateFiles = function () { return state && state.files ? [].slice.call(state.files) : []; };
     var error = form.querySelector(".field-error");
     var chosen = form.querySelector(".files");
     var submit = form.querySelector("button[type=submit]");
@@ -79,13 +82,21 @@
         li.textContent = f.name + "（" + humanSize(f.size) + "）";
         chosen.appendChild(li);
       });
-      var problems = files.map(function (f) { return checkFile(f, form); }).filter(Boolean);
+      stateFiles().forEach(function (f) {
+        var li = document.createElement("li");
+        li.textContent = f.name + "（状态数据，" + humanSize(f.size) + "）";
+        chosen.appendChild(li);
+      });
+      var problems = files.map(function (f) { return checkFile(f, form); })
+        .concat(stateFiles().map(function (f) { return checkFile(f, form, state.getAttribute("accept")); }))
+        .filter(Boolean);
       error.textContent = problems.join(" ");
-      submit.disabled = problems.length > 0 || files.length === 0;
+      submit.disabled = problems.length > 0 || files.length + stateFiles().length === 0;
     }
 
     main.addEventListener("change", show);
     extra.addEventListener("change", show);
+    if (state) state.addEventListener("change", show);
     // Files chosen before this script ran (a fast hand, or the browser restoring the form) count too.
     if (main.files.length || extra.files.length) show();
     ["dragenter", "dragover"].forEach(function (t) {
@@ -98,13 +109,18 @@
       var files = e.dataTransfer.files;
       if (!files.length) return;
       // The first dropped file is the main report unless one is chosen already; the rest are 支撑材料.
+      // Spreadsheets are 状态数据 wherever they fall in the drop.
       var dt = new DataTransfer();
       var rest = new DataTransfer();
-      [].slice.call(files).forEach(function (f, i) {
+      var sheets = new DataTransfer();
+      var isSheet = function (f) { return state && /\.(xlsx|csv)$/i.test(f.name); };
+      [].slice.call(files).filter(isSheet).forEach(function (f) { sheets.items.add(f); });
+      [].slice.call(files).filter(function (f) { return !isSheet(f); }).forEach(function (f, i) {
         if (i === 0 && !main.files.length) dt.items.add(f); else rest.items.add(f);
       });
       if (dt.files.length) main.files = dt.files;
       if (rest.files.length) extra.files = rest.files;
+      if (sheets.files.length) state.files = sheets.files;
       show();
     });
     form.addEventListener("submit", function (e) {
@@ -112,6 +128,7 @@
       var queue = [];
       [].slice.call(main.files).forEach(function (f) { queue.push([f, "main"]); });
       [].slice.call(extra.files).forEach(function (f) { queue.push([f, "supporting"]); });
+      stateFiles().forEach(function (f) { queue.push([f, "state_data"]); });
       submit.disabled = true;
       (function next() {
         var item = queue.shift();

@@ -10,7 +10,7 @@ from backend.db.queries import reviews, versions
 from backend.domain.enums import Mark
 from backend.errors import AppError, ErrorCode
 from backend.review.comparison import CHANGE_ZH, Change
-from backend.review.operations import compare_versions
+from backend.review.operations import compare_versions, site_visit_questions
 from backend.rubrics.registry import rubric_registry
 from backend.web.deps import WebReader
 from backend.web.render import page
@@ -35,6 +35,7 @@ def review_page(
     rubric = rubric_registry(settings).find(record.rubric_id, record.rubric_version)
     groups = review_groups(rubric, reviews.list_assessment_summaries(session, review_id=record.id), mark=mark)
     version = versions.get_version(session, version_id=record.version_id)
+    questions = site_visit_questions(session, review=record, settings=settings)
     return page(
         request,
         "review/review.html",
@@ -46,6 +47,7 @@ def review_page(
         mark=mark,
         marks=tuple(Mark),
         rubric=rubric,
+        questions=len(questions),
     )
 
 
@@ -73,13 +75,17 @@ def point_detail(
 
 @router.get("/reviews/{review_id}/checklists/{checklist}", response_class=HTMLResponse)
 def checklist_page(
-    request: Request, review_id: int, checklist: str, user: WebReader, session: DbSession
+    request: Request, review_id: int, checklist: str, user: WebReader, session: DbSession, settings: SettingsDep
 ) -> HTMLResponse:
-    """补充材料清单 or 入校考察问题清单, printable."""
+    """补充材料清单 or 入校考察问题清单 (with the submission's figure conflicts as of now), printable."""
     if checklist not in CHECKLISTS:
         raise AppError(ErrorCode.NOT_FOUND, "页面不存在。", f"no checklist {checklist}")
     record = load_review(session, user, review_id)
-    items = record.supplementary_materials if checklist == "supplementary" else record.site_visit_questions
+    items = (
+        record.supplementary_materials
+        if checklist == "supplementary"
+        else site_visit_questions(session, review=record, settings=settings)
+    )
     version = versions.get_version(session, version_id=record.version_id)
     return page(
         request,

@@ -24,6 +24,7 @@ router = APIRouter()
 
 # What the browser lets through before uploading; the server sniffs the content again.
 ACCEPTED_SUFFIXES = (".pdf", ".docx", ".txt", ".md")
+STATE_DATA_SUFFIXES = (".xlsx", ".csv")
 
 
 @router.post("/submissions", response_class=HTMLResponse)
@@ -75,6 +76,7 @@ def submission_page(
         sub=state,
         max_bytes=settings.max_upload_bytes,
         accept=",".join(ACCEPTED_SUFFIXES),
+        state_data_accept=",".join(STATE_DATA_SUFFIXES),
         now=utcnow(),
     )
 

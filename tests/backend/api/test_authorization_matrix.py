@@ -90,6 +90,7 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("GET", "/api/versions/{version_id}"): Row(TENANT_READ),
     ("DELETE", "/api/versions/{version_id}"): Row(_roles({"university": (OK, NOT_FOUND)})),
     ("GET", "/api/versions/{version_id}/facts"): Row(TENANT_READ),
+    ("GET", "/api/submissions/{submission_id}/consistency"): Row(TENANT_READ),
     ("GET", "/api/versions/{version_id}/jobs"): Row(TENANT_READ),
     ("GET", "/api/jobs/{job_id}"): Row(TENANT_READ),
     ("POST", "/api/versions/{version_id}/reviews"): Row(

@@ -18,6 +18,7 @@ TENANT_OBJECTS: dict[str, tuple[Callable[[Side | None], str], str]] = {
     "submission": (lambda s: f"/api/submissions/{s.submission_id if s else MISSING}", "材料"),
     "submission versions": (lambda s: f"/api/submissions/{s.submission_id if s else MISSING}/versions", "材料"),
     "version": (lambda s: f"/api/versions/{s.version_id if s else MISSING}", "文件版本"),
+    "submission consistency": (lambda s: f"/api/submissions/{s.submission_id if s else MISSING}/consistency", "材料"),
     "version facts": (lambda s: f"/api/versions/{s.version_id if s else MISSING}/facts", "文件版本"),
     "version reviews": (lambda s: f"/api/versions/{s.version_id if s else MISSING}/reviews", "文件版本"),
     "job": (lambda s: f"/api/jobs/{s.job_id if s else MISSING}", "任务"),

@@ -67,6 +67,7 @@ def test_workspace_shows_the_draft_and_decisions_swap_in_as_fragments(browser_as
     expert = browser_as("expert")
     page = expert.get(f"/expert/reviews/{target.review_id}")
     assert page.status_code == 200 and "j / k" in page.text and "破折号、问号优先" in page.text
+    assert f'href="/submissions/{world.own.submission_id}/consistency"' in page.text  # 数据一致性 beside the review
     pane = expert.get(f"/expert/assessments/{target.assessment_id}/points/p1", headers=HX).text
     assert QUOTE in pane and "质量文化建设规划" in pane and "尚未决定" in pane  # quote, missing list, no decision
 

@@ -25,6 +25,9 @@ PAGES = [
     ("report docx", "/reviews/{r}/report.docx"),
     ("report xlsx", "/reviews/{r}/report.xlsx"),
     ("comparison", "/submissions/{s}/compare?before={v}&after={v2}"),
+    ("consistency", "/submissions/{s}/consistency"),
+    ("consistency filtered", "/submissions/{s}/consistency?verdict=conflict&metric=生师比"),
+    ("consistency xlsx", "/submissions/{s}/consistency.xlsx"),
 ]
 # role -> (status on the own side, status on the other side)
 EXPECTED = {

@@ -114,7 +114,7 @@ def test_a_supporting_file_is_kept_beside_the_report_and_not_reviewed(
     job = jobs.get_job(db, job_id=published[-1][0])
     assert job.kind is JobKind.INGEST and job.rubric_id is None  # no review will follow
     page = client.get(f"/submissions/{world.own.submission_id}").text
-    assert page.split("<h2>支撑材料</h2>")[1].count("制度汇编.txt") == 1
+    assert page.split("<h2>支撑材料与状态数据</h2>")[1].count("制度汇编.txt") == 1
 
 
 def test_a_failed_version_shows_its_reason_and_can_be_deleted(browser_as, world: World):
