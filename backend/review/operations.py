@@ -13,7 +13,15 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from backend.config import Settings
-from backend.db.models import AssessmentRecord, ExpertDecision, Job, ReviewRecord, VersionStatus
+from backend.db.models import (
+    AssessmentRecord,
+    Campaign,
+    DocumentRole,
+    ExpertDecision,
+    Job,
+    ReviewRecord,
+    VersionStatus,
+)
 from backend.db.queries import audit, campaigns, decisions, expert_reviews, jobs, reviews, submissions, versions
 from backend.domain.assessment import DrafterKind, Review
 from backend.errors import AppError, ErrorCode
@@ -134,16 +142,17 @@ def expert_final_reviews(session: Session, *, review_id: int) -> tuple[Review, .
     return tuple(finals)
 
 
-def campaign_ranking(session: Session, *, campaign_id: int, settings: Settings) -> CampaignRanking:
-    """Rank a campaign's submissions within each institution type by their latest review with its rubric:
-    as the experts who submitted it decided, else the AI draft."""
-    campaign = campaigns.get_campaign(session, campaign_id=campaign_id)
+def ranking_entries(session: Session, *, campaign: Campaign) -> list[RankingEntry]:
+    """A campaign's submissions to rank: each with the newest review of its newest reviewed report version (the
+    campaign's rubric) and the review as each expert who submitted it left it; unreviewed submissions left out."""
     entries = []
-    for submission in submissions.list_submissions(session, campaign_id=campaign_id):
+    for submission in submissions.list_submissions(session, campaign_id=campaign.id):
         newest = next(
             (
                 review
-                for version in reversed(versions.list_versions(session, submission_id=submission.id))
+                for version in reversed(
+                    versions.list_versions(session, submission_id=submission.id, role=DocumentRole.MAIN)
+                )
                 if (review := reviews.latest_review(session, version_id=version.id, rubric_id=campaign.rubric_id))
             ),
             None,
@@ -156,6 +165,15 @@ def campaign_ranking(session: Session, *, campaign_id: int, settings: Settings) 
                     institution_type=submission.institution.type,
                     review=reviews.load_review(session, review_id=newest.id),
                     expert_reviews=expert_final_reviews(session, review_id=newest.id),
+                    review_id=newest.id,
                 )
             )
+    return entries
+
+
+def campaign_ranking(session: Session, *, campaign_id: int, settings: Settings) -> CampaignRanking:
+    """Rank a campaign's submissions within each institution type by their latest review with its rubric:
+    as the experts who submitted it decided, else the AI draft."""
+    campaign = campaigns.get_campaign(session, campaign_id=campaign_id)
+    entries = ranking_entries(session, campaign=campaign)
     return rank_campaign(entries, rubric_registry(settings).get(campaign.rubric_id), campaign.quotas.by_type)

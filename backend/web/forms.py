@@ -13,6 +13,8 @@ from backend.domain.enums import InstitutionType, SubmissionKind
 
 # Blank rows the campaign form offers for tagged seats (其中数字化 …).
 TAGGED_ROWS = 3
+# The scope value of a tagged quota across every category (50 所中数字化 5 所).
+ACROSS = "all"
 
 
 def _text(form: FormData, name: str) -> str:
@@ -50,10 +52,11 @@ def campaign_settings(form: FormData) -> tuple[CampaignSettings | None, dict[str
         tag, seats = _text(form, f"tag_{i}"), _count(form, f"tag_seats_{i}", errors, empty=None)
         if tag or seats:
             category = _text(form, f"tag_type_{i}")
-            if category not in {t.value for t in InstitutionType} or not tag or seats is None:
-                errors["tagged"] = "标签名额须填写类别、标签名称和名额数。"
+            if category not in {*(t.value for t in InstitutionType), ACROSS} or not tag or seats is None:
+                errors["tagged"] = "标签名额须填写范围（某一类别或全部类别）、标签名称和名额数。"
                 continue
-            tagged.append(TagQuota(type=InstitutionType(category), tag=tag, seats=seats))
+            kind = None if category == ACROSS else InstitutionType(category)
+            tagged.append(TagQuota(type=kind, tag=tag, seats=seats))
     try:
         quotas = CampaignQuotas(by_type=by_type, total=_count(form, "total", errors, empty=None), tagged=tuple(tagged))
     except ValidationError as exc:

@@ -25,7 +25,7 @@ from backend.selection.board import (
     request_campaign_review,
 )
 from backend.web.deps import PostedForm, WebSecretariat
-from backend.web.forms import TAGGED_ROWS, campaign_settings
+from backend.web.forms import ACROSS, TAGGED_ROWS, campaign_settings
 from backend.web.render import page
 
 router = APIRouter()
@@ -61,6 +61,7 @@ def _form_page(
         kinds=tuple(SubmissionKind),
         categories=tuple(InstitutionType),
         tagged_rows=TAGGED_ROWS,
+        across=ACROSS,
     )
 
 
