@@ -10,6 +10,7 @@ from starlette.datastructures import FormData
 from backend.campaigns import CampaignSettings
 from backend.db.models import CampaignQuotas, TagQuota
 from backend.domain.enums import InstitutionType, SubmissionKind
+from backend.errors import AppError, ErrorCode
 
 # Blank rows the campaign form offers for tagged seats (其中数字化 …).
 TAGGED_ROWS = 3
@@ -32,6 +33,9 @@ def _count(form: FormData, name: str, errors: dict[str, str], *, empty: int | No
     return int(text)
 
 
+WHEN_FORMAT_ZH = "日期时间格式应为 2026-06-30 17:00。"
+
+
 def _when(form: FormData, name: str, errors: dict[str, str]) -> dt.datetime | None:
     text = _text(form, name)
     if not text:
@@ -39,8 +43,16 @@ def _when(form: FormData, name: str, errors: dict[str, str]) -> dt.datetime | No
     try:
         return dt.datetime.fromisoformat(text)
     except ValueError:
-        errors[name] = "日期时间格式应为 2026-06-30 17:00。"
+        errors[name] = WHEN_FORMAT_ZH
         return None
+
+
+def parse_when(text: str) -> dt.datetime:
+    """A required date and time field (Beijing time when without a zone); INVALID_INPUT when empty or malformed."""
+    try:
+        return dt.datetime.fromisoformat(text.strip())
+    except ValueError as exc:
+        raise AppError(ErrorCode.INVALID_INPUT, WHEN_FORMAT_ZH, f"bad datetime {text!r}") from exc
 
 
 def campaign_settings(form: FormData) -> tuple[CampaignSettings | None, dict[str, str]]:
