@@ -13,11 +13,11 @@ from sqlalchemy.orm import Session
 
 from backend.config import Settings
 from backend.db.base import utcnow
-from backend.db.models import CampaignQuotas, JobKind, TagQuota
-from backend.db.queries import assignments, campaigns, institutions, jobs, selection, users
+from backend.db.models import AuditEvent, CampaignQuotas, JobKind, Role, TagQuota
+from backend.db.queries import assignments, campaigns, institutions, jobs, selection, submissions, users
 from backend.domain.enums import InstitutionType
 from backend.review.flows import run_campaign_job
-from tests.backend.api.conftest import World
+from tests.backend.api.conftest import PASSWORD_HASH, World, ready_version
 from tests.backend.web.conftest import csrf
 
 
@@ -328,3 +328,48 @@ def test_ranking_explains_expert_scored_rows_with_the_experts_marks(world: World
     )
     db.commit()
     assert (own_marks()[Mark.CLEAR], own_marks()[Mark.VERIFY_ON_SITE]) == (0, 1)
+
+
+def test_reminders_reach_only_the_reminded_institution_until_it_uploads(browser_as, world: World, db: Session) -> None:
+    # 丙 and 丁 have not submitted; 甲 (the world's university) has.
+    late = {}
+    for name in ("丙学院", "丁学院"):
+        institution = institutions.create_institution(db, name=name, type=InstitutionType.VOCATIONAL)
+        users.create_user(
+            db,
+            username=f"uni-{name}",
+            role=Role.UNIVERSITY,
+            institution_id=institution.id,
+            password_hash=PASSWORD_HASH,
+        )
+        late[name] = institution.id
+    db.commit()
+    secretariat = browser_as("secretariat")
+    r = secretariat.post(f"/campaigns/{world.campaign_id}/remind", headers=csrf(secretariat))
+    assert r.status_code == 303
+    events = db.query(AuditEvent).filter_by(action="campaign.remind").all()
+    reminded_ids = {int(e.object_id) for e in events}
+    assert set(late.values()) <= reminded_ids and world.own.institution_id not in reminded_ids
+
+    def home_of(username: str) -> str:
+        world.usernames[username] = username
+        return browser_as(username).get("/").text
+
+    reminded = home_of("uni-丙学院")
+    assert reminded.count('class="alert info reminder"') == 1
+    assert "秘书处" in reminded and "提醒：贵校尚未向“质量文化示范校遴选”提交自评报告" in reminded
+    # The institution that submitted sees no reminder, nor anybody else's.
+    assert "reminder" not in browser_as("university").get("/").text
+    # Once 丁 has a submission with a report in the campaign, its reminder goes away; on the submission page too.
+    submission = submissions.create_submission(
+        db, institution_id=late["丁学院"], title="丁学院自评报告", campaign_id=world.campaign_id
+    )
+    db.commit()
+    world.usernames["uni-丁学院"] = "uni-丁学院"
+    client = browser_as("uni-丁学院")
+    assert "提醒：尚未上传自评报告" in client.get(f"/submissions/{submission.id}").text
+    ready_version(db, submission_id=submission.id, content="丁学院-1")
+    assert "reminder" not in client.get("/").text
+    assert "提醒：尚未上传自评报告" not in client.get(f"/submissions/{submission.id}").text
+    # Another institution's submission page stays closed to them (no reminder leaks through it).
+    assert client.get(f"/submissions/{world.own.submission_id}").status_code == 404
