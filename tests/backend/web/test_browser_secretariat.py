@@ -166,7 +166,12 @@ def test_secretariat_runs_a_campaign_to_its_shortlist(page, live: LiveService, t
     _shot(page, "03-board-reviewed")
 
     # Re-run the AI review of the whole campaign as one job; its bar reaches 100 %.
-    page.click("form[action$='/reviews'] input[name=rerun] ~ button")
+    # The confirmation says what runs first: no LLM configured, so the extractive drafter at no cost.
+    page.click("#rerun-reviews")
+    page.wait_for_url(re.compile(r".*/reviews/confirm\?rerun=true"))
+    assert "不产生费用" in page.locator("#run-estimate").inner_text()
+    _shot(page, "04a-run-confirm")
+    page.click("#confirm-run")
     page.wait_for_url(re.compile(r".*notice=queued"))
     page.wait_for_function(
         "() => document.querySelector('#bulk-progress [role=progressbar]').getAttribute('aria-valuenow') === '100'",

@@ -16,6 +16,7 @@ CAMPAIGN_PAGES = [
     "/campaigns/{c}?status=not_submitted",
     "/campaigns/{c}/edit",
     "/campaigns/{c}/progress",
+    "/campaigns/{c}/reviews/confirm",
     "/campaigns/{c}/assignments",
     "/campaigns/{c}/ranking",
     "/campaigns/{c}/charts",
