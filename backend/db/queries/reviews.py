@@ -136,8 +136,11 @@ def latest_campaign_reviews(session: Session, *, campaign_id: int, rubric_id: st
     return {submission_id: record for record, submission_id in session.execute(query).tuples()}
 
 
-def list_review_assessments(session: Session, *, review_ids: Collection[int]) -> Sequence[AssessmentRecord]:
-    """The assessments (full, with every quote) of several reviews, by review and rubric order, in one query."""
+def list_review_assessments(
+    session: Session, *, review_ids: Collection[int], summaries_only: bool = False
+) -> Sequence[AssessmentRecord]:
+    """The assessments of several reviews, by review and rubric order, in one query: full (every quote), or with
+    only their summaries read."""
     if not review_ids:
         return []
     query = (
@@ -145,4 +148,6 @@ def list_review_assessments(session: Session, *, review_ids: Collection[int]) ->
         .where(AssessmentRecord.review_id.in_(list(review_ids)))
         .order_by(AssessmentRecord.review_id, AssessmentRecord.ordinal)
     )
+    if summaries_only:
+        query = query.options(defer(AssessmentRecord.assessment))
     return session.scalars(query).all()
