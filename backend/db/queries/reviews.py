@@ -148,6 +148,6 @@ def list_review_assessments(
         .where(AssessmentRecord.review_id.in_(list(review_ids)))
         .order_by(AssessmentRecord.review_id, AssessmentRecord.ordinal)
     )
-    if summaries_only:
-        query = query.options(defer(AssessmentRecord.assessment))
+    # Each JSON column costs its parse and validation: read only the one asked for.
+    query = query.options(defer(AssessmentRecord.assessment if summaries_only else AssessmentRecord.summary))
     return session.scalars(query).all()
