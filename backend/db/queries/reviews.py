@@ -133,7 +133,7 @@ def latest_campaign_reviews(session: Session, *, campaign_id: int, rubric_id: st
         .order_by(DocumentVersion.id, ReviewRecord.id)
     )
     # Ordered oldest first: the last row seen per submission is its newest version's newest review.
-    return {submission_id: record for record, submission_id in session.execute(query).tuples()}
+    return {submission_id: record for record, submission_id in session.execute(query)}
 
 
 def list_review_assessments(
