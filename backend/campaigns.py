@@ -1,5 +1,7 @@
-"""Campaign rules: a campaign's rubric must exist and fit its kind of submission, and a campaign closes at
-its deadline for universities (new submissions and uploads are refused; the secretariat's work goes on)."""
+"""Campaign rules: a campaign's rubric must exist and fit its kind of submission; a campaign closes at its
+deadline for universities (new submissions and uploads are refused; the secretariat's work goes on), and at its
+expert review deadline for experts (decisions, attached quotes and submissions are refused until the secretariat
+extends it)."""
 
 from __future__ import annotations
 
@@ -126,6 +128,51 @@ def check_open(campaign: Campaign | None, *, now: dt.datetime) -> None:
         f"遴选活动“{campaign.name}”已于 {closed:%Y-%m-%d %H:%M}（北京时间）截止，不能再提交材料或上传文件。",
         f"campaign {campaign.id} closed at {campaign.deadline.isoformat()}",
     )
+
+
+def review_closed(campaign: Campaign | None, *, now: dt.datetime) -> bool:
+    """Whether the campaign's expert review deadline has passed."""
+    return campaign is not None and campaign.review_due_at is not None and now > campaign.review_due_at
+
+
+def check_review_open(campaign: Campaign | None, *, now: dt.datetime) -> None:
+    """Refuse (CONFLICT) an expert's change or submission once the campaign's expert review deadline has passed."""
+    if campaign is None or campaign.review_due_at is None or not review_closed(campaign, now=now):
+        return
+    closed = campaign.review_due_at.astimezone(BEIJING)
+    raise AppError(
+        ErrorCode.CONFLICT,
+        f"遴选活动“{campaign.name}”的专家评审已于 {closed:%Y-%m-%d %H:%M}（北京时间）截止，"
+        "不能再修改或提交评审意见。如需延期，请联系秘书处。",
+        f"campaign {campaign.id} review closed at {campaign.review_due_at.isoformat()}",
+    )
+
+
+def extend_review_deadline(
+    session: Session, *, campaign_id: int, due_at: dt.datetime, user_id: int, now: dt.datetime
+) -> Campaign:
+    """Move the campaign's expert review deadline (a time without a zone is Beijing time) to a later time.
+
+    Raises:
+        AppError: ``INVALID_INPUT`` for a time already past.
+    """
+    campaign = campaigns.get_campaign(session, campaign_id=campaign_id)
+    if due_at.tzinfo is None:
+        due_at = due_at.replace(tzinfo=BEIJING)
+    if due_at <= now:
+        raise AppError(ErrorCode.INVALID_INPUT, "新的专家评审截止时间须晚于当前时间。", f"due {due_at} <= now {now}")
+    earlier = campaign.review_due_at.isoformat() if campaign.review_due_at else "none"
+    campaign.review_due_at = due_at
+    session.flush()
+    audit.record_event(
+        session,
+        actor_id=user_id,
+        action="campaign.review_due",
+        object_type="campaign",
+        object_id=campaign.id,
+        detail=f"{earlier} -> {due_at.isoformat()}",
+    )
+    return campaign
 
 
 def create_submission(

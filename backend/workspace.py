@@ -12,7 +12,9 @@ from sqlalchemy.orm import Session
 
 from backend.auth.access import can_read_submission, visible_submissions
 from backend.auth.tokens import Principal
+from backend.campaigns import review_closed
 from backend.config import Settings
+from backend.db.base import utcnow
 from backend.db.models import (
     AssessmentRecord,
     AttachedEvidence,
@@ -295,6 +297,18 @@ class ExpertWorkspace:
     level_decisions: dict[int, ExpertDecision]
     submitted: ExpertReview | None
     order: PointOrder
+    # The campaign's expert review deadline has passed: the review is read-only until the secretariat extends it.
+    closed: bool = False
+
+    @property
+    def due_at(self) -> dt.datetime | None:
+        """The campaign's expert review deadline, if any."""
+        return self.submission.campaign.review_due_at if self.submission.campaign else None
+
+    @property
+    def read_only(self) -> bool:
+        """The expert can no longer change the review: submitted, or past the deadline."""
+        return self.submitted is not None or self.closed
 
     @property
     def decided(self) -> int:
@@ -331,6 +345,7 @@ def expert_workspace(
         level_decisions={d.assessment_id: d for d in current if d.point_id is None},
         submitted=expert_reviews.find_expert_review(session, reviewer_id=expert_id, review_id=review.id),
         order=order,
+        closed=review_closed(version.submission.campaign, now=utcnow()),
     )
 
 
@@ -448,7 +463,8 @@ def expert_point(session: Session, record: AssessmentRecord, point_id: str, expe
         ),
         trail=audit_trail(session, review_id=record.review_id, actor_id=expert_id, point=(record.id, point_id)),
         read_only=expert_reviews.find_expert_review(session, reviewer_id=expert_id, review_id=record.review_id)
-        is not None,
+        is not None
+        or review_closed(record.review.version.submission.campaign, now=utcnow()),
     )
 
 

@@ -148,7 +148,16 @@ class CampaignOut(_Out):
     deadline: dt.datetime | None
     quotas: CampaignQuotas
     expert_results_visible: bool
+    review_due_at: dt.datetime | None = Field(
+        description="after it experts can no longer change decisions or submit (409) until the secretariat extends it"
+    )
     created_at: dt.datetime
+
+
+class ReviewDueIn(_In):
+    """A new expert review deadline for a campaign."""
+
+    review_due_at: dt.datetime = Field(description="later than now; no time zone: Beijing time")
 
 
 class RubricSummaryOut(_Out):

@@ -454,6 +454,18 @@ def bench_web_cmd(repeat: Annotated[int, typer.Option(help="requests per page")]
     run_cli(repeat)
 
 
+@bench_app.command("selection")
+def bench_selection_cmd(
+    institutions: Annotated[int, typer.Option(min=1, help="institutions in the campaign")] = 300,
+    experts: Annotated[int, typer.Option(min=1, help="experts per submission (each submits)")] = 2,
+    repeat: Annotated[int, typer.Option(min=1, help="requests per page")] = 3,
+) -> None:
+    """The secretariat's campaign pages (board, ranking, shortlist, charts …) on a campaign of this size."""
+    from eval.bench_selection import run_cli
+
+    run_cli(institutions, experts, repeat)
+
+
 @bench_app.command("service")
 def bench_service_cmd(
     pages: Annotated[int, typer.Option(help="pages of the upload-to-review report (embedded default)")] = 100,

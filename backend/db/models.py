@@ -138,17 +138,28 @@ TAG_LENGTH = 20
 
 
 class TagQuota(BaseModel):
-    """Seats of a category reserved for submissions carrying a tag (其中数字化 2 所): filled first by rank."""
+    """Seats reserved for submissions carrying a tag: within a category (``type`` set: 高职其中数字化 2 所) or across
+    every category (``type`` None: 50 所中数字化 5 所). See :mod:`backend.selection.shortlist` for how they fill."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    type: InstitutionType
+    type: InstitutionType | None = None
     tag: Annotated[str, Field(min_length=1, max_length=TAG_LENGTH)]
     seats: Annotated[StrictInt, Field(ge=0)]
 
+    @property
+    def scope_zh(self) -> str:
+        """Where the seats are reserved, as the secretariat reads it."""
+        return self.type.value if self.type is not None else "全部类别"
+
 
 class CampaignQuotas(BaseModel):
-    """How many submissions a campaign may select: per institution category, tagged seats within it, and in total."""
+    """How many submissions a campaign may select: per institution category, in total, and tagged seats.
+
+    A category with its own quota takes at most that many; with a ``total``, the categories without their own quota
+    share what the category quotas leave of it (without a total they take none). Tagged seats are part of these
+    seats, never extra.
+    """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -156,17 +167,37 @@ class CampaignQuotas(BaseModel):
     total: Annotated[StrictInt, Field(ge=0)] | None = None
     tagged: tuple[TagQuota, ...] = ()
 
+    @property
+    def shared(self) -> int:
+        """Seats the categories without their own quota share: what the total leaves (0 without a total)."""
+        return max(self.total - sum(self.by_type.values()), 0) if self.total is not None else 0
+
+    @property
+    def capacity(self) -> int:
+        """The most the campaign selects: the total, else the sum of the category quotas."""
+        return self.total if self.total is not None else sum(self.by_type.values())
+
+    def seats_of(self, kind: InstitutionType) -> int:
+        """The most one category can take: its quota, else the shared seats."""
+        return self.by_type.get(kind, self.shared)
+
     @model_validator(mode="after")
-    def _tagged_seats_fit_their_category(self) -> CampaignQuotas:
-        seen: set[tuple[InstitutionType, str]] = set()
+    def _seats_fit(self) -> CampaignQuotas:
+        seen: set[tuple[InstitutionType | None, str]] = set()
         for quota in self.tagged:
             if (quota.type, quota.tag) in seen:
-                raise ValueError(f"“{quota.type.value}·{quota.tag}”的名额重复设置。")
+                raise ValueError(f"“{quota.scope_zh}·{quota.tag}”的名额重复设置。")
             seen.add((quota.type, quota.tag))
-        for kind in {q.type for q in self.tagged}:
+        by_type = sum(self.by_type.values())
+        if self.total is not None and by_type > self.total:
+            raise ValueError(f"各类别名额合计 {by_type} 超过总名额 {self.total}。")
+        for kind in {q.type for q in self.tagged if q.type is not None}:
             reserved = sum(q.seats for q in self.tagged if q.type is kind)
-            if reserved > self.by_type.get(kind, 0):
-                raise ValueError(f"{kind.value}的标签名额合计 {reserved} 超过该类别名额 {self.by_type.get(kind, 0)}。")
+            if reserved > self.seats_of(kind):
+                raise ValueError(f"{kind.value}的标签名额合计 {reserved} 超过该类别名额 {self.seats_of(kind)}。")
+        across = sum(q.seats for q in self.tagged if q.type is None)
+        if across > self.capacity:
+            raise ValueError(f"跨类别标签名额合计 {across} 超过总名额 {self.capacity}。")
         return self
 
 

@@ -123,8 +123,11 @@ def final_view(assessment: IndicatorAssessment, decisions: Sequence[RecordedDeci
         suggested_level=assessment.level,
         final_level=level,
         level_decided=level_decided,
+        # Built without validation: every value comes from validated models (a campaign's ranking builds thousands).
         points=tuple(
-            FinalPoint(point_id=p.point_id, suggested=p.mark, final=marks[p.point_id], decided=p.point_id in decided)
+            FinalPoint.model_construct(
+                point_id=p.point_id, suggested=p.mark, final=marks[p.point_id], decided=p.point_id in decided
+            )
             for p in assessment.points
         ),
     )
@@ -134,8 +137,13 @@ def apply_decisions(review: Review, decisions: Mapping[str, Sequence[RecordedDec
     """The review as one expert left it: per indicator id, their decisions set the level and the point marks."""
     assessments = []
     for a in review.assessments:
-        final = final_view(a, decisions.get(a.indicator_id, ()))
+        if a.indicator_id not in decisions:
+            assessments.append(a)
+            continue
+        final = final_view(a, decisions[a.indicator_id])
         marks = {p.point_id: p.final for p in final.points}
-        points = tuple(p.model_copy(update={"mark": marks[p.point_id]}) for p in a.points)
+        points = tuple(
+            p if p.mark is marks[p.point_id] else p.model_copy(update={"mark": marks[p.point_id]}) for p in a.points
+        )
         assessments.append(a.model_copy(update={"level": final.final_level, "points": points}))
     return review.model_copy(update={"assessments": tuple(assessments)})

@@ -15,7 +15,9 @@ from pydantic import BaseModel, ConfigDict
 from sqlalchemy.orm import Session
 
 from backend.auth.tokens import Principal
+from backend.campaigns import check_review_open
 from backend.config import Settings
+from backend.db.base import utcnow
 from backend.db.models import (
     AssessmentRecord,
     AttachedEvidence,
@@ -72,11 +74,13 @@ def decision_scope(session: Session, principal: Principal, review: ReviewRecord)
 
 
 def ensure_open(session: Session, *, reviewer_id: int, review_id: int) -> None:
-    """Refuse (CONFLICT) a change by an expert who has submitted this review: it is read-only for them."""
+    """Refuse (CONFLICT) a change by an expert who has submitted this review (it is read-only for them) or after the
+    campaign's expert review deadline."""
     if expert_reviews.find_expert_review(session, reviewer_id=reviewer_id, review_id=review_id) is not None:
         raise AppError(
             ErrorCode.CONFLICT, "您已提交该评审，评审结果不能再修改。", f"expert {reviewer_id} submitted {review_id}"
         )
+    check_review_open(reviews.get_review(session, review_id=review_id).version.submission.campaign, now=utcnow())
 
 
 class DecisionState(BaseModel):

@@ -10,7 +10,7 @@ from pathlib import Path
 from sqlalchemy.orm import Session
 
 from backend.config import Settings
-from backend.db.models import DocumentRole, JobKind, JobStatus, VersionStatus
+from backend.db.models import Campaign, DocumentRole, DocumentVersion, JobKind, JobStatus, VersionStatus
 from backend.db.queries import campaigns, jobs, reviews, submissions, versions
 from backend.domain.assessment import ChecklistItem, DrafterKind, IndicatorAssessment, Review
 from backend.domain.enums import Mark
@@ -90,27 +90,19 @@ def checklists(
     return tuple(materials), tuple(questions)
 
 
-def review_collection(
+def indicator_contexts(
     collection: Collection,
     embedder: Embedder,
     rubric: Rubric,
-    drafter: Drafter,
     *,
+    document_id: str,
     registry: RubricRegistry | None = None,
     config: MatcherConfig | None = None,
-    document_id: str | None = None,
     facts: Sequence[Fact] = (),
     progress: ProgressCallback = no_progress,
-) -> Review:
-    """Match every review point of ``rubric`` in the collection, draft each indicator, verify every quote.
-
-    Quantitative points take their figure from ``facts`` (extracted at ingest); without one they say 未提供.
-    """
-    started = time.perf_counter()
-    if document_id is None:
-        if len(collection.documents) != 1:
-            raise AppError(ErrorCode.INVALID_INPUT, "请指定要评议的文档。", f"{len(collection.documents)} documents")
-        document_id = next(iter(collection.documents))
+) -> list[IndicatorContext]:
+    """Match every review point of ``rubric`` in one document of the collection: what each indicator's drafter
+    reads (also what a cost estimate counts)."""
     searcher = HybridSearcher(collection, embedder)
     only = frozenset({document_id})
 
@@ -134,6 +126,41 @@ def review_collection(
         contexts.append(
             IndicatorContext(rubric=rubric, indicator=indicator, matches=matches, chunks=cited, guide=guide)
         )
+    return contexts
+
+
+def review_collection(
+    collection: Collection,
+    embedder: Embedder,
+    rubric: Rubric,
+    drafter: Drafter,
+    *,
+    registry: RubricRegistry | None = None,
+    config: MatcherConfig | None = None,
+    document_id: str | None = None,
+    facts: Sequence[Fact] = (),
+    progress: ProgressCallback = no_progress,
+) -> Review:
+    """Match every review point of ``rubric`` in the collection, draft each indicator, verify every quote.
+
+    Quantitative points take their figure from ``facts`` (extracted at ingest); without one they say 未提供.
+    """
+    started = time.perf_counter()
+    if document_id is None:
+        if len(collection.documents) != 1:
+            raise AppError(ErrorCode.INVALID_INPUT, "请指定要评议的文档。", f"{len(collection.documents)} documents")
+        document_id = next(iter(collection.documents))
+    contexts = indicator_contexts(
+        collection,
+        embedder,
+        rubric,
+        document_id=document_id,
+        registry=registry,
+        config=config,
+        facts=facts,
+        progress=progress,
+    )
+    chunks = {c.id: c for c in collection.chunks if c.document_id == document_id}
     progress(JobStage.DRAFT, 0, len(contexts))
     assessments = drafter.draft_many(contexts)
     for assessment in assessments:
@@ -231,18 +258,11 @@ def run_review_job(
     return record.id
 
 
-def run_campaign_job(
-    session: Session, job_id: int, settings: Settings, progress: ProgressCallback = no_progress
-) -> list[int]:
-    """The campaign task's body: queue a review of each submission's newest ready version not yet reviewed (a
-    re-run job: reviewed or not); a version whose review is already queued or running is left alone."""
-    job = jobs.get_job(session, job_id=job_id)
-    if job.campaign_id is None:
-        raise AppError(ErrorCode.INVALID_INPUT, "任务缺少评审批次。", f"campaign job {job_id}")
-    campaign = campaigns.get_campaign(session, campaign_id=job.campaign_id)
-    queued = []
-    found = submissions.list_submissions(session, campaign_id=campaign.id)
-    for n, submission in enumerate(found, start=1):
+def versions_to_review(session: Session, *, campaign: Campaign, rerun: bool) -> list[DocumentVersion]:
+    """What a campaign-wide review queues: each submission's newest ready report version not yet reviewed with the
+    campaign's rubric (``rerun``: reviewed or not), unless its review is already queued or running."""
+    found = []
+    for submission in submissions.list_submissions(session, campaign_id=campaign.id):
         ready = [
             v
             for v in versions.list_versions(session, submission_id=submission.id, role=DocumentRole.MAIN)
@@ -258,16 +278,31 @@ def run_campaign_job(
             and j.status in (JobStatus.QUEUED, JobStatus.RUNNING)
             for j in jobs.list_jobs(session, version_id=newest.id)
         )
-        if (job.rerun or not reviewed) and not pending:
-            queued.append(
-                jobs.create_review_job(
-                    session,
-                    version_id=newest.id,
-                    rubric_id=campaign.rubric_id,
-                    drafter=job.drafter,
-                    created_by=job.created_by,
-                )
+        if (rerun or not reviewed) and not pending:
+            found.append(newest)
+    return found
+
+
+def run_campaign_job(
+    session: Session, job_id: int, settings: Settings, progress: ProgressCallback = no_progress
+) -> list[int]:
+    """The campaign task's body: queue a review of each version :func:`versions_to_review` names."""
+    job = jobs.get_job(session, job_id=job_id)
+    if job.campaign_id is None:
+        raise AppError(ErrorCode.INVALID_INPUT, "任务缺少评审批次。", f"campaign job {job_id}")
+    campaign = campaigns.get_campaign(session, campaign_id=job.campaign_id)
+    found = versions_to_review(session, campaign=campaign, rerun=job.rerun)
+    queued = []
+    for n, version in enumerate(found, start=1):
+        queued.append(
+            jobs.create_review_job(
+                session,
+                version_id=version.id,
+                rubric_id=campaign.rubric_id,
+                drafter=job.drafter,
+                created_by=job.created_by,
             )
+        )
         progress(JobStage.ENQUEUE, n, len(found))
     commit_and_enqueue(session, jobs=queued, settings=settings)
     return [j.id for j in queued]

@@ -23,6 +23,8 @@ class RankingEntry(_Frozen):
     institution_type: InstitutionType
     review: Review
     expert_reviews: tuple[Review, ...] = ()
+    # The stored review's id, when the entry was read from the database (links the ranking to the review page).
+    review_id: int | None = None
 
     @property
     def counted(self) -> tuple[Review, ...]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
@@ -215,7 +216,8 @@ REMIND_ACTION = "campaign.remind"
 
 
 def remind_missing(session: Session, rows: Sequence[BoardRow], *, campaign: Campaign, user_id: int) -> int:
-    """Record a reminder to every institution that has not submitted; returns how many were reminded."""
+    """Record a reminder to every institution that has not submitted (the event's detail is the campaign id, which
+    the institution's home page reads); returns how many were reminded."""
     missing = [r.institution for r in rows if r.status is BoardStatus.NOT_SUBMITTED]
     for institution in missing:
         audit.record_event(
@@ -224,6 +226,29 @@ def remind_missing(session: Session, rows: Sequence[BoardRow], *, campaign: Camp
             action=REMIND_ACTION,
             object_type="institution",
             object_id=institution.id,
-            detail=campaign.name,
+            detail=str(campaign.id),
         )
     return len(missing)
+
+
+@dataclass(frozen=True)
+class Reminder:
+    """The secretariat's latest reminder to an institution to submit to a campaign."""
+
+    campaign: Campaign
+    reminded_at: dt.datetime
+
+
+def pending_reminders(session: Session, *, institution_id: int, states: Sequence[SubmissionState]) -> list[Reminder]:
+    """The latest reminder per campaign to the institution, newest first, for the campaigns it still has no report
+    in (``states``: its submissions); a reminder goes away once the report is uploaded."""
+    submitted = {s.submission.campaign_id for s in states if s.latest is not None}
+    found: dict[int, Reminder] = {}
+    for event in audit.list_events(session, object_type="institution", object_id=institution_id, action=REMIND_ACTION):
+        # Older reminders recorded the campaign's name, not its id: they name no campaign to link.
+        if not event.detail.isdigit() or int(event.detail) in found or int(event.detail) in submitted:
+            continue
+        campaign = campaigns.find_campaign(session, campaign_id=int(event.detail))
+        if campaign is not None:
+            found[campaign.id] = Reminder(campaign, event.at)
+    return list(found.values())

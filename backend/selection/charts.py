@@ -6,8 +6,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from pydantic import BaseModel, ConfigDict
+from sqlalchemy.orm import Session
 
 from backend.db.models import AssessmentRecord
+from backend.db.queries import reviews
 from backend.domain.enums import InstitutionType, Mark
 from backend.rubrics.models import Rubric
 from backend.selection.agreement import IndicatorAgreement
@@ -50,6 +52,15 @@ class CampaignCharts(_Frozen):
     radars: tuple[Radar, ...]
     levels: LevelDistribution
     agreement: tuple[IndicatorAgreement, ...] = ()
+
+
+def summaries_by_submission(session: Session, *, shortlist: CampaignShortlist) -> dict[int, list[AssessmentRecord]]:
+    """Submission id -> its ranked review's assessment summaries, read in one query."""
+    submission_of = {rid: sid for sid, rid in shortlist.review_of.items()}
+    found: dict[int, list[AssessmentRecord]] = {}
+    for a in reviews.list_review_assessments(session, review_ids=list(submission_of), summaries_only=True):
+        found.setdefault(submission_of[a.review_id], []).append(a)
+    return found
 
 
 def campaign_charts(

@@ -45,7 +45,7 @@ def _sheet_rows(shortlist: CampaignShortlist, category: CategoryRanking, dimensi
                 c.institution_name,
                 round(c.score * 100, 1),
                 c.source.zh,
-                (f"{r.seat_tag}名额" if r.seat_tag else "普通名额") if r.selected else "",
+                r.seat_zh,
                 "、".join(c.tags),
                 "是" if r.selected else "否",
                 "是" if entry else "否",
@@ -64,7 +64,11 @@ def shortlist_xlsx(shortlist: CampaignShortlist) -> bytes:
     dimensions = _dimension_names(shortlist)
     header = [*SHORTLIST_COLUMNS, *(f"{d}得分" for d in dimensions)]
     for category in shortlist.categories:
-        sheet = book.create_sheet(f"{category.category.value}（名额{category.quota}）")
+        sheet = book.create_sheet(
+            f"{category.category.value}（名额{category.quota}）"
+            if category.quota is not None
+            else f"{category.category.value}（共享名额）"
+        )
         sheet.append(header)
         for row in _sheet_rows(shortlist, category, dimensions):
             sheet.append(row)
@@ -108,15 +112,16 @@ def summary_docx(shortlist: CampaignShortlist, board: Sequence[BoardRow]) -> byt
     counts = {s: sum(r.status is s for r in board) for s in BoardStatus}
     doc.add_paragraph("；".join(f"{s.zh} {n} 所" for s, n in counts.items() if n) + "。")
     doc.add_heading("分类排名与名额", level=1)
+    doc.add_paragraph(shortlist.quotas_zh + "。")
     for category in shortlist.categories:
         tagged = "，".join(f"其中{tag} {n} 所" for tag, n in category.tagged.items())
-        doc.add_paragraph(f"{category.category.value}：名额 {category.quota} 所{('，' + tagged) if tagged else ''}。")
+        doc.add_paragraph(f"{category.category.value}：{category.quota_zh}{('，' + tagged) if tagged else ''}。")
         table = doc.add_table(rows=1, cols=5)
         table.style = "Table Grid"
         for cell, text in zip(table.rows[0].cells, ("排名", "单位", "得分", "评分依据", "推荐入围"), strict=True):
             cell.text = text
         for r in category.rows:
-            seat = (f"是（{r.seat_tag}）" if r.seat_tag else "是") if r.selected else "否"
+            seat = (f"是（{r.seat_zh}）" if r.seat else "是") if r.selected else "否"
             values = (
                 str(r.rank),
                 r.candidate.institution_name,

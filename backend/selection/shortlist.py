@@ -1,14 +1,27 @@
 """The campaign's ranking as the secretariat reads it, and the shortlist it fixes.
 
-Built on :func:`backend.review.operations.campaign_ranking` (scores per submission, ranked within category): one row
-per institution (its newest ranked submission), ties marked, the quota cut-off drawn with tagged seats filled first
-(其中数字化 2 所: the best-ranked tagged submissions take those seats, the rest go by rank to everyone), and each
-score explained per first-level indicator from the marks and levels it rests on.
+Built on :func:`backend.review.ranking.rank_campaign` (scores per submission, ranked within category): one row per
+institution (its newest ranked submission), ties marked, each score explained per first-level indicator from the
+marks and levels it rests on, and the quotas applied to propose the shortlist.
+
+How the seats fill (:func:`allocate`; the ranking page's help text says the same):
+
+1. Seats. A category with its own quota takes at most that many. With a total quota, the categories without their
+   own quota share what the category quotas leave of the total; without a total they take none. The total is
+   never exceeded (the category quotas may not add up to more than it).
+2. Tagged seats are reserved within those seats, never added to them. Category-scoped ones first (高职其中数字化 2
+   所: the best-ranked 高职 submissions tagged 数字化), then the cross-category ones (50 所中数字化 5 所: the
+   tagged submissions of every category by score, then fewer 破折号, then rank in category). A tagged submission
+   only takes a seat while its category (or the shared seats) has room, so a tagged seat never breaks a category
+   quota.
+3. The remaining seats go by rank: within each category with its own quota, and by score across the categories
+   sharing the total's remaining seats. A tagged seat nobody can take (too few tagged submissions) goes by rank.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
@@ -16,13 +29,13 @@ from enum import StrEnum
 from sqlalchemy.orm import Session
 
 from backend.config import Settings
-from backend.db.models import AssessmentRecord, Campaign, CampaignQuotas, DocumentRole, ReviewRecord, ShortlistEntry
-from backend.db.queries import audit, reviews, selection, submissions, versions
+from backend.db.models import Campaign, CampaignQuotas, ShortlistEntry, TagQuota
+from backend.db.queries import audit, selection, submissions
 from backend.domain.assessment import Review
 from backend.domain.enums import InstitutionType, Mark
 from backend.errors import AppError, ErrorCode
-from backend.review.operations import campaign_ranking, expert_final_reviews
-from backend.review.ranking import CampaignRanking
+from backend.review.operations import ranking_entries
+from backend.review.ranking import CampaignRanking, rank_campaign
 from backend.rubrics.models import Rubric
 from backend.rubrics.registry import rubric_registry
 
@@ -88,19 +101,14 @@ def explain(decided: Sequence[DecidedIndicator], rubric: Rubric) -> tuple[Dimens
     return tuple(parts)
 
 
-def decided_by_experts(finals: Sequence[Review]) -> list[DecidedIndicator]:
-    """The levels and marks as each submitting expert left them; with several experts every expert's indicators
-    count (levels average across them, marks add up), as their scores do in the ranking."""
+def decided_by(counted: Sequence[Review]) -> list[DecidedIndicator]:
+    """The levels and marks a score rests on: each submitting expert's reviews (levels average across experts, marks
+    add up, as their scores do in the ranking), else the AI draft."""
     return [
         DecidedIndicator(a.indicator_id, a.level, tuple(p.mark for p in a.points))
-        for final in finals
-        for a in final.assessments
+        for review in counted
+        for a in review.assessments
     ]
-
-
-def decided_by_ai(records: Sequence[AssessmentRecord]) -> list[DecidedIndicator]:
-    """The AI draft's levels and marks, from a review's assessment summaries."""
-    return [DecidedIndicator(r.indicator_id, r.summary.level, tuple(p.mark for p in r.summary.points)) for r in records]
 
 
 @dataclass(frozen=True)
@@ -120,34 +128,54 @@ class Candidate:
 
 @dataclass(frozen=True)
 class RankRow:
-    """An institution's place in its category: rank, tie with a neighbour, proposed seat (tag or general)."""
+    """An institution's place in its category: rank, tie with a neighbour, proposed seat (a tagged one or by rank)."""
 
     candidate: Candidate
     rank: int
     tied: bool
     selected: bool
-    seat_tag: str | None
+    seat: TagQuota | None
     other_submissions: int
+
+    @property
+    def seat_tag(self) -> str | None:
+        """The tag of the reserved seat the row takes, None for a seat by rank (or none)."""
+        return self.seat.tag if self.seat is not None else None
+
+    @property
+    def seat_zh(self) -> str:
+        """The proposed seat as the secretariat reads it: 数字化名额 / 数字化名额（跨类别）/ 按排名 / empty."""
+        if not self.selected:
+            return ""
+        if self.seat is None:
+            return "按排名"
+        return f"{self.seat.tag}名额" + ("（跨类别）" if self.seat.type is None else "")
 
 
 @dataclass(frozen=True)
 class CategoryRanking:
-    """A category's rows in rank order with its quota and tagged seats."""
+    """A category's rows in rank order with its quota (None: it shares the total's remaining seats) and the tagged
+    seats reserved within it."""
 
     category: InstitutionType
-    quota: int
+    quota: int | None
     tagged: Mapping[str, int]
     rows: tuple[RankRow, ...]
 
     @property
+    def quota_zh(self) -> str:
+        """The category's seats as the secretariat reads them."""
+        return f"名额 {self.quota} 所" if self.quota is not None else "无单列名额（共享总名额剩余名额）"
+
+    @property
     def selected(self) -> int:
-        """How many rows the quota selects."""
+        """How many rows the quotas select."""
         return sum(r.selected for r in self.rows)
 
     @property
     def cutoff_rank(self) -> int | None:
-        """The rank of the last row taken by rank (general seats), None when none is."""
-        general = [r.rank for r in self.rows if r.selected and r.seat_tag is None]
+        """The rank of the last row taken by rank (not by a tagged seat), None when none is."""
+        general = [r.rank for r in self.rows if r.selected and r.seat is None]
         return max(general) if general else None
 
     @property
@@ -158,8 +186,8 @@ class CategoryRanking:
         return bool(taken and left) and min(taken) == max(left)
 
 
-def select(candidates: Sequence[Candidate], *, quota: int, tagged: Mapping[str, int]) -> list[RankRow]:
-    """Rank order kept; one row per institution (its newest submission); tagged seats first, then by rank."""
+def newest_per_institution(candidates: Sequence[Candidate]) -> tuple[list[Candidate], dict[int, int]]:
+    """Rank order kept, one candidate per institution (its newest submission); how many others each one had."""
     newest: dict[int, Candidate] = {}
     extra: dict[int, int] = {}
     for c in candidates:
@@ -168,24 +196,41 @@ def select(candidates: Sequence[Candidate], *, quota: int, tagged: Mapping[str, 
             extra[c.institution_id] = extra.get(c.institution_id, 0) + 1
         if kept is None or c.submission_id > kept.submission_id:
             newest[c.institution_id] = c
-    order = [c for c in candidates if newest[c.institution_id] is c]
-    seat: dict[int, str | None] = {}
-    for tag, seats in tagged.items():
-        holders = [c for c in order if tag in c.tags and c.submission_id not in seat][:seats]
-        seat |= {c.submission_id: tag for c in holders}
-    general = [c for c in order if c.submission_id not in seat][: max(quota - len(seat), 0)]
-    seat |= {c.submission_id: None for c in general}
-    return [
-        RankRow(
-            c,
-            rank=i,
-            tied=any(o is not c and o.score == c.score for o in order),
-            selected=c.submission_id in seat,
-            seat_tag=seat.get(c.submission_id),
-            other_submissions=extra.get(c.institution_id, 0),
-        )
-        for i, c in enumerate(order, start=1)
-    ]
+    return [c for c in candidates if newest[c.institution_id] is c], extra
+
+
+def allocate(
+    ranked: Mapping[InstitutionType, Sequence[Candidate]], quotas: CampaignQuotas
+) -> dict[int, TagQuota | None]:
+    """The proposed seats, as the module's docstring says: submission id -> the tagged seat it takes, or None for a
+    seat by rank; candidates left out are absent. ``ranked`` holds each category's candidates in rank order."""
+    # A category with its own quota is its own pool of seats; the others share one (key None).
+    room: dict[InstitutionType | None, int] = {k: n for k, n in quotas.by_type.items()}
+    room[None] = quotas.shared
+    pool = {c: c if c in quotas.by_type else None for c in ranked}
+    place = {c.submission_id: i for cs in ranked.values() for i, c in enumerate(cs)}
+    order = sorted(
+        (c for cs in ranked.values() for c in cs), key=lambda c: (-c.score, c.missing_points, place[c.submission_id])
+    )
+    seat: dict[int, TagQuota | None] = {}
+
+    def take(c: Candidate, quota: TagQuota | None) -> None:
+        seat[c.submission_id] = quota
+        room[pool[c.category]] -= 1
+
+    scoped = [q for q in quotas.tagged if q.type is not None]
+    for quota in [*scoped, *(q for q in quotas.tagged if q.type is None)]:
+        holders = 0
+        for c in ranked.get(quota.type, ()) if quota.type is not None else order:
+            if holders == quota.seats:
+                break
+            if quota.tag in c.tags and c.submission_id not in seat and room[pool[c.category]] > 0:
+                take(c, quota)
+                holders += 1
+    for c in order:
+        if c.submission_id not in seat and room[pool[c.category]] > 0:
+            take(c, None)
+    return seat
 
 
 def rank_categories(
@@ -196,14 +241,11 @@ def rank_categories(
     tags: Mapping[int, tuple[str, ...]],
     expert_scored: Collection[int] = (),
 ) -> tuple[CategoryRanking, ...]:
-    """The campaign ranking as categories of institutions with the quota applied; ``expert_scored`` names the
+    """The campaign ranking as categories of institutions with the quotas applied; ``expert_scored`` names the
     submissions whose score rests on submitted expert decisions (the rest rest on the AI draft)."""
-    result = []
+    ranked: dict[InstitutionType, list[Candidate]] = {}
+    extra: dict[int, int] = {}
     for category in InstitutionType:
-        ranked = ranking.by_type.get(category, ())
-        quota = quotas.by_type.get(category, 0)
-        if not ranked and not quota:
-            continue
         candidates = [
             Candidate(
                 r.submission_id,
@@ -216,20 +258,31 @@ def rank_categories(
                 tags.get(r.submission_id, ()),
                 ScoreSource.EXPERT if r.submission_id in expert_scored else ScoreSource.AI,
             )
-            for r in ranked
+            for r in ranking.by_type.get(category, ())
         ]
+        ranked[category], others = newest_per_institution(candidates)
+        extra |= others
+    seat = allocate(ranked, quotas)
+    result = []
+    for category, order in ranked.items():
+        quota = quotas.by_type.get(category)
+        if not order and not quota:
+            continue
+        scores = Counter(c.score for c in order)
+        rows = tuple(
+            RankRow(
+                c,
+                rank=i,
+                tied=scores[c.score] > 1,
+                selected=c.submission_id in seat,
+                seat=seat.get(c.submission_id),
+                other_submissions=extra.get(c.institution_id, 0),
+            )
+            for i, c in enumerate(order, start=1)
+        )
         tagged = {q.tag: q.seats for q in quotas.tagged if q.type is category}
-        result.append(CategoryRanking(category, quota, tagged, tuple(select(candidates, quota=quota, tagged=tagged))))
+        result.append(CategoryRanking(category, quota, tagged, rows))
     return tuple(result)
-
-
-def newest_review(session: Session, *, submission_id: int, rubric_id: str) -> ReviewRecord | None:
-    """The newest review with this rubric of the submission's newest reviewed report version."""
-    for version in reversed(versions.list_versions(session, submission_id=submission_id, role=DocumentRole.MAIN)):
-        review = reviews.latest_review(session, version_id=version.id, rubric_id=rubric_id)
-        if review is not None:
-            return review
-    return None
 
 
 @dataclass(frozen=True)
@@ -242,15 +295,42 @@ class CampaignShortlist:
     review_of: Mapping[int, int]
     fixed: Sequence[ShortlistEntry]
 
+    @property
+    def quotas(self) -> CampaignQuotas:
+        """The campaign's quotas."""
+        return self.campaign.quotas
+
+    @property
+    def selected(self) -> int:
+        """How many rows the quotas select in all."""
+        return sum(c.selected for c in self.categories)
+
+    @property
+    def quotas_zh(self) -> str:
+        """The campaign's total and cross-category seats with who takes them, as one sentence."""
+        quotas = self.quotas
+        total = quotas.total if quotas.total is not None else f"{quotas.capacity}（各类别名额之和）"
+        parts = [f"总名额 {total} 所"]
+        for quota in (q for q in quotas.tagged if q.type is None):
+            holders = "、".join(r.candidate.institution_name for r in self.holders(quota)) or "暂无"
+            parts.append(f"其中{quota.tag} {quota.seats} 所（跨类别，按名额推荐：{holders}）")
+        parts.append(f"按名额推荐 {self.selected} 所")
+        return "；".join(parts)
+
+    def holders(self, quota: TagQuota) -> list[RankRow]:
+        """The rows taking the seats of a tagged quota."""
+        return [r for c in self.categories for r in c.rows if r.seat == quota]
+
     def row(self, institution_id: int) -> RankRow | None:
         """The institution's row, if it is ranked."""
         return next((r for c in self.categories for r in c.rows if r.candidate.institution_id == institution_id), None)
 
 
 def campaign_shortlist(session: Session, *, campaign: Campaign, settings: Settings) -> CampaignShortlist:
-    """The ranking page's data for a campaign."""
+    """The ranking page's data for a campaign (each expert's final review is built once, for score and basis)."""
     rubric = rubric_registry(settings).get(campaign.rubric_id)
-    ranking = campaign_ranking(session, campaign_id=campaign.id, settings=settings)
+    entries = ranking_entries(session, campaign=campaign)
+    ranking = rank_campaign(entries, rubric, campaign.quotas.by_type)
     institution_of = {s.id: s.institution_id for s in submissions.list_submissions(session, campaign_id=campaign.id)}
     categories = rank_categories(
         ranking,
@@ -258,19 +338,11 @@ def campaign_shortlist(session: Session, *, campaign: Campaign, settings: Settin
         institution_of=institution_of,
         tags=selection.campaign_tags(session, campaign_id=campaign.id),
         # Scores of submissions with submitted expert reviews rest on the experts' decisions (backend.review.ranking).
-        expert_scored={r.submission_id for ranked in ranking.by_type.values() for r in ranked if r.experts},
+        expert_scored={e.submission_id for e in entries if e.expert_reviews},
     )
-    explained, review_of = {}, {}
-    for row in (r for c in categories for r in c.rows):
-        review = newest_review(session, submission_id=row.candidate.submission_id, rubric_id=campaign.rubric_id)
-        if review is not None:
-            review_of[row.candidate.submission_id] = review.id
-            finals = expert_final_reviews(session, review_id=review.id)
-            if finals:
-                explained[row.candidate.submission_id] = explain(decided_by_experts(finals), rubric)
-            else:
-                summaries = reviews.list_assessment_summaries(session, review_id=review.id)
-                explained[row.candidate.submission_id] = explain(decided_by_ai(summaries), rubric)
+    shown = {r.candidate.submission_id for c in categories for r in c.rows}
+    explained = {e.submission_id: explain(decided_by(e.counted), rubric) for e in entries if e.submission_id in shown}
+    review_of = {e.submission_id: e.review_id for e in entries if e.review_id is not None}
     fixed = selection.list_shortlist(session, campaign_id=campaign.id)
     return CampaignShortlist(campaign, categories, explained, review_of, fixed)
 
@@ -284,22 +356,14 @@ def fix_shortlist(
     user_id: int,
     now: dt.datetime,
 ) -> Sequence[ShortlistEntry]:
-    """Fix the chosen institutions as the shortlist; a choice other than the quota's proposal needs a note, and no
-    category may take more than its quota.
+    """Fix the chosen institutions as the shortlist; a choice other than the quotas' proposal needs a note, and the
+    seats may not exceed a category's quota, the shared seats or the total.
 
     Raises:
-        AppError: ``INVALID_INPUT`` for an unranked institution, a category over quota, or a missing note.
+        AppError: ``INVALID_INPUT`` for an unranked institution, seats over a quota, or a missing note.
     """
-    rows = []
-    for category in shortlist.categories:
-        picked = [r for r in category.rows if r.candidate.institution_id in chosen]
-        if len(picked) > category.quota:
-            raise AppError(
-                ErrorCode.INVALID_INPUT,
-                f"{category.category.value}类名额为 {category.quota} 所，已选 {len(picked)} 所。",
-                f"{category.category} over quota",
-            )
-        rows += picked
+    rows = [r for c in shortlist.categories for r in c.rows if r.candidate.institution_id in chosen]
+    check_quotas(shortlist.quotas, rows)
     unknown = set(chosen) - {r.candidate.institution_id for r in rows}
     if unknown:
         raise AppError(ErrorCode.INVALID_INPUT, "所选单位不在排名中。", f"unranked institutions {sorted(unknown)}")
@@ -334,3 +398,27 @@ def fix_shortlist(
         detail=f"{sorted(chosen)} {note.strip()}",
     )
     return entries
+
+
+def check_quotas(quotas: CampaignQuotas, rows: Sequence[RankRow]) -> None:
+    """Refuse (INVALID_INPUT) a choice of more rows than a category's quota, the shared seats or the total allow."""
+    for category, quota in quotas.by_type.items():
+        picked = sum(r.candidate.category is category for r in rows)
+        if picked > quota:
+            raise AppError(
+                ErrorCode.INVALID_INPUT,
+                f"{category.value}类名额为 {quota} 所，已选 {picked} 所。",
+                f"{category} over quota",
+            )
+    shared = [r for r in rows if r.candidate.category not in quotas.by_type]
+    if len(shared) > quotas.shared:
+        names = "、".join(sorted({r.candidate.category.value for r in shared}))
+        raise AppError(
+            ErrorCode.INVALID_INPUT,
+            f"{names}没有单列名额，共享总名额剩余的 {quotas.shared} 所，已选 {len(shared)} 所。",
+            f"shared seats {quotas.shared} < {len(shared)}",
+        )
+    if quotas.total is not None and len(rows) > quotas.total:
+        raise AppError(
+            ErrorCode.INVALID_INPUT, f"总名额为 {quotas.total} 所，已选 {len(rows)} 所。", "over total quota"
+        )

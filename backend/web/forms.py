@@ -10,9 +10,12 @@ from starlette.datastructures import FormData
 from backend.campaigns import CampaignSettings
 from backend.db.models import CampaignQuotas, TagQuota
 from backend.domain.enums import InstitutionType, SubmissionKind
+from backend.errors import AppError, ErrorCode
 
 # Blank rows the campaign form offers for tagged seats (其中数字化 …).
 TAGGED_ROWS = 3
+# The scope value of a tagged quota across every category (50 所中数字化 5 所).
+ACROSS = "all"
 
 
 def _text(form: FormData, name: str) -> str:
@@ -30,6 +33,9 @@ def _count(form: FormData, name: str, errors: dict[str, str], *, empty: int | No
     return int(text)
 
 
+WHEN_FORMAT_ZH = "日期时间格式应为 2026-06-30 17:00。"
+
+
 def _when(form: FormData, name: str, errors: dict[str, str]) -> dt.datetime | None:
     text = _text(form, name)
     if not text:
@@ -37,8 +43,16 @@ def _when(form: FormData, name: str, errors: dict[str, str]) -> dt.datetime | No
     try:
         return dt.datetime.fromisoformat(text)
     except ValueError:
-        errors[name] = "日期时间格式应为 2026-06-30 17:00。"
+        errors[name] = WHEN_FORMAT_ZH
         return None
+
+
+def parse_when(text: str) -> dt.datetime:
+    """A required date and time field (Beijing time when without a zone); INVALID_INPUT when empty or malformed."""
+    try:
+        return dt.datetime.fromisoformat(text.strip())
+    except ValueError as exc:
+        raise AppError(ErrorCode.INVALID_INPUT, WHEN_FORMAT_ZH, f"bad datetime {text!r}") from exc
 
 
 def campaign_settings(form: FormData) -> tuple[CampaignSettings | None, dict[str, str]]:
@@ -50,10 +64,11 @@ def campaign_settings(form: FormData) -> tuple[CampaignSettings | None, dict[str
         tag, seats = _text(form, f"tag_{i}"), _count(form, f"tag_seats_{i}", errors, empty=None)
         if tag or seats:
             category = _text(form, f"tag_type_{i}")
-            if category not in {t.value for t in InstitutionType} or not tag or seats is None:
-                errors["tagged"] = "标签名额须填写类别、标签名称和名额数。"
+            if category not in {*(t.value for t in InstitutionType), ACROSS} or not tag or seats is None:
+                errors["tagged"] = "标签名额须填写范围（某一类别或全部类别）、标签名称和名额数。"
                 continue
-            tagged.append(TagQuota(type=InstitutionType(category), tag=tag, seats=seats))
+            kind = None if category == ACROSS else InstitutionType(category)
+            tagged.append(TagQuota(type=kind, tag=tag, seats=seats))
     try:
         quotas = CampaignQuotas(by_type=by_type, total=_count(form, "total", errors, empty=None), tagged=tuple(tagged))
     except ValidationError as exc:

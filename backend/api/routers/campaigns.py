@@ -6,7 +6,8 @@ from fastapi import APIRouter
 
 from backend import campaigns as campaign_rules
 from backend.api.deps import AssignmentReaders, DbSession, Readers, Secretariat, SettingsDep
-from backend.api.schemas import AssignmentIn, AssignmentOut, CampaignIn, CampaignOut, Id
+from backend.api.schemas import AssignmentIn, AssignmentOut, CampaignIn, CampaignOut, Id, ReviewDueIn
+from backend.db.base import utcnow
 from backend.db.models import Role
 from backend.db.queries import assignments, campaigns
 from backend.review.operations import campaign_ranking
@@ -42,6 +43,15 @@ def create_campaign(body: CampaignIn, user: Secretariat, session: DbSession, set
 def get_campaign(campaign_id: Id, user: Readers, session: DbSession) -> CampaignOut:
     """One campaign."""
     return CampaignOut.model_validate(campaigns.get_campaign(session, campaign_id=campaign_id))
+
+
+@router.put("/campaigns/{campaign_id}/review-due")
+def set_review_due(campaign_id: Id, body: ReviewDueIn, user: Secretariat, session: DbSession) -> CampaignOut:
+    """Set or extend the experts' deadline (422 for a time already past)."""
+    campaign = campaign_rules.extend_review_deadline(
+        session, campaign_id=campaign_id, due_at=body.review_due_at, user_id=user.user_id, now=utcnow()
+    )
+    return CampaignOut.model_validate(campaign)
 
 
 @router.get("/campaigns/{campaign_id}/ranking")

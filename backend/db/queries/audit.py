@@ -34,10 +34,13 @@ def list_events(
     object_type: str | None = None,
     object_id: int | str | None = None,
     actor_id: int | None = None,
+    action: str | None = None,
     limit: int = 200,
 ) -> Sequence[AuditEvent]:
-    """Audit events, newest first, optionally of one object or one actor."""
+    """Audit events, newest first, optionally of one object, one actor or one action."""
     query = select(AuditEvent).order_by(AuditEvent.id.desc()).limit(limit)
+    if action is not None:
+        query = query.where(AuditEvent.action == action)
     if object_type is not None:
         query = query.where(AuditEvent.object_type == object_type)
     if object_id is not None:

@@ -47,6 +47,11 @@ def get_campaign(session: Session, *, campaign_id: int) -> Campaign:
     return campaign
 
 
+def find_campaign(session: Session, *, campaign_id: int) -> Campaign | None:
+    """The campaign with this id, if any."""
+    return session.get(Campaign, campaign_id)
+
+
 def list_campaigns(session: Session) -> Sequence[Campaign]:
     """All campaigns, newest first."""
     return session.scalars(select(Campaign).order_by(Campaign.created_at.desc(), Campaign.id.desc())).all()

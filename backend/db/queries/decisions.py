@@ -101,6 +101,18 @@ def current_decisions(
     return _current(session, latest, reviewer_ids)
 
 
+def current_decisions_of_reviews(session: Session, *, review_ids: Collection[int]) -> Sequence[ExpertDecision]:
+    """Each expert's latest decision per (assessment, point) across several reviews, in one query."""
+    if not review_ids:
+        return []
+    latest = (
+        select(func.max(ExpertDecision.id))
+        .join(AssessmentRecord, AssessmentRecord.id == ExpertDecision.assessment_id)
+        .where(AssessmentRecord.review_id.in_(list(review_ids)))
+    )
+    return _current(session, latest, None)
+
+
 def current_assessment_decisions(
     session: Session, *, assessment_id: int, reviewer_ids: Collection[int] | None = None
 ) -> Sequence[ExpertDecision]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -118,12 +118,18 @@ def submitted_counts(session: Session, *, campaign_id: int) -> dict[int, int]:
 
 
 def list_expert_reviews(
-    session: Session, *, review_id: int | None = None, reviewer_id: int | None = None
+    session: Session,
+    *,
+    review_id: int | None = None,
+    reviewer_id: int | None = None,
+    review_ids: Collection[int] | None = None,
 ) -> Sequence[ExpertReview]:
-    """Submitted expert reviews, oldest first, of one AI review and/or by one expert."""
+    """Submitted expert reviews, oldest first, of one AI review (or of several) and/or by one expert."""
     query = select(ExpertReview).order_by(ExpertReview.id)
     if review_id is not None:
         query = query.where(ExpertReview.review_id == review_id)
+    if review_ids is not None:
+        query = query.where(ExpertReview.review_id.in_(list(review_ids)))
     if reviewer_id is not None:
         query = query.where(ExpertReview.reviewer_id == reviewer_id)
     return session.scalars(query).all()

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, defer
 
-from backend.db.models import AssessmentRecord, DocumentVersion, ReviewRecord
+from backend.db.models import AssessmentRecord, DocumentRole, DocumentVersion, ReviewRecord, Submission
 from backend.domain import assessment as rm
 from backend.errors import AppError, ErrorCode
 
@@ -99,15 +99,55 @@ def list_assessment_summaries(session: Session, *, review_id: int) -> Sequence[A
 def load_review(session: Session, *, review_id: int) -> rm.Review:
     """A stored review as the review engine's model."""
     record = get_review(session, review_id=review_id)
-    version = session.get_one(DocumentVersion, record.version_id)
+    return as_review(record, record.assessments)
+
+
+def as_review(record: ReviewRecord, assessments: Sequence[AssessmentRecord]) -> rm.Review:
+    """A review row and its assessment rows (in rubric order) as the review engine's model."""
     return rm.Review(
-        document_id=version.sha256,
-        document_name=version.original_name,
+        document_id=record.version.sha256,
+        document_name=record.version.original_name,
         rubric_id=record.rubric_id,
         rubric_version=record.rubric_version,
         rubric_fingerprint=record.rubric_fingerprint,
-        assessments=tuple(a.assessment for a in record.assessments),
+        assessments=tuple(a.assessment for a in assessments),
         supplementary_materials=record.supplementary_materials,
         site_visit_questions=record.site_visit_questions,
         seconds=record.seconds,
     )
+
+
+def latest_campaign_reviews(session: Session, *, campaign_id: int, rubric_id: str) -> dict[int, ReviewRecord]:
+    """Submission id -> the newest review with the rubric of its newest reviewed main report version (deleted
+    versions left out), for every submission of a campaign in one query."""
+    query = (
+        select(ReviewRecord, DocumentVersion.submission_id)
+        .join(DocumentVersion, DocumentVersion.id == ReviewRecord.version_id)
+        .join(Submission, Submission.id == DocumentVersion.submission_id)
+        .where(
+            Submission.campaign_id == campaign_id,
+            DocumentVersion.role == DocumentRole.MAIN,
+            DocumentVersion.deleted_at.is_(None),
+            ReviewRecord.rubric_id == rubric_id,
+        )
+        .order_by(DocumentVersion.id, ReviewRecord.id)
+    )
+    # Ordered oldest first: the last row seen per submission is its newest version's newest review.
+    return {submission_id: record for record, submission_id in session.execute(query)}
+
+
+def list_review_assessments(
+    session: Session, *, review_ids: Collection[int], summaries_only: bool = False
+) -> Sequence[AssessmentRecord]:
+    """The assessments of several reviews, by review and rubric order, in one query: full (every quote), or with
+    only their summaries read."""
+    if not review_ids:
+        return []
+    query = (
+        select(AssessmentRecord)
+        .where(AssessmentRecord.review_id.in_(list(review_ids)))
+        .order_by(AssessmentRecord.review_id, AssessmentRecord.ordinal)
+    )
+    # Each JSON column costs its parse and validation: read only the one asked for.
+    query = query.options(defer(AssessmentRecord.assessment if summaries_only else AssessmentRecord.summary))
+    return session.scalars(query).all()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from backend.db.models import Assignment, Submission
 from backend.errors import AppError, ErrorCode
@@ -35,10 +35,17 @@ def get_submission(session: Session, *, submission_id: int) -> Submission:
 
 
 def list_submissions(
-    session: Session, *, institution_id: int | None = None, campaign_id: int | None = None
+    session: Session,
+    *,
+    institution_id: int | None = None,
+    campaign_id: int | None = None,
+    with_institution: bool = False,
 ) -> Sequence[Submission]:
-    """Submissions in creation order, optionally of one institution and/or one campaign."""
+    """Submissions in creation order, optionally of one institution and/or one campaign (``with_institution``: their
+    institutions read in the same query, for lists that name them)."""
     query = select(Submission).order_by(Submission.id)
+    if with_institution:
+        query = query.options(joinedload(Submission.institution))
     if institution_id is not None:
         query = query.where(Submission.institution_id == institution_id)
     if campaign_id is not None:

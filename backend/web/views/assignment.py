@@ -2,19 +2,26 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from backend.api.deps import DbSession
 from backend.auth.tokens import Principal
+from backend.campaigns import extend_review_deadline
+from backend.db.base import utcnow
 from backend.db.models import Campaign
 from backend.db.queries import assignments, campaigns, institutions
 from backend.errors import AppError, ErrorCode
 from backend.selection.assignment import Pair, assign, campaign_experts, propose_for_campaign, reviewable, unassign
 from backend.web.deps import PostedForm, WebSecretariat
+from backend.web.forms import parse_when
 from backend.web.render import page
 
 router = APIRouter()
+
+NOTICES = {"saved": "分配已保存。", "extended": "专家评审截止时间已更新。"}
 
 
 def _pairs(values: list[str]) -> list[Pair]:
@@ -56,7 +63,7 @@ def _assignment_page(
 def assignment_page(request: Request, campaign_id: int, user: WebSecretariat, session: DbSession) -> HTMLResponse:
     """The proposal (pre-checked, adjustable), the current assignments and the experts' loads."""
     campaign = campaigns.get_campaign(session, campaign_id=campaign_id)
-    notice = "分配已保存。" if request.query_params.get("notice") == "saved" else None
+    notice = NOTICES.get(request.query_params.get("notice", ""))
     return _assignment_page(request, user, session, campaign, errors={}, notice=notice)
 
 
@@ -88,3 +95,25 @@ def remove_assignment(
     campaign = campaigns.get_campaign(session, campaign_id=campaign_id)
     unassign(session, campaign=campaign, pair=Pair(expert_id, submission_id), user_id=user.user_id)
     return RedirectResponse(f"/campaigns/{campaign_id}/assignments?notice=saved", status_code=303)
+
+
+@router.post("/campaigns/{campaign_id}/review-due", response_class=HTMLResponse)
+def extend_review_due(
+    request: Request,
+    campaign_id: int,
+    user: WebSecretariat,
+    session: DbSession,
+    review_due_at: Annotated[str, Form(max_length=40)] = "",
+) -> Response:
+    """Set or extend the experts' deadline; a time in the past is refused beside the field."""
+    try:
+        extend_review_deadline(
+            session, campaign_id=campaign_id, due_at=parse_when(review_due_at), user_id=user.user_id, now=utcnow()
+        )
+    except AppError as exc:
+        if exc.code is not ErrorCode.INVALID_INPUT:
+            raise
+        campaign = campaigns.get_campaign(session, campaign_id=campaign_id)
+        errors = {"review_due_at": exc.message_zh}
+        return _assignment_page(request, user, session, campaign, errors=errors, status_code=422)
+    return RedirectResponse(f"/campaigns/{campaign_id}/assignments?notice=extended", status_code=303)

@@ -24,8 +24,9 @@ from backend.selection.board import (
     remind_missing,
     request_campaign_review,
 )
+from backend.selection.estimate import estimate_campaign_run
 from backend.web.deps import PostedForm, WebSecretariat
-from backend.web.forms import TAGGED_ROWS, campaign_settings
+from backend.web.forms import ACROSS, TAGGED_ROWS, campaign_settings
 from backend.web.render import page
 
 router = APIRouter()
@@ -61,6 +62,7 @@ def _form_page(
         kinds=tuple(SubmissionKind),
         categories=tuple(InstitutionType),
         tagged_rows=TAGGED_ROWS,
+        across=ACROSS,
     )
 
 
@@ -167,6 +169,22 @@ def progress_fragment(request: Request, campaign_id: int, user: WebSecretariat, 
     campaign = campaigns.get_campaign(session, campaign_id=campaign_id)
     progress = bulk_progress(session, campaign_board(session, campaign=campaign), campaign_id=campaign.id)
     return page(request, "secretariat/progress.html", user, title="", campaign=campaign, progress=progress)
+
+
+@router.get("/campaigns/{campaign_id}/reviews/confirm", response_class=HTMLResponse)
+def confirm_reviews(
+    request: Request,
+    campaign_id: int,
+    user: WebSecretariat,
+    session: DbSession,
+    settings: SettingsDep,
+    rerun: bool = False,
+) -> HTMLResponse:
+    """Before a campaign-wide AI review: how many reports, and with an LLM its estimated tokens, cost and time."""
+    campaign = campaigns.get_campaign(session, campaign_id=campaign_id)
+    estimate = estimate_campaign_run(session, campaign=campaign, rerun=rerun, settings=settings)
+    title = "确认批量 AI 初审"
+    return page(request, "secretariat/run_confirm.html", user, title=title, campaign=campaign, e=estimate, rerun=rerun)
 
 
 @router.post("/campaigns/{campaign_id}/reviews", response_class=HTMLResponse)

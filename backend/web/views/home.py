@@ -9,6 +9,7 @@ from backend.api.deps import DbSession
 from backend.db.base import utcnow
 from backend.db.models import Role
 from backend.db.queries import campaigns, institutions, users
+from backend.selection.board import pending_reminders
 from backend.web.deps import WebUser
 from backend.web.render import ROLE_ZH, page
 from backend.workspace import my_assignments, my_submissions
@@ -36,5 +37,8 @@ def home(request: Request, user: WebUser, session: DbSession) -> HTMLResponse:
     elif user.role is Role.EXPERT:
         context = {"assignments": my_assignments(session, user)}
     else:
-        context = {"submissions": my_submissions(session, user), "campaigns": campaigns.list_campaigns(session)}
+        states = my_submissions(session, user)
+        context = {"submissions": states, "campaigns": campaigns.list_campaigns(session)}
+        if user.role is Role.UNIVERSITY and user.institution_id is not None:
+            context["reminders"] = pending_reminders(session, institution_id=user.institution_id, states=states)
     return page(request, template, user, title=title, now=utcnow(), **context)

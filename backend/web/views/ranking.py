@@ -10,12 +10,12 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from backend.api.deps import DbSession, SettingsDep
 from backend.db.base import utcnow
-from backend.db.queries import campaigns, reviews
+from backend.db.queries import campaigns
 from backend.errors import AppError, ErrorCode
 from backend.rubrics.registry import rubric_registry
 from backend.selection.agreement import campaign_agreement
 from backend.selection.board import campaign_board
-from backend.selection.charts import campaign_charts
+from backend.selection.charts import campaign_charts, summaries_by_submission
 from backend.selection.exports import DOCX_TYPE, XLSX_TYPE, reviews_zip, shortlist_xlsx, summary_docx
 from backend.selection.shortlist import campaign_shortlist, fix_shortlist
 from backend.web.deps import WebSecretariat
@@ -105,9 +105,7 @@ def charts_page(
     """Coverage heatmap, radar per institution, levels per category (ECharts, each exportable as PNG)."""
     campaign = campaigns.get_campaign(session, campaign_id=campaign_id)
     shortlist = campaign_shortlist(session, campaign=campaign, settings=settings)
-    summaries = {
-        sid: reviews.list_assessment_summaries(session, review_id=rid) for sid, rid in shortlist.review_of.items()
-    }
+    summaries = summaries_by_submission(session, shortlist=shortlist)
     charts = campaign_charts(shortlist, summaries, rubric_registry(settings).get(campaign.rubric_id)).model_copy(
         update={"agreement": campaign_agreement(session, campaign_id=campaign.id)}
     )

@@ -15,6 +15,7 @@ from backend.db.models import DocumentRole
 from backend.db.queries import campaigns, versions
 from backend.errors import AppError, ErrorCode
 from backend.ingest.flows import delete_failed_version, upload_version
+from backend.selection.board import pending_reminders
 from backend.storage import file_store
 from backend.web.deps import WebReader, WebUniversity
 from backend.web.render import page
@@ -74,6 +75,7 @@ def submission_page(
         user,
         title=state.submission.title,
         sub=state,
+        reminders=pending_reminders(session, institution_id=state.submission.institution_id, states=[state]),
         max_bytes=settings.max_upload_bytes,
         accept=",".join(ACCEPTED_SUFFIXES),
         state_data_accept=",".join(STATE_DATA_SUFFIXES),

@@ -75,6 +75,9 @@ MATRIX: dict[tuple[str, str], Row] = {
     ),
     ("GET", "/api/campaigns/{campaign_id}"): Row(READERS),
     ("GET", "/api/campaigns/{campaign_id}/ranking"): Row(_roles({"secretariat": (OK, OK)})),
+    ("PUT", "/api/campaigns/{campaign_id}/review-due"): Row(
+        _roles({"secretariat": (OK, OK)}), lambda w, s: {"json": {"review_due_at": "2099-06-30T17:00:00"}}
+    ),
     ("GET", "/api/assignments"): Row(_roles({"expert": (OK, OK), "secretariat": (OK, OK)})),
     ("POST", "/api/assignments"): Row(
         _roles({"secretariat": (OK, OK)}),

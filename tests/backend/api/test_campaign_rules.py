@@ -12,7 +12,7 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from backend.config import Settings
-from backend.db.base import utcnow
+from backend.db.base import BEIJING, utcnow
 from backend.db.models import Campaign
 from tests.backend.api.conftest import World, bearer
 from tests.backend.service_fixtures import report_bytes
@@ -121,3 +121,38 @@ def test_quotas_are_whole_non_negative_numbers(client: TestClient, world: World,
     response = _campaign(client, world, quotas=quotas)
     assert response.status_code == 422 and response.json()["code"] == "invalid_input"
     assert _campaign(client, world, quotas={"by_type": {"研究型": 2}, "total": 3}).status_code == 201
+
+
+def _close_review(db: Session, world: World, *, hours_ago: float = 1) -> None:
+    due = utcnow() - dt.timedelta(hours=hours_ago)
+    db.execute(update(Campaign).where(Campaign.id == world.campaign_id).values(review_due_at=due))
+    db.commit()
+
+
+def test_after_the_expert_deadline_no_decision_until_the_secretariat_extends_it(
+    client: TestClient, world: World, db: Session
+) -> None:
+    expert, secretariat = bearer(world, "expert"), bearer(world, "secretariat")
+    url = f"/api/assessments/{world.own.assessment_id}/decisions"
+    decision = {"action": "edit", "final_level": "A", "comment": "迟到的修改"}
+    _close_review(db, world)
+    refused = client.post(url, json=decision, headers=expert)
+    assert refused.status_code == 409 and refused.json()["code"] == "conflict"
+    message = refused.json()["message"]
+    assert "专家评审已于" in message and "截止" in message and "北京时间" in message and "联系秘书处" in message
+    assert client.get(url, headers=expert).json() == []  # nothing stored
+    # A time already past is refused; a later one reopens the review.
+    past = client.put(
+        f"/api/campaigns/{world.campaign_id}/review-due",
+        json={"review_due_at": "2020-01-01T12:00:00"},
+        headers=secretariat,
+    )
+    assert past.status_code == 422 and "须晚于当前时间" in past.json()["message"]
+    later = (utcnow() + dt.timedelta(days=3)).astimezone(BEIJING).replace(tzinfo=None).isoformat()
+    extended = client.put(
+        f"/api/campaigns/{world.campaign_id}/review-due", json={"review_due_at": later}, headers=secretariat
+    )
+    assert extended.status_code == 200, extended.text
+    assert dt.datetime.fromisoformat(extended.json()["review_due_at"]) > utcnow()
+    assert client.post(url, json=decision, headers=expert).status_code == 201
+    assert [d["comment"] for d in client.get(url, headers=expert).json()] == ["迟到的修改"]

@@ -1,10 +1,9 @@
 """The secretariat in Debian's Chromium against a live `ciqa serve`: import institutions and experts from
 workbooks, create a campaign with quotas and a tagged seat, re-run the AI review of the whole campaign as one job
-and watch its progress, auto-assign experts (no conflict of interest), open the ranking, fix the shortlist,
-download the workbook and read it with openpyxl, draw the charts. Screenshots under var/screenshots/secretariat-*.
-
-Expert reviews are not submitted here: the expert workspace (issue 12) is merged separately; the ranking shows
-every score as the AI's draft until then.
+(after its cost confirmation) and watch its progress, auto-assign experts (no conflict of interest), let the
+assigned experts submit their reviews (a fixture doing what the workspace does: decide every point, choose the
+levels, submit), open the ranking (scores from the experts' decisions), fix the shortlist, download the workbook
+and read it with openpyxl, draw the charts. Screenshots under var/screenshots/secretariat-*.
 """
 
 from __future__ import annotations
@@ -19,10 +18,15 @@ from openpyxl import Workbook, load_workbook
 
 from backend.auth.passwords import hash_password
 from backend.config import Settings
-from backend.db.models import Role
-from backend.db.queries import assignments, campaigns, institutions, submissions, users
+from backend.db.models import ExpertOpinions, Opinion, Role
+from backend.db.queries import assignments, campaigns, institutions, reviews, submissions, users
 from backend.db.session import session_scope
+from backend.domain.enums import DecisionAction, Mark
 from backend.ingest.flows import upload_version
+from backend.review.decisions import DecisionInput
+from backend.review.expert import decide, submit_expert_review
+from backend.rubrics.registry import rubric_registry
+from backend.workspace import review_for_experts
 from tests.backend.web.live import SCREENSHOTS, LiveService
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -77,6 +81,42 @@ def _submit_reports(settings: Settings, campaign_name: str) -> None:
                 user_id=None,
                 settings=settings,
             )
+
+
+def _experts_submit(settings: Settings, campaign_id: int) -> None:
+    """Each assigned expert decides every point of their submission's AI review and submits it, as the workspace
+    does: 甲大学's expert marks every point 句号 and gives every indicator the top level, the others accept the AI
+    drafts as they are."""
+    with session_scope(settings) as session:
+        campaign = campaigns.get_campaign(session, campaign_id=campaign_id)
+        top = max(rubric_registry(settings).get(campaign.rubric_id).scale, key=lambda lv: lv.score).id
+        for a in assignments.list_campaign_assignments(session, campaign_id=campaign_id):
+            submission = submissions.get_submission(session, submission_id=a.submission_id)
+            review = review_for_experts(session, submission, a.expert_id)
+            assert review is not None
+            generous = submission.institution.name == "甲大学"
+            levels = {}
+            for record in reviews.list_assessment_summaries(session, review_id=review.id):
+                for p in record.summary.points:
+                    decision = (
+                        DecisionInput(action=DecisionAction.EDIT, point_id=p.point_id, final_mark=Mark.CLEAR)
+                        if generous
+                        else DecisionInput(action=DecisionAction.ACCEPT, point_id=p.point_id)
+                    )
+                    decide(
+                        session, assessment_id=record.id, reviewer_id=a.expert_id, decision=decision, settings=settings
+                    )
+                levels[record.id] = top if generous else record.level
+            opinions = ExpertOpinions(overall=Opinion(strengths="质量文化理念清晰", advice="补充成效数据"))
+            submit_expert_review(
+                session,
+                review_id=review.id,
+                reviewer_id=a.expert_id,
+                opinions=opinions,
+                levels=levels,
+                settings=settings,
+            )
+        session.commit()
 
 
 @pytest.fixture
@@ -140,6 +180,7 @@ def test_secretariat_runs_a_campaign_to_its_shortlist(page, live: LiveService, t
     page.fill("#deadline", "2030-06-30T17:00")
     page.fill("#quota_APPLIED", "1")
     page.fill("#quota_VOCATIONAL", "1")
+    page.fill("#total", "2")
     page.select_option("select[name=tag_type_0]", "应用型")
     page.fill("input[name=tag_0]", "数字化")
     page.fill("input[name=tag_seats_0]", "2")
@@ -166,7 +207,12 @@ def test_secretariat_runs_a_campaign_to_its_shortlist(page, live: LiveService, t
     _shot(page, "03-board-reviewed")
 
     # Re-run the AI review of the whole campaign as one job; its bar reaches 100 %.
-    page.click("form[action$='/reviews'] input[name=rerun] ~ button")
+    # The confirmation says what runs first: no LLM configured, so the extractive drafter at no cost.
+    page.click("#rerun-reviews")
+    page.wait_for_url(re.compile(r".*/reviews/confirm\?rerun=true"))
+    assert "不产生费用" in page.locator("#run-estimate").inner_text()
+    _shot(page, "04a-run-confirm")
+    page.click("#confirm-run")
     page.wait_for_url(re.compile(r".*notice=queued"))
     page.wait_for_function(
         "() => document.querySelector('#bulk-progress [role=progressbar]').getAttribute('aria-valuenow') === '100'",
@@ -196,12 +242,22 @@ def test_secretariat_runs_a_campaign_to_its_shortlist(page, live: LiveService, t
     assert ("expert.bing", "丙职业技术学院") not in pairs
     _shot(page, "06-assignment-saved")
 
+    # The experts submit their reviews; from then on the ranking counts their decisions, not the AI's drafts.
+    _experts_submit(live.settings, campaign_id)
+
     # Ranking: one row per institution per category, the tagged seat, then the shortlist fixed as proposed.
     page.goto(f"{base}/campaigns/{campaign_id}/ranking")
     applied = page.locator("table.ranking[data-category='应用型'] tbody tr[data-institution]")
     assert applied.count() == 2
     assert page.locator("table.ranking[data-category='高职'] tbody tr[data-institution]").count() == 1
-    assert "AI 初评（未经专家确认）" in page.locator("table.ranking").first.inner_text()
+    assert "AI 初评（未经专家确认）" not in page.locator("main").inner_text()
+    jia = page.locator("table.ranking tr[data-institution='甲大学']")
+    # 甲's expert gave every indicator the top level: 100 points, first in 应用型, from the expert's review.
+    assert "专家评审" in jia.inner_text() and "100.0" in jia.inner_text()
+    assert jia.locator("td").first.inner_text().startswith("1")
+    yi = page.locator("table.ranking tr[data-institution='乙大学']").inner_text()
+    assert "数字化名额" in yi and "专家评审" in yi
+    assert "总名额 2 所" in page.locator("#quota-summary").inner_text()
     page.locator("table.ranking[data-category='应用型'] details").first.click()
     _shot(page, "07-ranking")
     page.fill("#note", "按名额推荐确定。")
@@ -222,6 +278,11 @@ def test_secretariat_runs_a_campaign_to_its_shortlist(page, live: LiveService, t
         for r in range(2, sheet.max_row + 1)
     }
     assert rows["乙大学"] == ("数字化名额", "是")
+    scored = {
+        sheet.cell(row=r, column=2).value: (sheet.cell(row=r, column=3).value, sheet.cell(row=r, column=4).value)
+        for r in range(2, sheet.max_row + 1)
+    }
+    assert scored["甲大学"] == (100.0, "专家评审") and scored["乙大学"][1] == "专家评审"
 
     page.goto(f"{base}/campaigns/{campaign_id}/charts")
     page.wait_for_function("() => document.querySelectorAll('[data-chart][data-ready=true] canvas').length >= 5")

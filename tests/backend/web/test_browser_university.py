@@ -14,6 +14,8 @@ from urllib.parse import urlparse
 
 import pytest
 
+from backend.db.queries import campaigns
+from backend.db.session import session_scope
 from tests.backend.web.live import SCREENSHOTS, LiveService
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -52,8 +54,29 @@ def page(chromium, live: LiveService):
     assert outside == [], f"pages requested other hosts: {outside}"
 
 
-def test_university_uploads_watches_progress_reads_review_and_downloads(page, live: LiveService, tmp_path: Path):
+def _secretariat_reminds(chromium, live: LiveService) -> None:
+    """The secretariat signs in (its own browser context) and reminds the institutions that have not submitted."""
+    with session_scope(live.settings) as session:
+        campaign_id = campaigns.find_campaign_by_name(session, name=live.campaign).id
+    context = chromium.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+    office = context.new_page()
+    office.goto(live.base_url + "/login")
+    office.fill("#username", live.secretariat)
+    office.fill("#password", live.password)
+    office.click("button[type=submit]")
+    office.wait_for_url(live.base_url + "/")
+    office.goto(f"{live.base_url}/campaigns/{campaign_id}")
+    office.click("form[action$='/remind'] button")
+    office.wait_for_url(re.compile(r".*notice=reminded"))
+    context.close()
+
+
+def test_university_uploads_watches_progress_reads_review_and_downloads(
+    page, chromium, live: LiveService, tmp_path: Path
+):
     from docx import Document
+
+    _secretariat_reminds(chromium, live)
 
     # Sign in with the keyboard only; the login page is where an anonymous visitor lands.
     page.goto(live.base_url + "/")
@@ -65,6 +88,9 @@ def test_university_uploads_watches_progress_reads_review_and_downloads(page, li
     page.keyboard.press("Enter")
     page.wait_for_url(live.base_url + "/")
     assert page.get_by_role("heading", name="我的材料").is_visible()
+    # The secretariat's reminder, with its date, until the institution has uploaded its report.
+    reminder = page.locator(".reminder").inner_text()
+    assert f"提醒：贵校尚未向“{live.campaign}”提交自评报告" in reminder and re.search(r"\d{4}-\d{2}-\d{2}", reminder)
     _shot(page, "02-home-empty")
 
     # A wrong password is explained next to the password field (checked in a second tab, same browser).
@@ -163,6 +189,7 @@ def test_university_uploads_watches_progress_reads_review_and_downloads(page, li
 
     # In the Word version's review a quote opens as its paragraph in context, the quoted span marked.
     page.goto(live.base_url + "/")
+    assert page.locator(".reminder").count() == 0  # the report is uploaded: the reminder is gone
     page.locator("a", has_text="查看详情").first.click()
     page.locator("button.load-detail", has_text=re.compile(r"（[1-9]\d* 条证据")).first.click()
     page.locator("a.quote").first.click()

@@ -5,6 +5,7 @@ counted in the ranking), what a university sees before and after, the audit trai
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 from dataclasses import dataclass
 
@@ -13,6 +14,7 @@ from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 from sqlalchemy.orm import Session
 
+from backend.db.base import BEIJING, utcnow
 from backend.db.models import AuditEvent
 from backend.db.queries import assignments, campaigns, chunks
 from indexing.models import Chunk as IndexedChunk
@@ -192,3 +194,33 @@ def test_audit_trail_and_agreement_for_the_secretariat(browser_as, world: World,
     sheet = load_workbook(io.BytesIO(export.content)).active
     header, first = [c.value for c in sheet[1]], [c.value for c in sheet[2]]
     assert header[:3] == ["专家", "指标体系", "指标编号"] and first[2] == "1.1" and first[4:8] == [0, 0, 1, 1]
+
+
+def test_after_the_review_deadline_the_expert_is_read_only_until_extended(
+    browser_as, world: World, target: Target, db: Session
+):
+    expert, secretariat = browser_as("expert"), browser_as("secretariat")
+    assert _decide(expert, target, action="accept").status_code == 200
+    campaigns.get_campaign(db, campaign_id=world.campaign_id).review_due_at = utcnow() - dt.timedelta(minutes=5)
+    db.commit()
+    refused = _decide(expert, target, action="reject", comment="截止后")
+    assert refused.status_code == 409 and "专家评审已于" in refused.text and "联系秘书处" in refused.text
+    workspace = expert.get(f"/expert/reviews/{target.review_id}").text
+    assert 'id="review-closed"' in workspace and "填写总体意见并提交" not in workspace
+    assert "do-accept" not in expert.get(f"/expert/assessments/{target.assessment_id}/points/p1", headers=HX).text
+    form = expert.get(f"/expert/reviews/{target.review_id}/submit").text
+    assert 'id="review-closed"' in form and 'id="submit-review"' not in form
+    token = {"csrf_token": expert.cookies["ciqa_csrf"]}
+    late = expert.post(f"/expert/reviews/{target.review_id}/submit", data=token)
+    assert late.status_code == 422 and "截止" in late.text.split('id="submit-error"', 1)[1][:200]
+    # The secretariat extends it on the assignment page (a time already past is refused beside the field).
+    url = f"/campaigns/{world.campaign_id}/review-due"
+    past = secretariat.post(url, data={"review_due_at": "2020-06-30T17:00"}, headers=csrf(secretariat))
+    assert past.status_code == 422 and "须晚于当前时间" in past.text.split('id="review_due_at-error"', 1)[1][:100]
+    later = (utcnow() + dt.timedelta(days=2)).astimezone(BEIJING).strftime("%Y-%m-%dT%H:%M")
+    done = secretariat.post(url, data={"review_due_at": later}, headers=csrf(secretariat))
+    assert done.status_code == 303
+    assert "专家评审截止时间已更新" in secretariat.get(done.headers["location"]).text
+    assert _decide(expert, target, action="reject", comment="延期后").status_code == 200
+    assert expert.post(f"/expert/reviews/{target.review_id}/submit", data=token).status_code == 303
+    assert db.query(AuditEvent).filter_by(action="campaign.review_due").count() == 1

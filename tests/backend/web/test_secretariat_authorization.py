@@ -16,6 +16,7 @@ CAMPAIGN_PAGES = [
     "/campaigns/{c}?status=not_submitted",
     "/campaigns/{c}/edit",
     "/campaigns/{c}/progress",
+    "/campaigns/{c}/reviews/confirm",
     "/campaigns/{c}/assignments",
     "/campaigns/{c}/ranking",
     "/campaigns/{c}/charts",
@@ -31,6 +32,7 @@ CAMPAIGN_WRITES = [
     ("/campaigns/{c}/submissions/{s}/tags", {"tags": "数字化"}),
     ("/campaigns/{c}/assignments", {}),
     ("/campaigns/{c}/shortlist", {}),
+    ("/campaigns/{c}/review-due", {"review_due_at": "2099-06-30T17:00"}),
 ]
 EXPECTED = {"university": 403, "expert": 403, "secretariat": 200, "admin": 403}
 PEOPLE_EXPECTED = {"university": 403, "expert": 403, "secretariat": 200, "admin": 200}

@@ -13,11 +13,11 @@ from sqlalchemy.orm import Session
 
 from backend.config import Settings
 from backend.db.base import utcnow
-from backend.db.models import JobKind
-from backend.db.queries import assignments, campaigns, institutions, jobs, selection, users
+from backend.db.models import AuditEvent, CampaignQuotas, JobKind, Role, TagQuota
+from backend.db.queries import assignments, campaigns, institutions, jobs, selection, submissions, users
 from backend.domain.enums import InstitutionType
 from backend.review.flows import run_campaign_job
-from tests.backend.api.conftest import World
+from tests.backend.api.conftest import PASSWORD_HASH, World, ready_version
 from tests.backend.web.conftest import csrf
 
 
@@ -59,6 +59,17 @@ def test_create_campaign_with_quotas_and_tagged_seats(browser_as, db: Session) -
     assert r.status_code == 303, r.text
     db.expire_all()
     assert campaigns.get_campaign(db, campaign_id=campaign_id).expert_results_visible is True
+    # "50 所中数字化 5 所，高职 15 所": a total, one category quota, tagged seats across every category.
+    across = _campaign_form(
+        quota_RESEARCH="", quota_APPLIED="", quota_VOCATIONAL="15", total="50", tag_type_0="all", tag_seats_0="5"
+    )
+    assert client.post(f"/campaigns/{campaign_id}/edit", data=across, headers=csrf(client)).status_code == 303
+    db.expire_all()
+    quotas = campaigns.get_campaign(db, campaign_id=campaign_id).quotas
+    assert (quotas.total, quotas.by_type, quotas.shared) == (50, {InstitutionType.VOCATIONAL: 15}, 35)
+    assert [(q.type, q.tag, q.seats) for q in quotas.tagged] == [(None, "数字化", 5)]
+    form = client.get(f"/campaigns/{campaign_id}/edit").text
+    assert re.search(r'<option value="all" selected>全部类别</option>', form)
 
 
 def test_campaign_form_errors_show_beside_their_fields(browser_as) -> None:
@@ -66,6 +77,10 @@ def test_campaign_form_errors_show_beside_their_fields(browser_as) -> None:
     r = client.post("/campaigns", data=_campaign_form(tag_seats_0="3"), headers=csrf(client))
     assert r.status_code == 422
     assert re.search(r'id="tagged-error"[^>]*>[^<]*应用型的标签名额合计 3 超过该类别名额 1', r.text)
+    r = client.post("/campaigns", data=_campaign_form(tag_type_0="all", tag_seats_0="5"), headers=csrf(client))
+    assert re.search(r'id="tagged-error"[^>]*>[^<]*跨类别标签名额合计 5 超过总名额 4', r.text)
+    r = client.post("/campaigns", data=_campaign_form(total="3"), headers=csrf(client))
+    assert re.search(r'id="tagged-error"[^>]*>[^<]*各类别名额合计 4 超过总名额 3', r.text)
     r = client.post("/campaigns", data=_campaign_form(quota_APPLIED="-1"), headers=csrf(client))
     assert re.search(r'id="quota_APPLIED-error"[^>]*>请填写不小于 0 的整数', r.text)
     r = client.post("/campaigns", data=_campaign_form(kind="case"), headers=csrf(client))
@@ -162,7 +177,7 @@ def test_ranking_fix_shortlist_and_downloads(browser_as, world: World, db: Sessi
         headers=csrf(client),
     )
     assert r.status_code == 422
-    assert re.search(r'id="note-error"[^>]*>应用型类名额为 0 所', r.text)
+    assert re.search(r'id="note-error"[^>]*>应用型没有单列名额，共享总名额剩余的 0 所，已选 1 所', r.text)
     campaign = campaigns.get_campaign(db, campaign_id=world.campaign_id)
     campaign.quotas = campaign.quotas.model_copy(update={"by_type": {InstitutionType.APPLIED: 1}})
     db.commit()
@@ -196,6 +211,24 @@ def test_ranking_fix_shortlist_and_downloads(browser_as, world: World, db: Sessi
     assert sorted(n.split("-")[0] for n in archive.namelist()) == ["乙大学", "甲大学"]
     charts = client.get(f"/campaigns/{world.campaign_id}/charts").text
     assert '<script src="/static/echarts.min.js"' in charts and '"radars"' in charts
+
+
+def test_ranking_shows_total_quota_and_cross_category_tagged_seat(browser_as, world: World, db: Session) -> None:
+    client = browser_as("secretariat")
+    campaign = campaigns.get_campaign(db, campaign_id=world.campaign_id)
+    campaign.quotas = CampaignQuotas(total=1, tagged=(TagQuota(tag="数字化", seats=1),))
+    selection.set_tags(db, submission_id=world.other.submission_id, tags=["数字化"])
+    db.commit()
+    page = client.get(f"/campaigns/{world.campaign_id}/ranking").text
+    # 乙 ties with 甲 and ranks below it, but takes the one seat: it is reserved for 数字化 across categories.
+    assert "总名额 1 所；其中数字化 1 所（跨类别，按名额推荐：乙大学）；按名额推荐 1 所" in page
+    row = re.search(r'<tr[^>]*data-institution="乙大学">.*?</tr>', page, re.S)
+    assert row is not None and "数字化名额（跨类别）" in row.group(0) and "checked" in row.group(0)
+    assert "无单列名额（共享总名额剩余名额）" in page and "名额如何分配" in page
+    both = {"chosen": [str(world.own.institution_id), str(world.other.institution_id)], "note": "都选"}
+    r = client.post(f"/campaigns/{world.campaign_id}/shortlist", data=both, headers=csrf(client))
+    assert r.status_code == 422 and "共享总名额剩余的 1 所，已选 2 所" in r.text
+    assert selection.list_shortlist(db, campaign_id=world.campaign_id) == []
 
 
 def test_people_add_and_import_institutions_and_experts(browser_as, db: Session, world: World) -> None:
@@ -295,3 +328,48 @@ def test_ranking_explains_expert_scored_rows_with_the_experts_marks(world: World
     )
     db.commit()
     assert (own_marks()[Mark.CLEAR], own_marks()[Mark.VERIFY_ON_SITE]) == (0, 1)
+
+
+def test_reminders_reach_only_the_reminded_institution_until_it_uploads(browser_as, world: World, db: Session) -> None:
+    # 丙 and 丁 have not submitted; 甲 (the world's university) has.
+    late = {}
+    for name in ("丙学院", "丁学院"):
+        institution = institutions.create_institution(db, name=name, type=InstitutionType.VOCATIONAL)
+        users.create_user(
+            db,
+            username=f"uni-{name}",
+            role=Role.UNIVERSITY,
+            institution_id=institution.id,
+            password_hash=PASSWORD_HASH,
+        )
+        late[name] = institution.id
+    db.commit()
+    secretariat = browser_as("secretariat")
+    r = secretariat.post(f"/campaigns/{world.campaign_id}/remind", headers=csrf(secretariat))
+    assert r.status_code == 303
+    events = db.query(AuditEvent).filter_by(action="campaign.remind").all()
+    reminded_ids = {int(e.object_id) for e in events}
+    assert set(late.values()) <= reminded_ids and world.own.institution_id not in reminded_ids
+
+    def home_of(username: str) -> str:
+        world.usernames[username] = username
+        return browser_as(username).get("/").text
+
+    reminded = home_of("uni-丙学院")
+    assert reminded.count('class="alert info reminder"') == 1
+    assert "秘书处" in reminded and "提醒：贵校尚未向“质量文化示范校遴选”提交自评报告" in reminded
+    # The institution that submitted sees no reminder, nor anybody else's.
+    assert "reminder" not in browser_as("university").get("/").text
+    # Once 丁 has a submission with a report in the campaign, its reminder goes away; on the submission page too.
+    submission = submissions.create_submission(
+        db, institution_id=late["丁学院"], title="丁学院自评报告", campaign_id=world.campaign_id
+    )
+    db.commit()
+    world.usernames["uni-丁学院"] = "uni-丁学院"
+    client = browser_as("uni-丁学院")
+    assert "提醒：尚未上传自评报告" in client.get(f"/submissions/{submission.id}").text
+    ready_version(db, submission_id=submission.id, content="丁学院-1")
+    assert "reminder" not in client.get("/").text
+    assert "提醒：尚未上传自评报告" not in client.get(f"/submissions/{submission.id}").text
+    # Another institution's submission page stays closed to them (no reminder leaks through it).
+    assert client.get(f"/submissions/{world.own.submission_id}").status_code == 404
