@@ -29,6 +29,7 @@ from backend.review.consistency import Verdict as ConsistencyVerdict
 from backend.review.decisions import DecisionInput
 from backend.review.operations import ReviewOverview
 from backend.rubrics.models import Applicability, Level, Metric, PointKind, Rubric, Selection, Source, TextOrigin
+from backend.selection.shortlist import CampaignShortlist, RankRow, ScoreSource
 from indexing.models import FactOrigin
 
 # Ids are INTEGER columns (32-bit on PostgreSQL): a larger number names no object, and the database would
@@ -497,5 +498,95 @@ class ConsistencyCheckOut(BaseModel):
                     quote=s.quote_zh,
                 )
                 for s in check.statements
+            ],
+        )
+
+
+class RankingRowOut(BaseModel):
+    """An institution's place in its category, as the ranking page shows it."""
+
+    rank: int
+    institution_id: int
+    institution_name: str
+    submission_id: int
+    review_id: int | None
+    score: float
+    source: ScoreSource = Field(description="expert: the submitted expert reviews' mean; ai: the AI draft")
+    experts_counted: bool
+    clear_points: int
+    missing_points: int
+    tags: list[str]
+    tied: bool = Field(description="another row of the category has the same score")
+    proposed: bool = Field(description="the quotas propose this row for the shortlist")
+    seat_tag: str | None = Field(description="the tagged seat the row takes; null for a seat by rank or none")
+    seat_cross_category: bool
+    other_submissions: int = Field(description="older submissions of the institution not ranked (one row each)")
+    on_shortlist: bool = Field(description="on the shortlist the secretariat fixed")
+
+    @classmethod
+    def build(cls, row: RankRow, review_id: int | None, fixed: set[int]) -> RankingRowOut:
+        """The row with its review and whether the fixed shortlist holds it."""
+        c = row.candidate
+        return cls(
+            rank=row.rank,
+            institution_id=c.institution_id,
+            institution_name=c.institution_name,
+            submission_id=c.submission_id,
+            review_id=review_id,
+            score=c.score,
+            source=c.source,
+            experts_counted=c.source is ScoreSource.EXPERT,
+            clear_points=c.clear_points,
+            missing_points=c.missing_points,
+            tags=list(c.tags),
+            tied=row.tied,
+            proposed=row.selected,
+            seat_tag=row.seat_tag,
+            seat_cross_category=row.seat is not None and row.seat.type is None,
+            other_submissions=row.other_submissions,
+            on_shortlist=c.institution_id in fixed,
+        )
+
+
+class RankingCategoryOut(BaseModel):
+    """A category's quota, its cut-off and its rows in rank order."""
+
+    category: InstitutionType
+    quota: int | None = Field(description="null: the category shares what is left of the total")
+    tagged_seats: dict[str, int]
+    cutoff_rank: int | None
+    tie_at_cutoff: bool
+    rows: list[RankingRowOut]
+
+
+class RankingOut(BaseModel):
+    """A campaign's ranking with the quotas applied: the same rows, seats and cut-offs as the ranking page."""
+
+    campaign_id: int
+    quotas: str = Field(description="the total and cross-category seats, as the page states them")
+    proposed: int
+    categories: list[RankingCategoryOut]
+
+    @classmethod
+    def build(cls, shortlist: CampaignShortlist) -> RankingOut:
+        """The API's view of the shortlist the ranking page shows."""
+        fixed = {e.institution_id for e in shortlist.fixed}
+        return cls(
+            campaign_id=shortlist.campaign.id,
+            quotas=shortlist.quotas_zh,
+            proposed=shortlist.selected,
+            categories=[
+                RankingCategoryOut(
+                    category=c.category,
+                    quota=c.quota,
+                    tagged_seats=dict(c.tagged),
+                    cutoff_rank=c.cutoff_rank,
+                    tie_at_cutoff=c.tie_at_cutoff,
+                    rows=[
+                        RankingRowOut.build(r, shortlist.review_of.get(r.candidate.submission_id), fixed)
+                        for r in c.rows
+                    ],
+                )
+                for c in shortlist.categories
             ],
         )

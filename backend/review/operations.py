@@ -25,7 +25,6 @@ from backend.db.models import (
 )
 from backend.db.queries import (
     audit,
-    campaigns,
     decisions,
     expert_reviews,
     facts,
@@ -41,7 +40,7 @@ from backend.review import expert
 from backend.review.comparison import VersionComparison, compare_reviews
 from backend.review.consistency import CONSISTENCY_POINT_ZH, Consistency, Source, compare_sources
 from backend.review.decisions import DecisionInput, RecordedDecision, apply_decisions
-from backend.review.ranking import CampaignRanking, RankingEntry, rank_campaign
+from backend.review.ranking import RankingEntry
 from backend.rubrics.models import Rubric
 from backend.rubrics.registry import rubric_registry
 
@@ -203,14 +202,6 @@ def ranking_entries(session: Session, *, campaign: Campaign) -> list[RankingEntr
             )
         )
     return entries
-
-
-def campaign_ranking(session: Session, *, campaign_id: int, settings: Settings) -> CampaignRanking:
-    """Rank a campaign's submissions within each institution type by their latest review with its rubric:
-    as the experts who submitted it decided, else the AI draft."""
-    campaign = campaigns.get_campaign(session, campaign_id=campaign_id)
-    entries = ranking_entries(session, campaign=campaign)
-    return rank_campaign(entries, rubric_registry(settings).get(campaign.rubric_id), campaign.quotas.by_type)
 
 
 def submission_consistency(

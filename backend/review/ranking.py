@@ -1,8 +1,9 @@
-"""Campaign ranking: submissions scored from their reviews, ranked within category, quotas applied."""
+"""Campaign ranking: submissions scored from their reviews, ranked within category (the quotas and seats are applied
+by backend.selection.shortlist)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 
 from pydantic import BaseModel, ConfigDict
 
@@ -40,7 +41,6 @@ class RankedSubmission(_Frozen):
     institution_type: InstitutionType
     score: float
     rank: int
-    shortlisted: bool
     clear_points: int
     missing_points: int
     experts: int = 0
@@ -50,7 +50,6 @@ class CampaignRanking(_Frozen):
     """Rankings per category (分类评价: institutions are compared only within their type)."""
 
     by_type: dict[InstitutionType, tuple[RankedSubmission, ...]]
-    quotas: dict[InstitutionType, int]
 
 
 def review_score(review: Review, rubric: Rubric) -> float:
@@ -63,10 +62,8 @@ def review_score(review: Review, rubric: Rubric) -> float:
     return round((mean - low) / (high - low), 6)
 
 
-def rank_campaign(
-    entries: Sequence[RankingEntry], rubric: Rubric, quotas: Mapping[InstitutionType, int]
-) -> CampaignRanking:
-    """Rank within each institution type by score, then by fewer gaps; shortlist the top ``quota``."""
+def rank_campaign(entries: Sequence[RankingEntry], rubric: Rubric) -> CampaignRanking:
+    """Rank within each institution type by score, then by fewer gaps."""
     by_type: dict[InstitutionType, list[tuple[tuple[float, int, int], RankingEntry, int, int]]] = {}
     for e in entries:
         # Several experts: the mean of their scores and of their counts (rounded), so each expert weighs the same.
@@ -79,7 +76,6 @@ def rank_campaign(
     ranked: dict[InstitutionType, tuple[RankedSubmission, ...]] = {}
     for kind, rows in by_type.items():
         rows.sort(key=lambda r: r[0])
-        quota = quotas.get(kind, 0)
         ranked[kind] = tuple(
             RankedSubmission(
                 submission_id=e.submission_id,
@@ -87,11 +83,10 @@ def rank_campaign(
                 institution_type=kind,
                 score=-key[0],
                 rank=i,
-                shortlisted=i <= quota,
                 clear_points=clear,
                 missing_points=missing,
                 experts=len(e.expert_reviews),
             )
             for i, (key, e, clear, missing) in enumerate(rows, start=1)
         )
-    return CampaignRanking(by_type=ranked, quotas=dict(quotas))
+    return CampaignRanking(by_type=ranked)

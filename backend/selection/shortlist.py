@@ -330,7 +330,7 @@ def campaign_shortlist(session: Session, *, campaign: Campaign, settings: Settin
     """The ranking page's data for a campaign (each expert's final review is built once, for score and basis)."""
     rubric = rubric_registry(settings).get(campaign.rubric_id)
     entries = ranking_entries(session, campaign=campaign)
-    ranking = rank_campaign(entries, rubric, campaign.quotas.by_type)
+    ranking = rank_campaign(entries, rubric)
     institution_of = {s.id: s.institution_id for s in submissions.list_submissions(session, campaign_id=campaign.id)}
     categories = rank_categories(
         ranking,

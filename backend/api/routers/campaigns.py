@@ -6,12 +6,11 @@ from fastapi import APIRouter
 
 from backend import campaigns as campaign_rules
 from backend.api.deps import AssignmentReaders, DbSession, Readers, Secretariat, SettingsDep
-from backend.api.schemas import AssignmentIn, AssignmentOut, CampaignIn, CampaignOut, Id, ReviewDueIn
+from backend.api.schemas import AssignmentIn, AssignmentOut, CampaignIn, CampaignOut, Id, RankingOut, ReviewDueIn
 from backend.db.base import utcnow
 from backend.db.models import Role
 from backend.db.queries import assignments, campaigns
-from backend.review.operations import campaign_ranking
-from backend.review.ranking import CampaignRanking
+from backend.selection.shortlist import campaign_shortlist
 
 router = APIRouter(tags=["campaigns"])
 
@@ -55,9 +54,10 @@ def set_review_due(campaign_id: Id, body: ReviewDueIn, user: Secretariat, sessio
 
 
 @router.get("/campaigns/{campaign_id}/ranking")
-def get_ranking(campaign_id: Id, user: Secretariat, session: DbSession, settings: SettingsDep) -> CampaignRanking:
-    """Rank the campaign's reviewed submissions within each institution type and apply the quotas."""
-    return campaign_ranking(session, campaign_id=campaign_id, settings=settings)
+def get_ranking(campaign_id: Id, user: Secretariat, session: DbSession, settings: SettingsDep) -> RankingOut:
+    """The ranking page's data: one row per institution within its category, seats by the quotas, cut-offs."""
+    campaign = campaigns.get_campaign(session, campaign_id=campaign_id)
+    return RankingOut.build(campaign_shortlist(session, campaign=campaign, settings=settings))
 
 
 @router.get("/assignments")

@@ -9,8 +9,8 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from backend.config import Settings
-from backend.db.models import JobKind, Role
-from backend.db.queries import jobs, users
+from backend.db.models import CampaignQuotas, JobKind, Role, TagQuota
+from backend.db.queries import campaigns, jobs, selection, users
 from backend.db.session import get_engine
 from backend.domain.enums import Mark
 from tests.backend.api.conftest import RUBRIC_ID, World, bearer, stored_review
@@ -156,11 +156,28 @@ def test_comparison_with_another_institutions_version_is_404(client: TestClient,
     assert client.get(url, headers=bearer(world, "university")).status_code == 404
 
 
-def test_ranking_within_institution_type(client: TestClient, world: World) -> None:
-    ranking = client.get(f"/api/campaigns/{world.campaign_id}/ranking", headers=bearer(world, "secretariat")).json()
-    ranked = ranking["by_type"]["应用型"]
+def test_ranking_within_institution_type(client: TestClient, world: World, db: Session) -> None:
+    url = f"/api/campaigns/{world.campaign_id}/ranking"
+    ranking = client.get(url, headers=bearer(world, "secretariat")).json()
+    (applied,) = ranking["categories"]
+    assert applied["category"] == "应用型"
+    ranked = applied["rows"]
     assert {r["submission_id"] for r in ranked} == {world.own.submission_id, world.other.submission_id}
     assert [r["rank"] for r in ranked] == [1, 2]
+    assert all(r["source"] == "ai" and r["review_id"] for r in ranked)
+
+    # The API applies the quotas as the ranking page does: one seat in all, reserved for 数字化 across categories,
+    # goes to the second-ranked tagged school, not to the first by rank.
+    second = ranked[1]["submission_id"]
+    campaign = campaigns.get_campaign(db, campaign_id=world.campaign_id)
+    campaign.quotas = CampaignQuotas(total=1, tagged=(TagQuota(tag="数字化", seats=1),))
+    selection.set_tags(db, submission_id=second, tags=["数字化"])
+    db.commit()
+    rows = client.get(url, headers=bearer(world, "secretariat")).json()["categories"][0]["rows"]
+    assert [(r["submission_id"], r["proposed"], r["seat_tag"], r["seat_cross_category"]) for r in rows] == [
+        (ranked[0]["submission_id"], False, None, False),
+        (second, True, "数字化", True),
+    ]
 
 
 def test_lists_are_filtered_by_tenant(client: TestClient, world: World) -> None:

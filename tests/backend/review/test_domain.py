@@ -70,7 +70,7 @@ def test_comparison_refuses_different_rubrics(reviews, small_rubric):
         compare_reviews(first, second.model_copy(update={"rubric_id": "other"}), ("A",))
 
 
-def test_ranking_within_category_with_quotas(reviews, small_rubric):
+def test_ranking_within_category(reviews, small_rubric):
     weak, strong = reviews
     entries = [
         RankingEntry(submission_id=1, institution_name="甲学院", institution_type=InstitutionType.APPLIED, review=weak),
@@ -81,11 +81,11 @@ def test_ranking_within_category_with_quotas(reviews, small_rubric):
             submission_id=3, institution_name="丙职院", institution_type=InstitutionType.VOCATIONAL, review=weak
         ),
     ]
-    ranking = rank_campaign(entries, small_rubric, {InstitutionType.APPLIED: 1, InstitutionType.VOCATIONAL: 1})
+    ranking = rank_campaign(entries, small_rubric)
     applied = ranking.by_type[InstitutionType.APPLIED]
-    assert [r.submission_id for r in applied] == [2, 1]
-    assert [r.shortlisted for r in applied] == [True, False]
-    assert ranking.by_type[InstitutionType.VOCATIONAL][0].shortlisted  # judged only against its own type
+    assert [(r.submission_id, r.rank) for r in applied] == [(2, 1), (1, 2)]
+    # Judged only against its own type: the weak report is first among 高职.
+    assert [(r.submission_id, r.rank) for r in ranking.by_type[InstitutionType.VOCATIONAL]] == [(3, 1)]
     assert review_score(strong, small_rubric) > review_score(weak, small_rubric)
 
 

@@ -45,12 +45,11 @@ def _ranking(*rows: tuple[InstitutionType, int, float]) -> CampaignRanking:
                 institution_type=category,
                 score=score,
                 rank=len(by_type.get(category, ())) + 1,
-                shortlisted=False,
                 clear_points=0,
                 missing_points=0,
             )
         )
-    return CampaignRanking(by_type={k: tuple(v) for k, v in by_type.items()}, quotas={})
+    return CampaignRanking(by_type={k: tuple(v) for k, v in by_type.items()})
 
 
 def _seats(categories) -> dict[int, str | None]:
@@ -171,14 +170,12 @@ def test_ties_are_marked_and_a_tie_at_the_quota_line_is_flagged():
                     institution_type=APPLIED,
                     score=s,
                     rank=i,
-                    shortlisted=False,
                     clear_points=0,
                     missing_points=0,
                 )
                 for i, s in ((1, 0.9), (2, 0.5), (3, 0.5))
             )
         },
-        quotas={APPLIED: 2},
     )
     quotas = CampaignQuotas(by_type={APPLIED: 2, VOCATIONAL: 1})
     categories = rank_categories(ranking, quotas, institution_of={1: 1, 2: 2, 3: 3}, tags={}, expert_scored={2})
