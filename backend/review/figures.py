@@ -39,6 +39,12 @@ def label_key(text: str) -> str:
     return _SCOPE.sub("", t)
 
 
+def qualifiers(text: str) -> frozenset[str]:
+    """Bracketed words of a label that narrow what it counts (（理工农医类专业）), not its unit (（%）)."""
+    found = (m.group()[1:-1].strip() for m in _BRACKETED.finditer(unicodedata.normalize("NFKC", text)))
+    return frozenset(q for q in found if re.search(r"[\u4e00-\u9fff]{2,}", q))
+
+
 def _unit_fits(fact: Fact, unit: str) -> tuple[bool, float]:
     """Whether the fact is stated in a unit comparable to ``unit``, and its value converted to ``unit``."""
     if unit in {":1", "1:"} and not fact.unit:
@@ -80,8 +86,13 @@ class FactIndex:
     def lookup(self, metric: Metric) -> ReportedFigure | None:
         """The figure the report states for ``metric`` (first in document order), or ``None`` (未提供)."""
         keys = {label_key(n) for n in (metric.name, *metric.synonyms)}
+        narrowed = frozenset().union(*(qualifiers(n) for n in (metric.name, *metric.synonyms)))
         for fact in self._facts:
             if not self._label_fits(fact, keys):
+                continue
+            # 实践教学学分占比（人文社科类专业） is another figure than the metric's （理工农医类专业）.
+            stated = qualifiers(fact.metric)
+            if narrowed and stated and not stated & narrowed:
                 continue
             fits, value = _unit_fits(fact, metric.unit)
             chunk_id = self._chunk_of(fact) if fits else None
