@@ -90,9 +90,9 @@ def draft_report(
         matches = tuple(match_point(search, p, ownership, config, facts) for p in indicator.review_points)
         contexts.append(SectionContext(indicator=indicator, matches=matches, chunks=chunks))
         progress(JobStage.MATCH, n, len(indicators))
-    progress(JobStage.DRAFT, 0, len(contexts))
+    progress(JobStage.WRITE, 0, len(contexts))
     results = writer.write_many(contexts)
-    progress(JobStage.DRAFT, len(contexts), len(contexts))
+    progress(JobStage.WRITE, len(contexts), len(contexts))
 
     tops = rubric.first_levels()
     chapters: dict[str, list[SectionDraft]] = {}
