@@ -12,21 +12,24 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
+from backend.auth.access import visible_submissions
+from backend.auth.tokens import Principal
 from backend.config import Settings
 from backend.db.base import utcnow
-from backend.db.models import DocumentRole, DocumentVersion, DraftRecord, JobKind, VersionStatus
+from backend.db.models import DocumentRole, DocumentVersion, DraftRecord, JobKind, JobStatus, Submission, VersionStatus
 from backend.db.queries import audit, drafts, institutions, jobs, submissions, versions
 from backend.domain.assessment import DrafterKind
 from backend.drafting.composer import Materials, draft_report
-from backend.drafting.models import InstitutionProfile, SectionEdit, SourceDocument
+from backend.drafting.models import InstitutionProfile, SectionDraft, SectionEdit, SourceDocument
 from backend.drafting.writers import build_writer
 from backend.embedding import build_embedder
 from backend.errors import AppError, ErrorCode
 from backend.ingest.flows import UploadResult, upload_version, version_facts
 from backend.jobs.enqueue import commit_and_enqueue
-from backend.jobs.progress import JobProgress, JobStage
+from backend.jobs.progress import JOB_STATUS_ZH, JobProgress, JobStage, stage_zh
 from backend.jobs.run import JobRun
-from backend.reports.draft_document import draft_title, write_draft_docx
+from backend.reports.draft_document import draft_title, figure_zh, sentence_zh, write_draft_docx
+from backend.rubrics.models import Rubric
 from backend.rubrics.registry import rubric_registry
 from backend.storage import index_dir
 from indexing.embedding import Embedder
@@ -236,3 +239,79 @@ def finalise_draft(session: Session, *, record: DraftRecord, user_id: int, setti
 def submission_drafts(session: Session, *, submission_id: int) -> Sequence[DraftRecord]:
     """A submission's drafts, newest first."""
     return drafts.list_drafts(session, submission_id=submission_id)
+
+
+@dataclass(frozen=True)
+class DraftState:
+    """A draft as its page shows it: the record, its job's status and percent, and what is happening now."""
+
+    record: DraftRecord
+
+    @property
+    def working(self) -> bool:
+        """The job is queued or running."""
+        return self.record.job.status in (JobStatus.QUEUED, JobStatus.RUNNING)
+
+    @property
+    def failed(self) -> bool:
+        """The job failed (the reason is the job's ``error_zh``)."""
+        return self.record.job.status is JobStatus.FAILED
+
+    @property
+    def percent(self) -> int:
+        """0–100."""
+        return 100 if self.record.content is not None else self.record.job.progress
+
+    @property
+    def stage_zh(self) -> str:
+        """The job's stage or status in Chinese."""
+        if self.record.content is not None:
+            return "已完成"
+        return stage_zh(self.record.job.stage) or JOB_STATUS_ZH[self.record.job.status]
+
+    @property
+    def edited(self) -> dict[str, str]:
+        """Section id -> the university's text."""
+        return {e.indicator_id: e.text for e in self.record.edits}
+
+
+@dataclass(frozen=True)
+class SubmissionDrafts:
+    """A submission with its ready supporting files and its drafts (newest first)."""
+
+    submission: Submission
+    ready_files: int
+    drafts: tuple[DraftState, ...]
+
+
+def drafting_overview(session: Session, principal: Principal) -> list[SubmissionDrafts]:
+    """The university's submissions, newest first, each with its ready 支撑材料 count and drafts."""
+    out = []
+    for submission in reversed(visible_submissions(session, principal)):
+        supporting = versions.list_versions(session, submission_id=submission.id, role=DocumentRole.SUPPORTING)
+        out.append(
+            SubmissionDrafts(
+                submission,
+                sum(v.status is VersionStatus.READY for v in supporting),
+                tuple(DraftState(d) for d in drafts.list_drafts(session, submission_id=submission.id)),
+            )
+        )
+    return out
+
+
+def draft_rubrics(settings: Settings) -> list[Rubric]:
+    """The installed rubrics a report can be drafted against, in the order of :data:`DRAFT_RUBRICS`."""
+    installed = {r.id: r for r in rubric_registry(settings).list()}
+    return [installed[i] for i in DRAFT_RUBRICS if i in installed]
+
+
+def plain_text(section: SectionDraft) -> str:
+    """A section's drafted sentences and figures as plain text, one paragraph per 审核重点 (the edit box's start)."""
+    paragraphs = []
+    for point in section.points:
+        parts = [sentence_zh(s.text) for s in point.sentences]
+        if point.figure is not None:
+            parts.append(figure_zh(point.figure))
+        if parts:
+            paragraphs.append("".join(parts))
+    return "\n".join(paragraphs)
