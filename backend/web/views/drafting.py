@@ -65,7 +65,12 @@ def drafting_start(
     load_submission(session, user, submission_id)
     try:
         started = start_draft(
-            session, submission_id=submission_id, rubric_id=rubric_id, drafter=drafter, user_id=user.user_id, settings=settings
+            session,
+            submission_id=submission_id,
+            rubric_id=rubric_id,
+            drafter=drafter,
+            user_id=user.user_id,
+            settings=settings,
         )
     except AppError as exc:
         if exc.code is not ErrorCode.INVALID_INPUT:
