@@ -10,7 +10,8 @@ own, then merged into one collection as the service does. The draft is then scor
   least one sentence or figure;
 * **gap recall**: of the 审核重点 planted as omitted, the share listed as gaps (nothing invented for them);
 * **wrong figures**: figures whose value is not the generated value of their metric or not verbatim in the
-  cited source (must be 0).
+  cited source (must be 0); a metric the materials state with different values (a distractor says 592 专任教师,
+  the data 1827) is drafted as a conflict for the university to resolve, never as one of the values.
 
 Example:
     >>> result = run_drafting_eval(embedder, rubric, seeds=(7,), pages=12)  # doctest: +SKIP
@@ -61,6 +62,7 @@ class DraftingScore:
     invented_on_omitted: int
     figures: int
     wrong_figures: int
+    conflicts: int
     dropped: int
     seconds: float
 
@@ -158,6 +160,7 @@ def score_draft(draft: ReportDraft, materials: Materials, labels: ReportLabels, 
         invented_on_omitted=sum(len(points[t.id].sentences) for t in omitted),
         figures=len(figures),
         wrong_figures=wrong,
+        conflicts=len(draft.conflicts),
         dropped=len(draft.dropped),
         seconds=round(seconds, 2),
     )

@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from backend.domain.assessment import DrafterKind, ReportedFigure
 from backend.drafting.models import (
     ChapterDraft,
+    DraftFigure,
+    FigureConflict,
     GapItem,
     InstitutionProfile,
     ReportDraft,
@@ -16,7 +18,7 @@ from backend.drafting.models import (
     SourceDocument,
 )
 from backend.drafting.verify import check_draft
-from backend.drafting.writers import SectionContext, SectionWriter
+from backend.drafting.writers import SectionContext, SectionResult, SectionWriter
 from backend.errors import AppError, ErrorCode
 from backend.jobs.progress import JobStage
 from backend.review.figures import FactIndex
@@ -40,18 +42,47 @@ class Materials:
 
 
 class MultiFactIndex:
-    """Figure lookup over several documents: each document's facts against its own chunks, first in file order."""
+    """Figure lookup over several documents, each document's facts against its own chunks.
+
+    A metric stated with one value (in one file or several) is that figure; stated with different values (a
+    yearly report says 592 专任教师, the data table 1827) it is no figure at all: the conflict is kept for the
+    university to resolve (a wrong number is worse than none).
+    """
 
     def __init__(self, materials: Materials) -> None:
         chunks = materials.collection.chunks
         self._indexes = [
-            FactIndex(materials.facts.get(d.document_id, ()), [c for c in chunks if c.document_id == d.document_id])
+            (
+                d.document_id,
+                FactIndex(
+                    materials.facts.get(d.document_id, ()), [c for c in chunks if c.document_id == d.document_id]
+                ),
+            )
             for d in materials.documents
         ]
+        self.conflicts: dict[str, tuple[DraftFigure, ...]] = {}
 
     def lookup(self, metric: Metric) -> ReportedFigure | None:
-        """The first document's figure for ``metric``, or None."""
-        return next((f for f in (i.lookup(metric) for i in self._indexes) if f is not None), None)
+        """The metric's figure when every statement of it agrees, else None (a conflict is recorded)."""
+        found = [
+            DraftFigure(figure=f, document_id=doc) for doc, index in self._indexes for f in index.lookup_all(metric)
+        ]
+        if len({round(f.figure.value, 6) for f in found}) > 1:
+            self.conflicts[metric.name] = tuple(found)
+            return None
+        return found[0].figure if found else None
+
+
+def _with_conflicts(result: SectionResult, conflicts: tuple[FigureConflict, ...]) -> SectionResult:
+    """A point left without material because its figures disagree says so, instead of "not provided"."""
+    said = {c.point_id: c.text_zh for c in conflicts}
+    points = tuple(
+        p.model_copy(update={"gap_zh": f"「{p.point_text}」：{said[p.point_id]}"})
+        if p.point_id in said and p.gap_zh is not None
+        else p
+        for p in result.points
+    )
+    return SectionResult(points, result.dropped, result.fallback_reason)
 
 
 def draft_report(
@@ -94,6 +125,13 @@ def draft_report(
     results = writer.write_many(contexts)
     progress(JobStage.WRITE, len(contexts), len(contexts))
 
+    conflicts = tuple(
+        FigureConflict(point_id=m.point.id, metric=m.point.metric.name, figures=facts.conflicts[m.point.metric.name])
+        for c in contexts
+        for m in c.matches
+        if m.point.metric is not None and m.point.metric.name in facts.conflicts
+    )
+    results = [_with_conflicts(r, conflicts) for r in results]
     tops = rubric.first_levels()
     chapters: dict[str, list[SectionDraft]] = {}
     gaps = []
@@ -118,6 +156,7 @@ def draft_report(
             ChapterDraft(indicator_id=i, name=by_id[i].name, sections=tuple(s)) for i, s in chapters.items()
         ),
         gaps=tuple(gaps),
+        conflicts=conflicts,
         dropped=tuple(d for r in results for d in r.dropped),
         drafter=writer.kind,
         model=writer.model if writer.kind is DrafterKind.LLM else None,

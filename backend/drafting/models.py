@@ -67,6 +67,20 @@ class ChapterDraft(_Frozen):
     sections: tuple[SectionDraft, ...]
 
 
+class FigureConflict(_Frozen):
+    """A metric the materials state with different values: no figure is drafted, the university checks which holds."""
+
+    point_id: str
+    metric: str
+    figures: tuple[DraftFigure, ...]
+
+    @property
+    def text_zh(self) -> str:
+        """What the university reads: the metric and each value as written."""
+        values = "、".join(dict.fromkeys(f.figure.text for f in self.figures))
+        return f"材料中{self.metric}的数值不一致（{values}），草稿未采用，请核实后填写"
+
+
 class GapItem(_Frozen):
     """A 审核重点 the materials hold nothing for: what the university should add, never invented text."""
 
@@ -93,6 +107,7 @@ class ReportDraft(_Frozen):
     documents: tuple[SourceDocument, ...]
     chapters: tuple[ChapterDraft, ...]
     gaps: tuple[GapItem, ...]
+    conflicts: tuple[FigureConflict, ...] = ()
     dropped: tuple[DroppedSentence, ...] = ()
     drafter: DrafterKind
     model: str | None = None

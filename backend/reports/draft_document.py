@@ -174,10 +174,12 @@ def write_draft_docx(
             for point in section.points:
                 _point(doc, draft, point, notes)
     doc.add_heading("附件一：材料缺口清单", level=1)
-    if not draft.gaps:
+    if not draft.gaps and not draft.conflicts:
         office_text(doc, "无。")
     for n, gap in enumerate(draft.gaps, start=1):
         office_text(doc, xml_text(gap.expected_zh), lead=f"{n}. {gap.point_id}：")
+    for n, conflict in enumerate(draft.conflicts, start=len(draft.gaps) + 1):
+        office_text(doc, xml_text(conflict.text_zh), lead=f"{n}. {conflict.point_id}：")
     doc.add_heading("附件二：引用材料", level=1)
     for n, d in enumerate(draft.documents, start=1):
         office_text(doc, xml_text(d.name), lead=f"{n}. ")

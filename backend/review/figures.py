@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 from backend.domain.assessment import ReportedFigure
 from backend.rubrics.models import Metric
@@ -85,6 +85,10 @@ class FactIndex:
 
     def lookup(self, metric: Metric) -> ReportedFigure | None:
         """The figure the report states for ``metric`` (first in document order), or ``None`` (未提供)."""
+        return next(self.lookup_all(metric), None)
+
+    def lookup_all(self, metric: Metric) -> Iterator[ReportedFigure]:
+        """Every figure the document states for ``metric``, in document order."""
         keys = {label_key(n) for n in (metric.name, *metric.synonyms)}
         narrowed = frozenset().union(*(qualifiers(n) for n in (metric.name, *metric.synonyms)))
         for fact in self._facts:
@@ -102,7 +106,7 @@ class FactIndex:
             if metric.national_floor is not None and metric.floor_direction:
                 floor = metric.national_floor
                 meets = value >= floor if metric.floor_direction == "at_least" else value <= floor
-            return ReportedFigure(
+            yield ReportedFigure(
                 metric=metric.name,
                 value=round(value, 6),
                 unit=metric.unit,
@@ -119,4 +123,3 @@ class FactIndex:
                 period=fact.period,
                 meets_floor=meets,
             )
-        return None
