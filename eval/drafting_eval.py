@@ -29,8 +29,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from backend.domain.assessment import DrafterKind
+from backend.domain.report_draft import InstitutionProfile, ReportDraft, SourceDocument
 from backend.drafting.composer import Materials, draft_report
-from backend.drafting.models import InstitutionProfile, ReportDraft, SourceDocument
 from backend.drafting.verify import check_draft
 from backend.drafting.writers import ExtractiveWriter, SectionWriter
 from backend.rubrics.models import Rubric

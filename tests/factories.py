@@ -5,8 +5,8 @@ from __future__ import annotations
 import hashlib
 
 from backend.domain import assessment as rm
+from backend.domain import report_draft as dm
 from backend.domain.enums import Mark
-from backend.drafting import models as dm
 from indexing.models import BlockKind, Document, MediaType
 from indexing.parsing.headings import BlockBuilder, RawBlock, render_table
 

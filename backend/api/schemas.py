@@ -23,7 +23,7 @@ from backend.db.models import (
 )
 from backend.domain.assessment import ChecklistItem, DrafterKind, IndicatorAssessment, IndicatorSummary, ReviewCounts
 from backend.domain.enums import InstitutionType, Mark, SubmissionKind
-from backend.drafting.models import ReportDraft, SectionEdit
+from backend.domain.report_draft import ReportDraft, SectionEdit
 from backend.jobs.progress import JOB_STATUS_ZH, stage_zh
 from backend.review.decisions import DecisionInput
 from backend.review.operations import ReviewOverview

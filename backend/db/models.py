@@ -42,8 +42,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from backend.db.base import ENUM_LENGTH, Base, PydanticJSON, StrEnumType, UTCDateTime, utcnow
 from backend.domain import assessment as rm
+from backend.domain import report_draft as dm
 from backend.domain.enums import DecisionAction, InstitutionType, Mark, SubmissionKind
-from backend.drafting import models as dm
 from indexing.models import FactOrigin
 
 ID_LENGTH = 100

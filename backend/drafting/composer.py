@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from backend.domain.assessment import DrafterKind, ReportedFigure
-from backend.drafting.models import (
+from backend.domain.report_draft import (
     ChapterDraft,
     DraftFigure,
     FigureConflict,

@@ -19,8 +19,8 @@ from backend.db.base import utcnow
 from backend.db.models import DocumentRole, DocumentVersion, DraftRecord, JobKind, JobStatus, Submission, VersionStatus
 from backend.db.queries import audit, drafts, institutions, jobs, submissions, versions
 from backend.domain.assessment import DrafterKind
+from backend.domain.report_draft import InstitutionProfile, SectionDraft, SectionEdit, SourceDocument
 from backend.drafting.composer import Materials, draft_report
-from backend.drafting.models import InstitutionProfile, SectionDraft, SectionEdit, SourceDocument
 from backend.drafting.writers import build_writer
 from backend.embedding import build_embedder
 from backend.errors import AppError, ErrorCode

@@ -6,7 +6,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from backend.drafting.models import DraftFigure, ReportDraft
+from backend.domain.report_draft import DraftFigure, ReportDraft
 from backend.review.citations import check_evidence
 from indexing.models import Chunk
 

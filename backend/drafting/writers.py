@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from backend.config import Settings
 from backend.domain.assessment import DrafterKind, Evidence
 from backend.domain.enums import Mark
-from backend.drafting.models import DraftFigure, DraftSentence, DroppedSentence, PointDraft
+from backend.domain.report_draft import DraftFigure, DraftSentence, DroppedSentence, PointDraft
 from backend.drafting.verify import support_problem
 from backend.review.citations import quote_pages
 from backend.review.drafters.base import PointMatch

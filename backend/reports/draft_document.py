@@ -24,7 +24,7 @@ from docx.shared import Pt
 from docx.text.paragraph import Paragraph
 
 from backend.domain.assessment import Evidence
-from backend.drafting.models import DraftFigure, PointDraft, ReportDraft, SectionEdit
+from backend.domain.report_draft import DraftFigure, PointDraft, ReportDraft, SectionEdit
 from backend.reports.content import date_zh, pages_zh, xml_text
 from backend.reports.review_document import FANGSONG, LATIN, office_page, office_styles, office_text, set_fonts
 

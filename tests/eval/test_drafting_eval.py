@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from backend.domain.report_draft import InstitutionProfile
 from backend.drafting.composer import draft_report
-from backend.drafting.models import InstitutionProfile
 from backend.drafting.writers import ExtractiveWriter
 from backend.rubrics.registry import default_registry
 from corpus.generator import generate_report

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from backend.db.models import DraftRecord
 from backend.domain.assessment import DrafterKind
-from backend.drafting.models import ReportDraft, SectionEdit
+from backend.domain.report_draft import ReportDraft, SectionEdit
 from backend.errors import AppError, ErrorCode
 
 

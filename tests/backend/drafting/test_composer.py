@@ -10,8 +10,8 @@ import pytest
 from docx import Document
 
 from backend.domain.assessment import DrafterKind
+from backend.domain.report_draft import InstitutionProfile, ReportDraft, SectionEdit
 from backend.drafting.composer import Materials, draft_report
-from backend.drafting.models import InstitutionProfile, ReportDraft, SectionEdit
 from backend.drafting.verify import check_draft, support_problem
 from backend.drafting.writers import ExtractiveWriter
 from backend.errors import AppError

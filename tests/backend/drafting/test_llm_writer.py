@@ -10,8 +10,8 @@ import pytest
 
 from backend.config import Settings
 from backend.domain.assessment import DrafterKind
+from backend.domain.report_draft import InstitutionProfile
 from backend.drafting.composer import Materials, draft_report
-from backend.drafting.models import InstitutionProfile
 from backend.drafting.verify import check_draft
 from backend.drafting.writers import build_writer
 from backend.rubrics.models import Rubric
