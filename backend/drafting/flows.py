@@ -214,6 +214,7 @@ def finalise_draft(session: Session, *, record: DraftRecord, user_id: int, setti
     """
     _ready(record)
     data = draft_docx(record)
+    # A campaign's submission is reviewed with the campaign's rubric; a standalone one with the draft's.
     result = upload_version(
         session,
         submission_id=record.submission_id,
@@ -221,6 +222,7 @@ def finalise_draft(session: Session, *, record: DraftRecord, user_id: int, setti
         original_name=docx_name(record),
         user_id=user_id,
         settings=settings,
+        rubric_id=None if record.submission.campaign_id is not None else record.rubric_id,
         role=DocumentRole.MAIN,
     )
     drafts.set_final_version(session, draft_id=record.id, version_id=result.version_id)

@@ -37,8 +37,9 @@ _ENUMERATOR = re.compile(r"^\s*(?:\d{1,2}\s*[.．、]\s*|[（(][一二三四五�
 
 
 def draft_title(draft: ReportDraft) -> str:
-    """The report's title: the institution's self-evaluation report, marked as a draft."""
-    return f"{draft.profile.name}{draft.rubric_name}自评报告（草稿）"
+    """The report's title: the institution's self-evaluation report under the rubric's evaluation, as a draft."""
+    evaluation = draft.rubric_name.replace("普通高等学校", "").replace("指标体系", "")
+    return f"{draft.profile.name}{evaluation}自评报告（草稿）"
 
 
 def numeral(n: int) -> str:

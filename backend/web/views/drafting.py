@@ -40,6 +40,7 @@ def _overview(request: Request, user, session, settings, *, status_code: int = 2
         status_code=status_code,
         items=drafting_overview(session, user),
         rubrics=draft_rubrics(settings),
+        rubric_names={r.id: r.name for r in draft_rubrics(settings)},
         llm=bool(settings.llm_base_url and settings.llm_model),
         error=error,
     )

@@ -104,6 +104,15 @@ def test_draft_from_uploaded_materials_edit_export_and_finalise(
     assert version["role"] == "main" and version["original_name"].endswith("自评报告（草稿）.docx")
     worker.ingest(final.json()["job"]["id"])
     assert client.get(f"/api/versions/{version['id']}", headers=uni).json()["status"] == "ready"
+    # A standalone submission's finalised draft is reviewed with the draft's rubric, like an upload choosing it.
+    [review_job] = [
+        j for j in client.get(f"/api/versions/{version['id']}/jobs", headers=uni).json() if j["kind"] == "review"
+    ]
+    assert review_job["rubric_id"] == RUBRIC
+    worker.review(review_job["id"])
+    [review] = client.get(f"/api/versions/{version['id']}/reviews", headers=uni).json()
+    full = client.get(f"/api/reviews/{review['id']}", headers=uni).json()
+    assert full["rubric_id"] == RUBRIC and full["assessments"]
     again = client.put(f"/api/drafts/{draft['id']}/sections/1.1", json={"text": "再改"}, headers=uni)
     assert again.status_code == 409 and again.json()["code"] == "conflict"
 

@@ -99,7 +99,7 @@ def test_finalise_uploads_the_draft_as_a_report_version_and_locks_it(
     after = versions.list_versions(db, submission_id=world.own.submission_id, role=DocumentRole.MAIN)
     assert len(after) == len(before) + 1
     new = after[-1]
-    assert new.original_name == "甲大学质量文化建设指标体系自评报告（草稿）.docx"
+    assert new.original_name == "甲大学质量文化建设自评报告（草稿）.docx"
     assert published[-1][1] is JobKind.INGEST  # ingested (then reviewed) like any upload
     again = client.post(
         f"/drafting/{world.own.draft_id}/sections/1.1", data={"text": "x"}, headers={**csrf(client), "HX-Request": "1"}
