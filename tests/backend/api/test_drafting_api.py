@@ -80,6 +80,9 @@ def test_draft_from_uploaded_materials_edit_export_and_finalise(
     _run_draft(draft["job"]["id"])
     job = client.get(f"/api/jobs/{draft['job']['id']}", headers=uni).json()
     assert job["status"] == "succeeded" and job["progress"] == 100, job
+    # The draft job is seen through its submission: an expert not assigned to it gets 404, as for a missing job.
+    hidden = client.get(f"/api/jobs/{draft['job']['id']}", headers=bearer(world, "expert"))
+    assert hidden.status_code == 404 and hidden.json()["code"] == "not_found"
     body = client.get(f"/api/drafts/{draft['id']}", headers=uni).json()
     content = body["content"]
     assert [c["indicator_id"] for c in content["chapters"]] == ["1", "2", "3", "4", "5", "6", "7"]
