@@ -216,3 +216,49 @@ def bench_review_cli(pages: int) -> None:
         table.add_row(label, f"{seconds:.1f}s", "≤ 20s")
     console.print(table)
     console.print(f"{len(review.assessments)} 个指标，{len(collection)} 个分块")
+
+
+def drafting_cli(out: Path, reports: int, pages: int, *, as_json: bool = False) -> None:
+    """Self-report drafting on generated materials: citation support, coverage, gaps, wrong figures, seconds."""
+    import json
+    from dataclasses import asdict
+
+    from eval.drafting_eval import run_drafting_eval
+
+    embedder, registry = _context()
+    rubric = registry.get("audit-2021-type2")
+    seeds = tuple(range(7, 7 + reports))
+    if as_json:
+        result = run_drafting_eval(embedder, rubric, seeds=seeds, pages=pages)
+    else:
+        with _bar("生成支撑材料、解析、起草并评分") as progress:
+            result = run_drafting_eval(embedder, rubric, seeds=seeds, pages=pages, progress=progress)
+    summary = {
+        "drafter": result.drafter,
+        "support": round(result.support, 4),
+        "coverage": round(result.coverage, 4),
+        "gap_recall": round(result.gap_recall, 4),
+        "wrong_figures": result.wrong_figures,
+        "reports": [asdict(r) for r in result.reports],
+    }
+    path = save(out, "drafting", summary)
+    if as_json:
+        print(json.dumps(summary, ensure_ascii=False))
+        return
+    table = Table(
+        "报告", "文件", "句子", "引文支持", "有材料的重点", "已起草", "缺失重点", "列为缺口",
+        "数据", "错误数据", "数据冲突", "秒",
+        title=f"自评报告起草（{reports} 份生成材料，{pages} 页）",
+    )  # fmt: skip
+    for r in result.reports:
+        table.add_row(
+            r.report_id, str(r.files), str(r.sentences), str(r.supported), str(r.points_with_material),
+            str(r.covered), str(r.omitted), str(r.omitted_as_gap), str(r.figures), str(r.wrong_figures),
+            str(r.conflicts), f"{r.seconds:.1f}",
+        )  # fmt: skip
+    console.print(table)
+    console.print(
+        f"引文支持率 {result.support:.3f}（要求 1.000）；有材料的审核重点覆盖率 {result.coverage:.3f}；"
+        f"缺失重点列为缺口 {result.gap_recall:.3f}；错误数据 {result.wrong_figures} 个（要求 0）"
+    )
+    console.print(f"结果：{path}")

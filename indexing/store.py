@@ -92,6 +92,36 @@ class Collection:
         self.dense_index = None
         self.bm25 = None
 
+    @classmethod
+    def merged(cls, parts: Sequence[Collection]) -> Collection:
+        """One collection holding every document of ``parts`` (e.g. a submission's supporting files).
+
+        Vectors and BM25 tokens are reused, nothing is embedded again; the indexes are built once.
+
+        Raises:
+            IndexingError: ``INDEX_CORRUPT`` when the parts were embedded by different models.
+        """
+        if not parts:
+            raise ValueError("no collections to merge")
+        names = {(p.embedder_name, p.dim) for p in parts}
+        if len(names) != 1:
+            raise IndexingError(
+                IndexingErrorCode.INDEX_CORRUPT, "材料的索引由不同的嵌入模型建立，请重新解析文档。", f"{sorted(names)}"
+            )
+        first = parts[0]
+        merged = cls(first.embedder_name, first.dim, first.approximate_above)
+        for part in parts:
+            for doc_id, doc in part.documents.items():
+                if doc_id in merged.documents:
+                    continue  # the same file uploaded twice is one document
+                rows = [i for i, c in enumerate(part.chunks) if c.document_id == doc_id]
+                merged.chunks.extend(part.chunks[i] for i in rows)
+                merged.tokens.extend(part.tokens[i] for i in rows)
+                merged.vectors = np.concatenate([merged.vectors, part.vectors[rows].reshape(-1, merged.dim)])
+                merged.documents[doc_id] = doc
+        merged._build()
+        return merged
+
     def __len__(self) -> int:
         return len(self.chunks)
 

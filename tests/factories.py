@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 
 from backend.domain import assessment as rm
+from backend.domain import report_draft as dm
 from backend.domain.enums import Mark
 from indexing.models import BlockKind, Document, MediaType
 from indexing.parsing.headings import BlockBuilder, RawBlock, render_table
@@ -27,6 +28,37 @@ def make_document(spec: list[tuple], name: str = "报告") -> Document:
 
 
 QUOTE = "学校制定了质量文化建设规划"
+
+
+def make_report_draft(*, document_id: str = "d1", rubric_id: str = "quality-culture-2026") -> dm.ReportDraft:
+    """A drafted report of one chapter and section: point ``p1`` says :data:`QUOTE` (page 3), ``p2`` is a gap."""
+    evidence = rm.Evidence(
+        chunk_id="c1",
+        document_id=document_id,
+        quote=QUOTE,
+        quote_start=0,
+        quote_end=len(QUOTE),
+        page_start=3,
+        page_end=3,
+        heading_path=("一、质量文化",),
+        fused_score=0.03,
+        rank=1,
+    )
+    said = dm.PointDraft(
+        point_id="p1", point_text="质量文化理念", sentences=(dm.DraftSentence(text=QUOTE, evidence=evidence),)
+    )
+    gap = dm.PointDraft(point_id="p2", point_text="质量文化成效", gap_zh="「质量文化成效」：请补充质量文化建设成效数据")
+    section = dm.SectionDraft(indicator_id="1.1", name="质量理念", points=(said, gap))
+    return dm.ReportDraft(
+        rubric_id=rubric_id,
+        rubric_name="质量文化建设指标体系",
+        rubric_version="1.0",
+        profile=dm.InstitutionProfile(name="甲大学", category="应用型"),
+        documents=(dm.SourceDocument(document_id=document_id, name="质量年报.pdf", version_id=None),),
+        chapters=(dm.ChapterDraft(indicator_id="1", name="质量文化", sections=(section,)),),
+        gaps=(dm.GapItem(indicator_id="1.1", point_id="p2", point_text="质量文化成效", expected_zh=gap.gap_zh or ""),),
+        drafter=rm.DrafterKind.EXTRACTIVE,
+    )
 
 
 def make_review(

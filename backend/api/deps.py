@@ -16,8 +16,17 @@ from backend.auth import access
 from backend.auth.tokens import CSRF_COOKIE, CSRF_HEADER, SESSION_COOKIE, Principal, authenticate
 from backend.config import Settings
 from backend.db.base import utcnow
-from backend.db.models import AssessmentRecord, DocumentVersion, Job, ReviewRecord, Role, Submission
-from backend.db.queries import jobs, reviews, submissions, versions
+from backend.db.models import (
+    AssessmentRecord,
+    DocumentVersion,
+    DraftRecord,
+    Job,
+    JobKind,
+    ReviewRecord,
+    Role,
+    Submission,
+)
+from backend.db.queries import drafts, jobs, reviews, submissions, versions
 from backend.db.session import session_scope
 from backend.errors import AppError, ErrorCode
 
@@ -122,11 +131,21 @@ def load_version(session: Session, principal: Principal, version_id: int) -> Doc
 def load_job(session: Session, principal: Principal, job_id: int) -> Job:
     """A job the user may see (through its version; campaign jobs: secretariat only), or NOT_FOUND."""
     job = jobs.get_job(session, job_id=job_id)
-    if job.version_id is not None:
+    draft = drafts.find_draft_for_job(session, job_id=job_id) if job.kind is JobKind.DRAFT_REPORT else None
+    if draft is not None:
+        access.check_submission(session, principal, draft.submission, "任务")
+    elif job.version_id is not None:
         _check_version(session, principal, job.version_id, "任务")
     elif principal.role is not Role.SECRETARIAT:
         raise AppError(ErrorCode.NOT_FOUND, "任务不存在。", f"job {job_id} not visible")
     return job
+
+
+def load_draft(session: Session, principal: Principal, draft_id: int) -> DraftRecord:
+    """A report draft of the user's own institution, or NOT_FOUND."""
+    draft = drafts.get_draft(session, draft_id=draft_id)
+    access.check_submission(session, principal, draft.submission, "报告草稿")
+    return draft
 
 
 def load_review(session: Session, principal: Principal, review_id: int) -> ReviewRecord:

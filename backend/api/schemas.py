@@ -23,6 +23,7 @@ from backend.db.models import (
 )
 from backend.domain.assessment import ChecklistItem, DrafterKind, IndicatorAssessment, IndicatorSummary, ReviewCounts
 from backend.domain.enums import InstitutionType, Mark, SubmissionKind
+from backend.domain.report_draft import ReportDraft, SectionEdit
 from backend.jobs.progress import JOB_STATUS_ZH, stage_zh
 from backend.review.consistency import Check
 from backend.review.consistency import Verdict as ConsistencyVerdict
@@ -590,3 +591,30 @@ class RankingOut(BaseModel):
                 for c in shortlist.categories
             ],
         )
+
+
+class DraftIn(_In):
+    """What to draft the report against: a report rubric (``GET /api/rubrics``) and the drafter."""
+
+    rubric_id: str = Field(min_length=1, max_length=100)
+    drafter: DrafterKind = DrafterKind.EXTRACTIVE
+
+
+class DraftOut(_Out):
+    """A report draft: its job (progress), the drafted report once ready, the university's section edits."""
+
+    id: int
+    submission_id: int
+    rubric_id: str
+    drafter: DrafterKind
+    job: JobOut
+    content: ReportDraft | None
+    edits: tuple[SectionEdit, ...]
+    final_version_id: int | None
+    created_at: dt.datetime
+
+
+class SectionEditIn(_In):
+    """A section's new text; empty restores the drafted text."""
+
+    text: str = Field(max_length=20000)

@@ -377,6 +377,19 @@ def eval_drafts_cmd(
     drafts_cli(out, reports, pages)
 
 
+@eval_app.command("drafting")
+def eval_drafting_cmd(
+    out: Annotated[Path, typer.Option(help="results directory")] = Path("eval/results"),
+    reports: Annotated[int, typer.Option(help="generated sets of supporting files")] = 2,
+    pages: Annotated[int, typer.Option(help="pages per generated set")] = 12,
+    as_json: JsonOption = False,
+) -> None:
+    """Report drafting: cited sentences supported (100% required), coverage, gaps, figures equal to their source."""
+    from eval.review_cli import drafting_cli
+
+    drafting_cli(out, reports, pages, as_json=as_json)
+
+
 @eval_app.command("llm")
 def eval_llm_cmd(
     base_url: Annotated[

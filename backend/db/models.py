@@ -42,6 +42,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from backend.db.base import ENUM_LENGTH, Base, PydanticJSON, StrEnumType, UTCDateTime, utcnow
 from backend.domain import assessment as rm
+from backend.domain import report_draft as dm
 from backend.domain.enums import DecisionAction, InstitutionType, Mark, SubmissionKind
 from indexing.models import FactOrigin
 
@@ -107,6 +108,7 @@ class JobKind(StrEnum):
     INGEST = "ingest"
     REVIEW = "review"
     REVIEW_CAMPAIGN = "review_campaign"
+    DRAFT_REPORT = "draft_report"
 
 
 class JobStatus(StrEnum):
@@ -418,6 +420,32 @@ class ReviewRecord(Base):
     # Joined (with its submission and campaign): every read of a review checks access through them; held by the
     # review, the version also stays in the session's identity map for later lookups in the same request.
     version: Mapped[DocumentVersion] = relationship(lazy="joined")
+
+
+class DraftRecord(Base):
+    """A self-evaluation report drafted from a submission's 支撑材料 by one job, with the university's section edits.
+
+    ``content`` is set once, by its job, and never rewritten; the university's edits are kept beside it;
+    ``final_version_id`` is the report version the finalised draft was uploaded as.
+    """
+
+    __tablename__ = "report_drafts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    submission_id: Mapped[int] = mapped_column(ForeignKey("submissions.id"), index=True)
+    job_id: Mapped[int] = mapped_column(ForeignKey("jobs.id"), unique=True)
+    rubric_id: Mapped[str] = mapped_column(String(ID_LENGTH))
+    drafter: Mapped[rm.DrafterKind] = mapped_column(StrEnumType(rm.DrafterKind))
+    content: Mapped[dm.ReportDraft | None] = mapped_column(PydanticJSON(dm.ReportDraft))
+    edits: Mapped[tuple[dm.SectionEdit, ...]] = mapped_column(PydanticJSON(tuple[dm.SectionEdit, ...]), default=())
+    final_version_id: Mapped[int | None] = mapped_column(ForeignKey("document_versions.id"))
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[dt.datetime] = _created()
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    # Joined: every read of a draft checks access through its submission and shows its job's progress.
+    submission: Mapped[Submission] = relationship(lazy="joined")
+    job: Mapped[Job] = relationship(lazy="joined")
 
 
 class AssessmentRecord(Base):

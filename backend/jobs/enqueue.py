@@ -19,6 +19,7 @@ TASK_NAMES = {
     JobKind.INGEST: "ciqa.ingest",
     JobKind.REVIEW: "ciqa.review",
     JobKind.REVIEW_CAMPAIGN: "ciqa.review_campaign",
+    JobKind.DRAFT_REPORT: "ciqa.draft_report",
 }
 
 

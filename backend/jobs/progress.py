@@ -21,6 +21,8 @@ class JobStage(StrEnum):
     MATCH = "match"
     DRAFT = "draft"
     ENQUEUE = "enqueue"
+    LOAD = "load"
+    WRITE = "write"
 
     @property
     def zh(self) -> str:
@@ -38,6 +40,8 @@ STAGE_ZH = {
     JobStage.MATCH: "匹配证据",
     JobStage.DRAFT: "起草评议",
     JobStage.ENQUEUE: "提交评审任务",
+    JobStage.LOAD: "载入支撑材料",
+    JobStage.WRITE: "起草报告",
 }
 
 # Share of a job's 0–100 progress each stage spans: embedding dominates ingest on CPU; a stored version's review
@@ -53,6 +57,8 @@ STAGE_SPANS: dict[JobKind, dict[JobStage, tuple[int, int]]] = {
     },
     JobKind.REVIEW: {JobStage.MATCH: (0, 90), JobStage.DRAFT: (90, 100)},
     JobKind.REVIEW_CAMPAIGN: {JobStage.ENQUEUE: (0, 100)},
+    # Loading the materials' indexes is quick; matching every 审核重点 and writing dominate.
+    JobKind.DRAFT_REPORT: {JobStage.LOAD: (0, 10), JobStage.MATCH: (10, 60), JobStage.WRITE: (60, 100)},
 }
 
 JOB_STATUS_ZH = {

@@ -108,8 +108,8 @@ def to_docx(
     """Write the review as a Word document to a file or a binary stream."""
     names = RubricNames.of(review, rubric)
     doc = Document()
-    _page_setup(doc, header)
-    _styles(doc)
+    office_page(doc, " ".join(filter(None, (header.institution, f"{TITLE_ZH}（仅供专家参考）"))))
+    office_styles(doc)
     _cover(doc, review, header, names)
     _summary(doc, review)
     doc.add_heading("二、逐项审核意见", level=1)
@@ -125,16 +125,16 @@ def to_docx(
 # --- page and styles ---------------------------------------------------------------------------------
 
 
-def _page_setup(doc: DocxDocument, header: ReportHeader) -> None:
-    """A4 portrait, Word's normal margins, a running header and 第 X 页 / 共 Y 页 in the footer."""
+def office_page(doc: DocxDocument, running: str) -> None:
+    """A4 portrait, Word's normal margins, ``running`` as the page header and 第 X 页 / 共 Y 页 in the footer."""
     section = doc.sections[0]
     section.page_width, section.page_height = Mm(210), Mm(297)
     section.top_margin = section.bottom_margin = Cm(2.54)
     section.left_margin = section.right_margin = Cm(3.18)
-    running = section.header.paragraphs[0]
-    running.style = doc.styles["Header"]
-    running.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    running.add_run(xml_text(" ".join(filter(None, (header.institution, f"{TITLE_ZH}（仅供专家参考）")))))
+    header = section.header.paragraphs[0]
+    header.style = doc.styles["Header"]
+    header.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    header.add_run(xml_text(running))
     foot = section.footer.paragraphs[0]
     foot.style = doc.styles["Footer"]
     foot.alignment = WD_ALIGN_PARAGRAPH.CENTER
@@ -163,17 +163,17 @@ def _field(paragraph: Paragraph, instruction: str, shown: str) -> None:
     paragraph.add_run()._r.append(fld_char("end"))
 
 
-def _styles(doc: DocxDocument) -> None:
+def office_styles(doc: DocxDocument) -> None:
     """Fonts, sizes and spacing of every style used; Chinese as the East Asian language of the document."""
     defaults = doc.styles.element.find(qn("w:docDefaults")).find(qn("w:rPrDefault")).find(qn("w:rPr"))
-    _set_fonts(defaults, FANGSONG, LATIN)
+    set_fonts(defaults, FANGSONG, LATIN)
     defaults.find(qn("w:lang")).set(qn("w:eastAsia"), "zh-CN")
     for name in (TABLE_TEXT, TABLE_HEADING):
         added = doc.styles.add_style(name, WD_STYLE_TYPE.PARAGRAPH)
         added.base_style = doc.styles["Normal"]
     for name, spec in _STYLES.items():
         style = doc.styles[name]
-        _set_fonts(style.element.get_or_add_rPr(), spec.east_asian, spec.latin)
+        set_fonts(style.element.get_or_add_rPr(), spec.east_asian, spec.latin)
         style.font.size = Pt(spec.size_pt)
         style.font.color.rgb = RGBColor(0, 0, 0)
         # 黑体 is already heavy: bold 黑体 headings are not used in office documents.
@@ -197,7 +197,7 @@ def _styles(doc: DocxDocument) -> None:
     doc.styles[TABLE_HEADING].paragraph_format.alignment = WD_ALIGN_PARAGRAPH.CENTER
 
 
-def _set_fonts(rpr: OxmlElement, east_asian: str, latin: str) -> None:
+def set_fonts(rpr: OxmlElement, east_asian: str, latin: str) -> None:
     """Explicit fonts for East Asian and Latin text; theme fonts would override them, so they are removed."""
     fonts = rpr.find(qn("w:rFonts"))
     if fonts is None:
@@ -213,12 +213,12 @@ def _set_fonts(rpr: OxmlElement, east_asian: str, latin: str) -> None:
 # --- content -------------------------------------------------------------------------------------------
 
 
-def _text(doc: DocxDocument, text: str, style: str = "Normal", *, lead: str | None = None) -> Paragraph:
+def office_text(doc: DocxDocument, text: str, style: str = "Normal", *, lead: str | None = None) -> Paragraph:
     """A paragraph, with a run-in lead (理由：, 报告数值：) in 黑体."""
     p = doc.add_paragraph(style=style)
     if lead:
         run = p.add_run(lead)
-        _set_fonts(run._r.get_or_add_rPr(), HEITI, HEITI)
+        set_fonts(run._r.get_or_add_rPr(), HEITI, HEITI)
     p.add_run(xml_text(text))
     return p
 
@@ -235,10 +235,10 @@ def _cover(doc: DocxDocument, review: Review, header: ReportHeader, names: Rubri
     ]
     for lead, value in lines:
         if value:
-            p = _text(doc, value, lead=lead)
+            p = office_text(doc, value, lead=lead)
             p.alignment = WD_ALIGN_PARAGRAPH.CENTER
             p.paragraph_format.first_line_indent = Pt(0)
-    note = _text(doc, AI_NOTE_ZH, lead="说明：")
+    note = office_text(doc, AI_NOTE_ZH, lead="说明：")
     _box(note)
     note.alignment = WD_ALIGN_PARAGRAPH.CENTER
     note.paragraph_format.first_line_indent = Pt(0)
@@ -273,9 +273,9 @@ def _summary(doc: DocxDocument, review: Review) -> None:
     totals = {m: sum(mark_counts(a)[m] for a in review.assessments) for m in Mark}
     points = sum(totals.values())
     marks = "，".join(f"{m.zh} {totals[m]} 个" for m in Mark)
-    _text(doc, f"共评议指标 {len(review.assessments)} 项、审核重点 {points} 个，其中{marks}。")
+    office_text(doc, f"共评议指标 {len(review.assessments)} 项、审核重点 {points} 个，其中{marks}。")
     meanings = "；".join(f"{m.zh}表示{MARK_MEANING_ZH[m]}" for m in Mark)
-    _text(doc, f"{meanings}。", lead="标记说明：")
+    office_text(doc, f"{meanings}。", lead="标记说明：")
     doc.add_paragraph("表 1  指标评议汇总", style="Caption")
     table = doc.add_table(rows=1, cols=len(SUMMARY_COLUMNS))
     _table_frame(table)
@@ -329,12 +329,12 @@ def _indicator(doc: DocxDocument, a: IndicatorAssessment, names: RubricNames) ->
     parent = names.parent_of(a.indicator_id)
     under = f"（一级指标：{parent}）" if parent else ""
     doc.add_heading(f"{a.indicator_id} {a.indicator_name}{under}", level=2)
-    _text(
+    office_text(
         doc,
         f"{level_zh(a)}；置信度 {a.confidence:.2f}；初审方式：{drafter_zh(a)}。",
         lead="建议等级：",
     )
-    _text(doc, a.rationale_zh, lead="评议意见：")
+    office_text(doc, a.rationale_zh, lead="评议意见：")
     for point in a.points:
         _point(doc, a, point)
 
@@ -342,26 +342,26 @@ def _indicator(doc: DocxDocument, a: IndicatorAssessment, names: RubricNames) ->
 def _point(doc: DocxDocument, a: IndicatorAssessment, point: PointAssessment) -> None:
     """Mark, rationale, figure, every quote with its page and section, missing evidence and advice."""
     doc.add_heading(f"{point.point_id} {point.point_text}【{point.mark_zh}】", level=3)
-    _text(doc, f"{point.mark_zh}（{MARK_MEANING_ZH[point.mark]}）。", lead="AI 标记：")
-    _text(doc, point.rationale_zh, lead="理由：")
+    office_text(doc, f"{point.mark_zh}（{MARK_MEANING_ZH[point.mark]}）。", lead="AI 标记：")
+    office_text(doc, point.rationale_zh, lead="理由：")
     if point.figure:
-        _text(doc, figure_zh(point.figure), lead="报告数值：")
+        office_text(doc, figure_zh(point.figure), lead="报告数值：")
     if not point.evidence:
-        _text(doc, NO_EVIDENCE_ZH, lead="报告原文：")
+        office_text(doc, NO_EVIDENCE_ZH, lead="报告原文：")
     for n, ev in enumerate(point.evidence, start=1):
         where = "，".join(filter(None, (pages_zh(ev), section_zh(ev))))
-        _text(doc, quoted_zh(ev), "List Bullet", lead=f"原文 {n}（{where}）：")
+        office_text(doc, quoted_zh(ev), "List Bullet", lead=f"原文 {n}（{where}）：")
     for m in missing_of(a, point):
-        _text(doc, m.expected_zh, "List Bullet", lead="缺失证据：")
+        office_text(doc, m.expected_zh, "List Bullet", lead="缺失证据：")
     for x in advice_of(a, point):
-        _text(doc, advice_zh(x), "List Bullet", lead="改进建议：")
+        office_text(doc, advice_zh(x), "List Bullet", lead="改进建议：")
 
 
 def _checklist(doc: DocxDocument, title: str, items: tuple[ChecklistItem, ...]) -> None:
     """A numbered list that starts again at 1 (Word continues one list style's numbers across the document)."""
     doc.add_heading(title, level=1)
     if not items:
-        _text(doc, "无。")
+        office_text(doc, "无。")
         return
     numbering = doc.part.numbering_part.numbering_definitions._numbering
     style_num = doc.styles["List Number"].element.pPr.numPr.numId.val
@@ -369,7 +369,7 @@ def _checklist(doc: DocxDocument, title: str, items: tuple[ChecklistItem, ...]) 
     restart = numbering.add_num(abstract)
     restart.add_lvlOverride(ilvl=0).add_startOverride(1)
     for item in items:
-        p = _text(doc, item.text_zh, "List Number", lead=f"{item.point_id}：")
+        p = office_text(doc, item.text_zh, "List Number", lead=f"{item.point_id}：")
         num_pr = p._p.get_or_add_pPr().get_or_add_numPr()
         num_pr.get_or_add_ilvl().val = 0
         num_pr.get_or_add_numId().val = restart.numId

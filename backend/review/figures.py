@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 from backend.domain.assessment import ReportedFigure
 from backend.rubrics.models import Metric
@@ -37,6 +37,12 @@ def label_key(text: str) -> str:
     t = re.sub(r"[\s:：|]", "", t)
     t = _TRAILING_VERB.sub("", t)
     return _SCOPE.sub("", t)
+
+
+def qualifiers(text: str) -> frozenset[str]:
+    """Bracketed words of a label that narrow what it counts (（理工农医类专业）), not its unit (（%）)."""
+    found = (m.group()[1:-1].strip() for m in _BRACKETED.finditer(unicodedata.normalize("NFKC", text)))
+    return frozenset(q for q in found if re.search(r"[\u4e00-\u9fff]{2,}", q))
 
 
 def unit_fits(fact: Fact, unit: str) -> tuple[bool, float]:
@@ -79,9 +85,18 @@ class FactIndex:
 
     def lookup(self, metric: Metric) -> ReportedFigure | None:
         """The figure the report states for ``metric`` (first in document order), or ``None`` (未提供)."""
+        return next(self.lookup_all(metric), None)
+
+    def lookup_all(self, metric: Metric) -> Iterator[ReportedFigure]:
+        """Every figure the document states for ``metric``, in document order."""
         keys = {label_key(n) for n in (metric.name, *metric.synonyms)}
+        narrowed = frozenset().union(*(qualifiers(n) for n in (metric.name, *metric.synonyms)))
         for fact in self._facts:
             if not self._label_fits(fact, keys):
+                continue
+            # 实践教学学分占比（人文社科类专业） is another figure than the metric's （理工农医类专业）.
+            stated = qualifiers(fact.metric)
+            if narrowed and stated and not stated & narrowed:
                 continue
             fits, value = unit_fits(fact, metric.unit)
             chunk_id = self._chunk_of(fact) if fits else None
@@ -91,7 +106,7 @@ class FactIndex:
             if metric.national_floor is not None and metric.floor_direction:
                 floor = metric.national_floor
                 meets = value >= floor if metric.floor_direction == "at_least" else value <= floor
-            return ReportedFigure(
+            yield ReportedFigure(
                 metric=metric.name,
                 value=round(value, 6),
                 unit=metric.unit,
@@ -108,4 +123,3 @@ class FactIndex:
                 period=fact.period,
                 meets_floor=meets,
             )
-        return None

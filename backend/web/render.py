@@ -25,7 +25,7 @@ class NavItem:
 
 # Each role's own pages first; the API documentation is for everyone who scripts.
 NAV: dict[Role, tuple[tuple[str, str], ...]] = {
-    Role.UNIVERSITY: (("我的材料", "/"),),
+    Role.UNIVERSITY: (("我的材料", "/"), ("自评报告起草", "/drafting")),
     Role.EXPERT: (("我的评审任务", "/"),),
     Role.SECRETARIAT: (
         ("遴选活动与材料", "/"),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from celery import Task, shared_task
 
 from backend.db.models import JobKind
+from backend.drafting.flows import run_draft_task
 from backend.ingest.flows import run_ingest_job
 from backend.jobs.progress import JobProgress
 from backend.jobs.run import run_job
@@ -37,3 +38,9 @@ def review_campaign(self: Task, job_id: int) -> None:
             run.session, run.job_id, run.settings, JobProgress(JobKind.REVIEW_CAMPAIGN, run.progress)
         ),
     )
+
+
+@shared_task(name="ciqa.draft_report", bind=True)
+def draft_report(self: Task, job_id: int) -> None:
+    """Draft a self-evaluation report from a submission's supporting files."""
+    run_job(self, job_id, run_draft_task)

@@ -168,3 +168,21 @@ def test_a_query_naming_a_table_row_finds_that_row_first(tmp_path):
     assert "生师比 | 18.46" in top[0].chunk.text and top[0].chunk.text.startswith("表1 学校基本数据")
     cell = searcher.search("管理学院 落实率", 3)
     assert "管理学院 | 371 | 95.42" in cell[0].chunk.text
+
+
+def test_merged_collections_search_every_document_without_reembedding(tmp_path):
+    emb = KeywordEmbedder()
+    first, second = _report("甲.pdf", "甲大学"), _report("乙.pdf", "乙学院")
+    index_documents([first], tmp_path / "a", emb)
+    index_documents([second], tmp_path / "b", emb)
+    a, b = Collection.load(tmp_path / "a"), Collection.load(tmp_path / "b")
+    merged = Collection.merged([a, b, a])  # the same file twice is one document
+    assert set(merged.documents) == {first.id, second.id}
+    assert len(merged) == len(a) + len(b)
+    assert np.array_equal(merged.vectors, np.concatenate([a.vectors, b.vectors]))
+    found = {h.chunk.document_id for h in HybridSearcher(merged, emb).search("督导专家听课", 4)}
+    assert found == {first.id, second.id}
+    other = Collection("another-model", a.dim)
+    with pytest.raises(IndexingError) as caught:
+        Collection.merged([a, other])
+    assert caught.value.code is IndexingErrorCode.INDEX_CORRUPT

@@ -18,11 +18,22 @@ from backend.auth.passwords import hash_password
 from backend.auth.tokens import issue_token
 from backend.config import Settings
 from backend.db.base import utcnow
-from backend.db.models import JobKind, ParseStats, Role, TokenKind
-from backend.db.queries import assignments, campaigns, institutions, jobs, reviews, submissions, users, versions
+from backend.db.models import DocumentRole, JobKind, ParseStats, Role, TokenKind
+from backend.db.queries import (
+    assignments,
+    campaigns,
+    drafts,
+    institutions,
+    jobs,
+    reviews,
+    submissions,
+    users,
+    versions,
+)
+from backend.domain.assessment import DrafterKind
 from backend.domain.enums import InstitutionType, Mark, SubmissionKind
 from tests.backend.service_fixtures import *  # noqa: F403
-from tests.factories import make_review
+from tests.factories import make_report_draft, make_review
 
 RUBRIC_ID = "quality-culture-2026"
 PASSWORD = "correct horse battery staple"
@@ -84,6 +95,33 @@ def ready_version(db: Session, *, submission_id: int, content: str) -> tuple[int
     return version.id, job.id
 
 
+def stored_draft(db: Session, *, submission_id: int, content: str, user_id: int) -> int:
+    """A ready supporting file and a report draft made from it (its job succeeded-looking); returns the draft id."""
+    sha = uuid.uuid5(uuid.NAMESPACE_OID, content).hex * 2
+    version = versions.create_version(
+        db,
+        submission_id=submission_id,
+        sha256=sha,
+        original_name="质量年报.pdf",
+        size_bytes=9,
+        role=DocumentRole.SUPPORTING,
+    )
+    stats = ParseStats(blocks=1, chunks=1, chars=9, tables=0)
+    versions.mark_version_ready(db, version_id=version.id, media_type="application/pdf", pages=3, stats=stats)
+    job = jobs.create_job(db, kind=JobKind.DRAFT_REPORT, rubric_id=RUBRIC_ID, created_by=user_id)
+    record = drafts.create_draft(
+        db,
+        submission_id=submission_id,
+        job_id=job.id,
+        rubric_id=RUBRIC_ID,
+        drafter=DrafterKind.EXTRACTIVE,
+        created_by=user_id,
+    )
+    drafts.save_content(db, draft_id=record.id, content=make_report_draft())
+    db.commit()
+    return record.id
+
+
 def failed_version(db: Session, *, submission_id: int, content: str, reason: str = "文件已损坏，无法读取。") -> int:
     """A version whose ingest job failed (through the same query the job runner uses); returns its id."""
     sha = uuid.uuid5(uuid.NAMESPACE_OID, content).hex * 2
@@ -111,6 +149,7 @@ class Side:
     review_id: int
     assessment_id: int
     failed_version_id: int
+    draft_id: int = 0
 
 
 @dataclass
@@ -145,7 +184,10 @@ def _side(db: Session, name: str, campaign_id: int, type: InstitutionType) -> tu
     review_id, assessment_id = stored_review(db, version_id=version_id)
     stored_review(db, version_id=version2_id, level="B", mark=Mark.CLEAR)
     failed_id = failed_version(db, submission_id=submission.id, content=f"{name}-failed")
-    side = Side(institution.id, submission.id, version_id, version2_id, job_id, review_id, assessment_id, failed_id)
+    draft_id = stored_draft(db, submission_id=submission.id, content=f"{name}-supporting", user_id=user.id)
+    side = Side(
+        institution.id, submission.id, version_id, version2_id, job_id, review_id, assessment_id, failed_id, draft_id
+    )
     return side, user.id
 
 

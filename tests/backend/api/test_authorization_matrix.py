@@ -108,6 +108,17 @@ MATRIX: dict[tuple[str, str], Row] = {
     ),
     ("GET", "/api/assessments/{assessment_id}/decisions"): Row(TENANT_READ),
     ("GET", "/api/versions/{version_id}/comparison"): Row(TENANT_READ),
+    # Report drafts are the university's working material: no other role reads them (a finalised draft is a version).
+    ("POST", "/api/submissions/{submission_id}/drafts"): Row(
+        _roles({"university": (OK, NOT_FOUND)}), lambda w, s: {"json": {"rubric_id": "audit-2021-type2"}}
+    ),
+    ("GET", "/api/submissions/{submission_id}/drafts"): Row(_roles({"university": (OK, NOT_FOUND)})),
+    ("GET", "/api/drafts/{draft_id}"): Row(_roles({"university": (OK, NOT_FOUND)})),
+    ("PUT", "/api/drafts/{draft_id}/sections/{indicator_id}"): Row(
+        _roles({"university": (OK, NOT_FOUND)}), lambda w, s: {"json": {"text": "学校修改后的本节内容。"}}
+    ),
+    ("GET", "/api/drafts/{draft_id}/docx"): Row(_roles({"university": (OK, NOT_FOUND)})),
+    ("POST", "/api/drafts/{draft_id}/finalise"): Row(_roles({"university": (OK, NOT_FOUND)})),
 }
 
 
@@ -133,6 +144,8 @@ def _url(method: str, template: str, w: World, s: Side) -> str:
         job_id=s.job_id,
         review_id=s.review_id,
         assessment_id=s.assessment_id,
+        draft_id=s.draft_id,
+        indicator_id="1.1",
     )
 
 

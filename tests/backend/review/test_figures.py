@@ -99,3 +99,14 @@ def test_label_key_drops_scope_units_and_verbs() -> None:
     assert label_key("2023届本科毕业生毕业去向落实率") == "毕业去向落实率"
     assert label_key("生均教学日常运行支出（万元）") == "生均教学日常运行支出"
     assert label_key("协议就业率") != label_key("就业率")
+
+
+def test_a_figure_for_another_group_is_not_the_metrics():
+    # 实践教学学分占比 is stated per discipline group: the 人文社科类 figure is not the 理工农医类 metric's.
+    text = "实践教学学分占总学分比例（人文社科类专业）为17.7%。实践教学学分占总学分比例（理工农医类专业）为28.1%。"
+    doc = Document(
+        "doc", "质量报告.pdf", MediaType.PDF, (Block("b0001", BlockKind.PARAGRAPH, text, page=2),), page_count=2
+    )
+    index = FactIndex(extract_facts(doc), chunk_document(doc))
+    figure = _found(index, "实践教学学分占总学分比例（理工农医类专业）")
+    assert (figure.value, figure.label) == (28.1, "实践教学学分占总学分比例（理工农医类专业）")
