@@ -108,8 +108,8 @@ def to_docx(
     """Write the review as a Word document to a file or a binary stream."""
     names = RubricNames.of(review, rubric)
     doc = Document()
-    _page_setup(doc, header)
-    _styles(doc)
+    page_setup(doc, header)
+    office_styles(doc)
     _cover(doc, review, header, names)
     _summary(doc, review)
     doc.add_heading("二、逐项审核意见", level=1)
@@ -125,8 +125,8 @@ def to_docx(
 # --- page and styles ---------------------------------------------------------------------------------
 
 
-def _page_setup(doc: DocxDocument, header: ReportHeader) -> None:
-    """A4 portrait, Word's normal margins, a running header and 第 X 页 / 共 Y 页 in the footer."""
+def page_setup(doc: DocxDocument, header: ReportHeader, running_title: str = f"{TITLE_ZH}（仅供专家参考）") -> None:
+    """A4 portrait, Word's normal margins, a running header (institution, title) and 第 X 页 / 共 Y 页 in the footer."""
     section = doc.sections[0]
     section.page_width, section.page_height = Mm(210), Mm(297)
     section.top_margin = section.bottom_margin = Cm(2.54)
@@ -134,7 +134,7 @@ def _page_setup(doc: DocxDocument, header: ReportHeader) -> None:
     running = section.header.paragraphs[0]
     running.style = doc.styles["Header"]
     running.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    running.add_run(xml_text(" ".join(filter(None, (header.institution, f"{TITLE_ZH}（仅供专家参考）")))))
+    running.add_run(xml_text(" ".join(filter(None, (header.institution, running_title)))))
     foot = section.footer.paragraphs[0]
     foot.style = doc.styles["Footer"]
     foot.alignment = WD_ALIGN_PARAGRAPH.CENTER
@@ -163,7 +163,7 @@ def _field(paragraph: Paragraph, instruction: str, shown: str) -> None:
     paragraph.add_run()._r.append(fld_char("end"))
 
 
-def _styles(doc: DocxDocument) -> None:
+def office_styles(doc: DocxDocument) -> None:
     """Fonts, sizes and spacing of every style used; Chinese as the East Asian language of the document."""
     defaults = doc.styles.element.find(qn("w:docDefaults")).find(qn("w:rPrDefault")).find(qn("w:rPr"))
     _set_fonts(defaults, FANGSONG, LATIN)
@@ -213,7 +213,7 @@ def _set_fonts(rpr: OxmlElement, east_asian: str, latin: str) -> None:
 # --- content -------------------------------------------------------------------------------------------
 
 
-def _text(doc: DocxDocument, text: str, style: str = "Normal", *, lead: str | None = None) -> Paragraph:
+def text_paragraph(doc: DocxDocument, text: str, style: str = "Normal", *, lead: str | None = None) -> Paragraph:
     """A paragraph, with a run-in lead (理由：, 报告数值：) in 黑体."""
     p = doc.add_paragraph(style=style)
     if lead:
@@ -235,10 +235,10 @@ def _cover(doc: DocxDocument, review: Review, header: ReportHeader, names: Rubri
     ]
     for lead, value in lines:
         if value:
-            p = _text(doc, value, lead=lead)
+            p = text_paragraph(doc, value, lead=lead)
             p.alignment = WD_ALIGN_PARAGRAPH.CENTER
             p.paragraph_format.first_line_indent = Pt(0)
-    note = _text(doc, AI_NOTE_ZH, lead="说明：")
+    note = text_paragraph(doc, AI_NOTE_ZH, lead="说明：")
     _box(note)
     note.alignment = WD_ALIGN_PARAGRAPH.CENTER
     note.paragraph_format.first_line_indent = Pt(0)
@@ -273,25 +273,35 @@ def _summary(doc: DocxDocument, review: Review) -> None:
     totals = {m: sum(mark_counts(a)[m] for a in review.assessments) for m in Mark}
     points = sum(totals.values())
     marks = "，".join(f"{m.zh} {totals[m]} 个" for m in Mark)
-    _text(doc, f"共评议指标 {len(review.assessments)} 项、审核重点 {points} 个，其中{marks}。")
+    text_paragraph(doc, f"共评议指标 {len(review.assessments)} 项、审核重点 {points} 个，其中{marks}。")
     meanings = "；".join(f"{m.zh}表示{MARK_MEANING_ZH[m]}" for m in Mark)
-    _text(doc, f"{meanings}。", lead="标记说明：")
+    text_paragraph(doc, f"{meanings}。", lead="标记说明：")
     doc.add_paragraph("表 1  指标评议汇总", style="Caption")
-    table = doc.add_table(rows=1, cols=len(SUMMARY_COLUMNS))
-    _table_frame(table)
-    for cell, title in zip(table.rows[0].cells, SUMMARY_COLUMNS, strict=True):
-        cell.paragraphs[0].style = doc.styles[TABLE_HEADING]
-        cell.paragraphs[0].add_run(title)
-        cell._tc.get_or_add_tcPr().append(_shading(_HEADER_FILL))
+    table = office_table(doc, SUMMARY_COLUMNS, _SUMMARY_WIDTHS_CM)
     for a in review.assessments:
         counts = mark_counts(a)
         values = (a.indicator_id, a.indicator_name, level_zh(a), *(str(counts[m]) for m in Mark), f"{a.confidence:.2f}")
-        _table_row(doc, table, values)
-    _table_row(doc, table, ("合计", "", "", *(str(totals[m]) for m in Mark), ""))
+        table_row(doc, table, values)
+    table_row(doc, table, ("合计", "", "", *(str(totals[m]) for m in Mark), ""))
+    close_table(table, _SUMMARY_WIDTHS_CM)
+
+
+def office_table(doc: DocxDocument, headings: tuple[str, ...], widths_cm: tuple[float, ...]) -> Table:
+    """A framed table whose shaded 黑体 header row repeats on every page; add rows, then :func:`close_table`."""
+    table = doc.add_table(rows=1, cols=len(headings))
+    table_frame(table, widths_cm)
+    for cell, title in zip(table.rows[0].cells, headings, strict=True):
+        cell.paragraphs[0].style = doc.styles[TABLE_HEADING]
+        cell.paragraphs[0].add_run(title)
+        cell._tc.get_or_add_tcPr().append(_shading(_HEADER_FILL))
+    return table
+
+
+def close_table(table: Table, widths_cm: tuple[float, ...]) -> None:
+    """Every cell's width (Word reads the cells'), no row split across pages, the header row repeated."""
     for row in table.rows:
-        for cell, width in zip(row.cells, _SUMMARY_WIDTHS_CM, strict=True):
+        for cell, width in zip(row.cells, widths_cm, strict=True):
             cell.width = Cm(width)
-    # The header row repeats on every page; no row is split across pages.
     for i, row in enumerate(table.rows):
         trpr = row._tr.get_or_add_trPr()
         trpr.append(OxmlElement("w:cantSplit"))
@@ -299,11 +309,11 @@ def _summary(doc: DocxDocument, review: Review) -> None:
             trpr.append(OxmlElement("w:tblHeader"))
 
 
-def _table_frame(table: Table) -> None:
+def table_frame(table: Table, widths_cm: tuple[float, ...] = _SUMMARY_WIDTHS_CM) -> None:
     """Centred, fixed column widths, single black borders on every edge."""
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
     table.autofit = False
-    for column, width in zip(table.columns, _SUMMARY_WIDTHS_CM, strict=True):
+    for column, width in zip(table.columns, widths_cm, strict=True):
         column.width = Cm(width)
     borders = OxmlElement("w:tblBorders")
     for side in ("top", "left", "bottom", "right", "insideH", "insideV"):
@@ -314,7 +324,8 @@ def _table_frame(table: Table) -> None:
     table._tbl.tblPr.insert_element_before(borders, *_TBLPR_AFTER_BORDERS)
 
 
-def _table_row(doc: DocxDocument, table: Table, values: tuple[str, ...]) -> None:
+def table_row(doc: DocxDocument, table: Table, values: tuple[str, ...]) -> None:
+    """A row in 五号 仿宋: the second column (names) left-aligned, the others centred."""
     cells = table.add_row().cells
     for col, (cell, value) in enumerate(zip(cells, values, strict=True)):
         p = cell.paragraphs[0]
@@ -329,12 +340,12 @@ def _indicator(doc: DocxDocument, a: IndicatorAssessment, names: RubricNames) ->
     parent = names.parent_of(a.indicator_id)
     under = f"（一级指标：{parent}）" if parent else ""
     doc.add_heading(f"{a.indicator_id} {a.indicator_name}{under}", level=2)
-    _text(
+    text_paragraph(
         doc,
         f"{level_zh(a)}；置信度 {a.confidence:.2f}；初审方式：{drafter_zh(a)}。",
         lead="建议等级：",
     )
-    _text(doc, a.rationale_zh, lead="评议意见：")
+    text_paragraph(doc, a.rationale_zh, lead="评议意见：")
     for point in a.points:
         _point(doc, a, point)
 
@@ -342,26 +353,26 @@ def _indicator(doc: DocxDocument, a: IndicatorAssessment, names: RubricNames) ->
 def _point(doc: DocxDocument, a: IndicatorAssessment, point: PointAssessment) -> None:
     """Mark, rationale, figure, every quote with its page and section, missing evidence and advice."""
     doc.add_heading(f"{point.point_id} {point.point_text}【{point.mark_zh}】", level=3)
-    _text(doc, f"{point.mark_zh}（{MARK_MEANING_ZH[point.mark]}）。", lead="AI 标记：")
-    _text(doc, point.rationale_zh, lead="理由：")
+    text_paragraph(doc, f"{point.mark_zh}（{MARK_MEANING_ZH[point.mark]}）。", lead="AI 标记：")
+    text_paragraph(doc, point.rationale_zh, lead="理由：")
     if point.figure:
-        _text(doc, figure_zh(point.figure), lead="报告数值：")
+        text_paragraph(doc, figure_zh(point.figure), lead="报告数值：")
     if not point.evidence:
-        _text(doc, NO_EVIDENCE_ZH, lead="报告原文：")
+        text_paragraph(doc, NO_EVIDENCE_ZH, lead="报告原文：")
     for n, ev in enumerate(point.evidence, start=1):
         where = "，".join(filter(None, (pages_zh(ev), section_zh(ev))))
-        _text(doc, quoted_zh(ev), "List Bullet", lead=f"原文 {n}（{where}）：")
+        text_paragraph(doc, quoted_zh(ev), "List Bullet", lead=f"原文 {n}（{where}）：")
     for m in missing_of(a, point):
-        _text(doc, m.expected_zh, "List Bullet", lead="缺失证据：")
+        text_paragraph(doc, m.expected_zh, "List Bullet", lead="缺失证据：")
     for x in advice_of(a, point):
-        _text(doc, advice_zh(x), "List Bullet", lead="改进建议：")
+        text_paragraph(doc, advice_zh(x), "List Bullet", lead="改进建议：")
 
 
 def _checklist(doc: DocxDocument, title: str, items: tuple[ChecklistItem, ...]) -> None:
     """A numbered list that starts again at 1 (Word continues one list style's numbers across the document)."""
     doc.add_heading(title, level=1)
     if not items:
-        _text(doc, "无。")
+        text_paragraph(doc, "无。")
         return
     numbering = doc.part.numbering_part.numbering_definitions._numbering
     style_num = doc.styles["List Number"].element.pPr.numPr.numId.val
@@ -369,7 +380,7 @@ def _checklist(doc: DocxDocument, title: str, items: tuple[ChecklistItem, ...]) 
     restart = numbering.add_num(abstract)
     restart.add_lvlOverride(ilvl=0).add_startOverride(1)
     for item in items:
-        p = _text(doc, item.text_zh, "List Number", lead=f"{item.point_id}：")
+        p = text_paragraph(doc, item.text_zh, "List Number", lead=f"{item.point_id}：")
         num_pr = p._p.get_or_add_pPr().get_or_add_numPr()
         num_pr.get_or_add_ilvl().val = 0
         num_pr.get_or_add_numId().val = restart.numId

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from sqlalchemy import select
 from sqlalchemy.orm import Session, defer
 
-from backend.db.models import AssessmentRecord, DocumentVersion, ReviewRecord
+from backend.db.models import AssessmentRecord, DocumentRole, DocumentVersion, ReviewRecord, Submission
 from backend.domain import assessment as rm
 from backend.errors import AppError, ErrorCode
 
@@ -111,3 +111,19 @@ def load_review(session: Session, *, review_id: int) -> rm.Review:
         site_visit_questions=record.site_visit_questions,
         seconds=record.seconds,
     )
+
+
+def latest_institution_review(session: Session, *, institution_id: int, rubric_id: str) -> ReviewRecord | None:
+    """The newest review with a rubric of any main report of an institution (deleted versions left out)."""
+    query = (
+        select(ReviewRecord)
+        .join(DocumentVersion, DocumentVersion.id == ReviewRecord.version_id)
+        .join(Submission, Submission.id == DocumentVersion.submission_id)
+        .where(
+            Submission.institution_id == institution_id,
+            ReviewRecord.rubric_id == rubric_id,
+            DocumentVersion.deleted_at.is_(None),
+            DocumentVersion.role == DocumentRole.MAIN,
+        )
+    )
+    return session.scalars(query.order_by(ReviewRecord.id.desc()).limit(1)).one_or_none()
