@@ -19,7 +19,17 @@ from backend.auth.tokens import issue_token
 from backend.config import Settings
 from backend.db.base import utcnow
 from backend.db.models import JobKind, ParseStats, Role, TokenKind
-from backend.db.queries import assignments, campaigns, institutions, jobs, reviews, submissions, users, versions
+from backend.db.queries import (
+    assignments,
+    campaigns,
+    diagnoses,
+    institutions,
+    jobs,
+    reviews,
+    submissions,
+    users,
+    versions,
+)
 from backend.domain.enums import InstitutionType, Mark, SubmissionKind
 from tests.backend.service_fixtures import *  # noqa: F403
 from tests.factories import make_review
@@ -111,6 +121,7 @@ class Side:
     review_id: int
     assessment_id: int
     failed_version_id: int
+    diagnosis_id: int = 0
 
 
 @dataclass
@@ -145,7 +156,20 @@ def _side(db: Session, name: str, campaign_id: int, type: InstitutionType) -> tu
     review_id, assessment_id = stored_review(db, version_id=version_id)
     stored_review(db, version_id=version2_id, level="B", mark=Mark.CLEAR)
     failed_id = failed_version(db, submission_id=submission.id, content=f"{name}-failed")
-    side = Side(institution.id, submission.id, version_id, version2_id, job_id, review_id, assessment_id, failed_id)
+    diagnosis = diagnoses.create_diagnosis(
+        db, institution_id=institution.id, rubric_id=RUBRIC_ID, rubric_version="1.0", title="诊断", created_by=user.id
+    )
+    side = Side(
+        institution.id,
+        submission.id,
+        version_id,
+        version2_id,
+        job_id,
+        review_id,
+        assessment_id,
+        failed_id,
+        diagnosis.id,
+    )
     return side, user.id
 
 
