@@ -12,9 +12,9 @@ from sqlalchemy.orm import Session
 
 from backend.auth.tokens import Principal
 from backend.config import Settings
-from backend.db.models import Diagnosis, DiagnosisResponse, DocumentRole, ReviewRecord
+from backend.db.models import Diagnosis, DiagnosisResponse, DocumentRole, JobKind, JobStatus, ReviewRecord
 from backend.db.queries import chunks as chunk_queries
-from backend.db.queries import diagnoses, reviews, versions
+from backend.db.queries import diagnoses, jobs, reviews, versions
 from backend.diagnosis import scoring
 from backend.diagnosis.models import (
     CategoryComparison,
@@ -433,6 +433,7 @@ class DiagnosisHome(BaseModel):
     evidence: EvidenceSource | None
     rubric_name: str
     reviewable: tuple[DocumentOption, ...]
+    reviewing: tuple[DocumentOption, ...]
 
 
 class QuestionnairePage(BaseModel):
@@ -452,12 +453,21 @@ def diagnosis_home(session: Session, settings: Settings, *, principal: Principal
     institution_id = _institution(principal)
     rubric = diagnosis_rubric(settings)
     record = reviews.latest_institution_review(session, institution_id=institution_id, rubric_id=rubric.id)
+    reports = [DocumentOption(**d.model_dump(exclude={"main"})) for d in _documents(session, institution_id) if d.main]
+    busy = {d.version_id for d in reports if _reviewing(session, d.version_id, rubric.id)}
     return DiagnosisHome(
         rounds=tuple(rounds(session, principal=principal)),
         evidence=_source(record),
         rubric_name=rubric.name,
-        reviewable=tuple(d for d in _documents(session, institution_id) if d.main),
+        reviewable=tuple(d for d in reports if d.version_id not in busy),
+        reviewing=tuple(d for d in reports if d.version_id in busy),
     )
+
+
+def _reviewing(session: Session, version_id: int, rubric_id: str) -> bool:
+    """Whether a review of the version with the rubric is queued or running (offered once, not twice)."""
+    job = jobs.latest_job(session, kind=JobKind.REVIEW, version_id=version_id, rubric_id=rubric_id)
+    return job is not None and job.status in (JobStatus.QUEUED, JobStatus.RUNNING)
 
 
 def questionnaire_page(

@@ -8,8 +8,10 @@ import re
 
 import pytest
 from docx import Document
+from sqlalchemy import update
 
 from backend.config import Settings
+from backend.db.models import Job, ReviewRecord
 from tests.backend.api.conftest import World
 from tests.backend.diagnosis.world import CONCRETE, answers, store_evidence_review
 
@@ -100,12 +102,10 @@ def test_writes_need_the_csrf_token(browser_as):
 
 
 def test_no_reviewed_evidence_offers_the_review_of_an_uploaded_report(browser_as, world: World, published, db):
-    # The world's reviews are of the campaign's quality-culture rubric; here the institution has none.
-    from backend.db.models import ReviewRecord
-
-    db.query(ReviewRecord).filter(ReviewRecord.version_id.in_([world.own.version_id, world.own.version2_id])).update(
-        {"rubric_id": "other-rubric"}, synchronize_session=False
-    )
+    # The world's reviews (and their jobs) are of the quality-culture rubric; here the institution has none.
+    mine = [world.own.version_id, world.own.version2_id]
+    db.execute(update(ReviewRecord).where(ReviewRecord.version_id.in_(mine)).values(rubric_id="other-rubric"))
+    db.execute(update(Job).where(Job.version_id.in_(mine)).values(rubric_id="other-rubric"))
     db.commit()
     uni = browser_as("university")
     page = uni.get("/diagnosis").text
@@ -113,6 +113,9 @@ def test_no_reviewed_evidence_offers_the_review_of_an_uploaded_report(browser_as
     queued = uni.post("/diagnosis/evidence-review", data=_form(uni, version_id=str(world.own.version2_id)))
     assert queued.status_code == 303 and queued.headers["location"] == f"/submissions/{world.own.submission_id}"
     assert published[-1][1].value == "review"
+    # Queued, the review is not offered a second time; its progress is on the submission page.
+    page = uni.get("/diagnosis").text
+    assert "正在按本指标体系进行 AI 初审" in page and f'<option value="{world.own.version2_id}">' not in page
     other = browser_as("other-university")
     refused = other.post("/diagnosis/evidence-review", data=_form(other, version_id=str(world.own.version2_id)))
     assert refused.status_code == 404
