@@ -380,7 +380,8 @@ def _comparison(session: Session, settings: Settings, rubric: Rubric, category: 
         return CategoryComparison(
             category=category, institutions=len(rounds_), minimum=CATEGORY_MINIMUM, dimensions=None
         )
-    rows = [_dimensions(session, rubric, d) for d in rounds_]
+    by_round = diagnoses.submitted_answers(session, diagnosis_ids=[d.id for d in rounds_])
+    rows = [scoring.dimension_scores(rubric, by_round.get(d.id, [])) for d in rounds_]
     means = []
     for i in range(len(rubric.indicators)):
         values = [row[i] for row in rows if row[i] is not None]

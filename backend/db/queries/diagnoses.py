@@ -86,6 +86,17 @@ def list_responses(
     return session.scalars(query.order_by(DiagnosisResponse.id)).all()
 
 
+def submitted_answers(session: Session, *, diagnosis_ids: Sequence[int]) -> dict[int, list[tuple[Answer, ...]]]:
+    """The answers of every submitted response of these rounds, by round (one query for a whole category)."""
+    query = select(DiagnosisResponse.diagnosis_id, DiagnosisResponse.answers).where(
+        DiagnosisResponse.diagnosis_id.in_(list(diagnosis_ids)), DiagnosisResponse.status == ResponseStatus.SUBMITTED
+    )
+    found: dict[int, list[tuple[Answer, ...]]] = {}
+    for diagnosis_id, answers in session.execute(query):
+        found.setdefault(diagnosis_id, []).append(answers)
+    return found
+
+
 def latest_submitted_diagnoses(
     session: Session, *, rubric_id: str, category: InstitutionType | None = None
 ) -> Sequence[Diagnosis]:
