@@ -46,8 +46,8 @@ def diagnosis_docx(result: DiagnosisResult) -> bytes:
         else "尚无以本指标体系完成 AI 初审的材料，自评未经证据核对"
     )
     text_paragraph(doc, f"{source}。", lead="证据核对依据：")
-    scale = f"{result.scale_min:g}（薄弱）至 {result.scale_max:g}（示范）"
-    text_paragraph(doc, f"得分为各填写人自评等级分值的平均，分值 {scale}。", lead="说明：")
+    scale = f"{result.scale_min:g}–{result.scale_max:g}"
+    text_paragraph(doc, f"得分为各填写人自评等级分值的平均，分值 {scale}，等级越高分值越高。", lead="说明：")
     _dimensions(doc, result)
     _indicators(doc, result)
     _weakest(doc, result)
