@@ -224,10 +224,14 @@ def diagnosis_result(session: Session, settings: Settings, *, diagnosis: Diagnos
     assessed, quotes = _reviewed_points(session, record)
     document = record.version.original_name if record is not None else None
     comments: dict[str, list[str]] = {}
+    linked: dict[str, dict[int, None]] = {}
     for response in submitted:
         for answer in response.answers:
             if answer.comment.strip():
                 comments.setdefault(answer.point_id, []).append(f"{response.respondent_role.zh}：{answer.comment}")
+            linked.setdefault(answer.point_id, {}).update(dict.fromkeys(answer.version_ids))
+    # A file deleted since it was linked is no longer named.
+    names = {d.version_id: d.name for d in _documents(session, diagnosis.institution_id)}
     top_of = rubric.first_levels()
     points: list[PointResult] = []
     effective: dict[str, float] = {}
@@ -257,6 +261,7 @@ def diagnosis_result(session: Session, settings: Settings, *, diagnosis: Diagnos
                 ratings=len(values),
                 spread=round(max(values) - min(values), 2) if values else 0.0,
                 comments=tuple(comments.get(point.id, ())),
+                linked=tuple(names[v] for v in linked.get(point.id, {}) if v in names),
                 check=check,
             )
         )

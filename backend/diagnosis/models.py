@@ -127,6 +127,7 @@ class PointResult(_Frozen):
     ratings: int
     spread: float
     comments: tuple[str, ...]
+    linked: tuple[str, ...] = Field(default=(), description="names of the uploaded files respondents linked")
     check: CrossCheck
     advice: GuideAdvice | None = None
 

@@ -102,6 +102,8 @@ def _weakest(doc: Document, result: DiagnosisResult) -> None:
         p = points[point_id]
         doc.add_heading(f"{n}. {p.point_id} {p.text}", level=2)
         text_paragraph(doc, f"{_score(p.score)}（{p.level_label}），{p.dimension}", lead="自评：")
+        if p.linked:
+            text_paragraph(doc, "、".join(p.linked), lead="关联材料：")
         text_paragraph(doc, p.check.statement_zh, lead="证据核对：")
         _quotes(doc, p)
         if p.advice:

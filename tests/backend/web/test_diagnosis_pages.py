@@ -56,18 +56,20 @@ def test_a_university_fills_saves_submits_and_reads_the_result(browser_as, world
     assert "还有 25 个审核重点未自评" in incomplete.text and "章程第五条" in incomplete.text
 
     complete = _form(uni, role="qa_office", action="submit", **_levels(settings, "B", p1_1_1="D", p1_1_2="A"))
+    complete["docs_1.1.2"] = [str(world.own.version_id)]
     done = uni.post(f"/diagnosis/{diagnosis_id}/questionnaire", data=complete)
     assert done.status_code == 303 and done.headers["location"] == f"/diagnosis/{diagnosis_id}"
     result = uni.get(f"/diagnosis/{diagnosis_id}").text
     assert "自评偏高" in result and "自评偏低" in result and CONCRETE[:40] in result
     assert 'data-chart="radar"' in result and "/static/echarts.min.js" in result
     assert "满 5 所后显示匿名均值" in result
+    assert "关联材料：报告.txt" in result
 
     report = uni.get(f"/diagnosis/{diagnosis_id}/report.docx")
     assert report.status_code == 200 and report.headers["content-type"].startswith("application/vnd.openxml")
     text = "\n".join(p.text for p in Document(io.BytesIO(report.content)).paragraphs)
     assert "质量文化建设诊断报告" in text and "三、薄弱环节与改进建议" in text and CONCRETE[:40] in text
-    assert "自评偏高" in text
+    assert "自评偏高" in text and "关联材料：报告.txt" in text
 
 
 PAGES = ("/diagnosis/{id}", "/diagnosis/{id}/questionnaire", "/diagnosis/{id}/report.docx")
