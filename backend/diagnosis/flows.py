@@ -14,7 +14,7 @@ from backend.auth.tokens import Principal
 from backend.config import Settings
 from backend.db.models import Diagnosis, DiagnosisResponse, DocumentRole, JobKind, JobStatus, ReviewRecord
 from backend.db.queries import chunks as chunk_queries
-from backend.db.queries import diagnoses, jobs, reviews, versions
+from backend.db.queries import diagnoses, jobs, reviews, submissions, versions
 from backend.diagnosis import scoring
 from backend.diagnosis.models import (
     CategoryComparison,
@@ -32,6 +32,7 @@ from backend.domain.assessment import Evidence, PointAssessment
 from backend.domain.diagnosis import Answer, RespondentRole, ResponseStatus
 from backend.domain.enums import InstitutionType
 from backend.errors import AppError, ErrorCode
+from backend.ingest.flows import upload_version
 from backend.review.drafters.guide import guide_index
 from backend.review.flows import GUIDE_RUBRIC_ID
 from backend.review.operations import request_review
@@ -45,6 +46,8 @@ DIAGNOSIS_RUBRIC_ID = "quality-culture-2026"
 CATEGORY_MINIMUM = 5
 WEAKEST_SHOWN = 5
 TITLE_MAX = 100
+# The standalone submission holding the files a university uploads as evidence for its answers.
+EVIDENCE_TITLE = "质量文化诊断证据材料"
 
 
 class MyResponse(BaseModel):
@@ -489,6 +492,30 @@ def questionnaire_page(
             DocumentOption(**d.model_dump(exclude={"main"})) for d in _documents(session, diagnosis.institution_id)
         ),
     )
+
+
+def upload_evidence(session: Session, settings: Settings, *, principal: Principal, data: bytes, name: str) -> int:
+    """Store an evidence file as 支撑材料 of the institution's evidence submission (made once); its submission id.
+
+    The file is processed like any upload and, once ready, can be linked to answers; it is not reviewed on its own.
+    """
+    institution_id = _institution(principal)
+    own = submissions.list_submissions(session, institution_id=institution_id)
+    found = next((s for s in own if s.campaign_id is None and s.title == EVIDENCE_TITLE), None)
+    if found is None:
+        found = submissions.create_submission(
+            session, institution_id=institution_id, title=EVIDENCE_TITLE, created_by=principal.user_id
+        )
+    upload_version(
+        session,
+        submission_id=found.id,
+        data=data,
+        original_name=name,
+        user_id=principal.user_id,
+        settings=settings,
+        role=DocumentRole.SUPPORTING,
+    )
+    return found.id
 
 
 def request_evidence_review(session: Session, settings: Settings, *, principal: Principal, version_id: int) -> int:

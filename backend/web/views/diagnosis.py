@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Annotated
 from urllib.parse import quote
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from backend.api.deps import DbSession, SettingsDep, load_diagnosis
@@ -26,7 +26,8 @@ router = APIRouter()
 def diagnosis_home(request: Request, user: WebUniversity, session: DbSession, settings: SettingsDep) -> HTMLResponse:
     """The institution's diagnosis rounds and the evidence the cross-check uses."""
     home = flows.diagnosis_home(session, settings, principal=user)
-    return page(request, "university/diagnosis_home.html", user, title="质量文化诊断", home=home)
+    context = {"home": home, "evidence_title": flows.EVIDENCE_TITLE}
+    return page(request, "university/diagnosis_home.html", user, title="质量文化诊断", **context)
 
 
 @router.post("/diagnosis")
@@ -36,6 +37,15 @@ def start(
     """Start a new round and open its questionnaire."""
     diagnosis = flows.start_diagnosis(session, settings, principal=user, title=title, now=utcnow())
     return RedirectResponse(f"/diagnosis/{diagnosis.id}/questionnaire", status_code=303)
+
+
+@router.post("/diagnosis/evidence")
+def upload_evidence(file: UploadFile, user: WebUniversity, session: DbSession, settings: SettingsDep) -> Response:
+    """Upload an evidence file (支撑材料, linkable once processed); its progress shows on its submission."""
+    submission_id = flows.upload_evidence(
+        session, settings, principal=user, data=file.file.read(), name=file.filename or ""
+    )
+    return RedirectResponse(f"/submissions/{submission_id}", status_code=303)
 
 
 @router.post("/diagnosis/evidence-review")

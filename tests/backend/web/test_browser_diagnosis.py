@@ -69,6 +69,12 @@ def _ready(live: LiveService, version_id: int) -> bool:
         return versions.get_version(session, version_id=version_id).status is VersionStatus.READY
 
 
+def _linkable(live: LiveService) -> list[str]:
+    with session_scope(live.settings) as session:
+        school = institutions.find_institution_by_name(session, name=live.institution)
+        return [v.original_name for v in versions.list_institution_versions(session, institution_id=school.id)]
+
+
 def _reviewed(live: LiveService, version_id: int) -> bool:
     with session_scope(live.settings) as session:
         return reviews.latest_review(session, version_id=version_id, rubric_id="quality-culture-2026") is not None
@@ -118,6 +124,16 @@ def test_diagnosis_from_review_offer_to_report(context, live: LiveService):
     _wait("the quality-culture review", lambda: _reviewed(live, version_id))
     page.goto(live.base_url + "/diagnosis")
     assert page.get_by_text(f"自评将与《{REPORT.name}》的 AI 初审").is_visible()
+    _shot(page, "01b-home-evidence")
+
+    # An evidence file is uploaded from the diagnosis page and kept as 支撑材料 (processed, then linkable).
+    minutes = "2025年党委常委会两次专题研究质量文化建设，形成《质量文化建设三年行动计划》。"
+    page.set_input_files("#evidence-file", files=[{"name": "党委会议纪要.txt", "mimeType": "text/plain",
+                                                   "buffer": minutes.encode()}])  # fmt: skip
+    page.click("button:has-text('上传')")
+    page.wait_for_url(re.compile(r".*/submissions/\d+$"))
+    page.wait_for_selector("text=党委会议纪要.txt")
+    page.goto(live.base_url + "/diagnosis")
 
     page.fill("#title", "2026年质量文化建设诊断")
     page.click("button:has-text('开始新一轮诊断')")
@@ -129,10 +145,16 @@ def test_diagnosis_from_review_offer_to_report(context, live: LiveService):
     page.select_option("#role", "qa_office")
     page.check('input[name="level_1.1.1"][value="C"]')
     page.fill('textarea[name="comment_1.1.1"]', "质量方针已写入学校章程（第五条）。")
-    page.select_option('select[name="docs_1.1.1"]', str(version_id))
+    _wait("the evidence file to be processed", lambda: "党委会议纪要.txt" in _linkable(live))
+    page.reload()
+    page.select_option(
+        'select[name="docs_1.1.1"]',
+        label=["党委会议纪要.txt（质量文化诊断证据材料）", f"{REPORT.name}（质量文化建设自评报告）"],
+    )
     page.click("button:has-text('保存草稿')")
     page.wait_for_url(re.compile(r".*\?saved=1$"))
     assert page.get_by_text("草稿已保存").is_visible()
+    assert len(page.locator('select[name="docs_1.1.1"] option:checked').all()) == 2
     assert page.locator('input[name="level_1.1.1"][value="C"]').is_checked()
     _shot(page, "02-questionnaire-draft")
 
@@ -146,6 +168,10 @@ def test_diagnosis_from_review_offer_to_report(context, live: LiveService):
     page.wait_for_selector('[data-chart="radar"][data-ready="true"]')
     assert page.locator("#dimensions tbody tr").count() == 4
     assert "应用型均值" in page.locator("#dimensions").inner_text()
+    assert (
+        "关联材料：" in page.locator("#checks").inner_text()
+        and "党委会议纪要.txt" in page.locator("#checks").inner_text()
+    )
     assert page.locator("#weakest > li").count() == 5
     assert page.locator("#weakest").get_by_text("建议").count() >= 1
     _shot(page, "03-result")

@@ -11,11 +11,14 @@ from docx import Document
 from sqlalchemy import update
 
 from backend.config import Settings
-from backend.db.models import Job, ReviewRecord
+from backend.db.models import DocumentRole, Job, ParseStats, ReviewRecord
+from backend.db.queries import submissions, versions
 from tests.backend.api.conftest import World
 from tests.backend.diagnosis.world import CONCRETE, answers, store_evidence_review
 
 pytestmark = pytest.mark.unit
+
+STATS = ParseStats(blocks=1, chunks=1, chars=9, tables=0)
 
 
 def _form(client, **fields: str | list[str]) -> dict[str, str | list[str]]:
@@ -121,3 +124,26 @@ def test_no_reviewed_evidence_offers_the_review_of_an_uploaded_report(browser_as
     other = browser_as("other-university")
     refused = other.post("/diagnosis/evidence-review", data=_form(other, version_id=str(world.own.version2_id)))
     assert refused.status_code == 404
+
+
+def test_an_evidence_file_is_kept_as_supporting_material_and_becomes_linkable(browser_as, world: World, db):
+    uni = browser_as("university")
+    files = {"file": ("党委会议纪要.txt", "2025年党委常委会专题研究质量文化建设。".encode())}
+    sent = uni.post("/diagnosis/evidence", data=_form(uni), files=files)
+    assert sent.status_code == 303
+    submission_id = int(sent.headers["location"].rsplit("/", 1)[1])
+    stored = versions.list_versions(db, submission_id=submission_id)
+    assert [(v.original_name, v.role) for v in stored] == [("党委会议纪要.txt", DocumentRole.SUPPORTING)]
+    assert submissions.get_submission(db, submission_id=submission_id).title == "质量文化诊断证据材料"
+    # A second file lands in the same submission; once processed, both are offered in the questionnaire.
+    second = {"file": ("督导报告.txt", "督导听课120次。".encode())}
+    again = uni.post("/diagnosis/evidence", data=_form(uni), files=second)
+    assert again.headers["location"] == sent.headers["location"]
+    for v in versions.list_versions(db, submission_id=submission_id):
+        versions.mark_version_ready(db, version_id=v.id, media_type="text/plain", pages=None, stats=STATS)
+    db.commit()
+    form = uni.get(f"/diagnosis/{_start(uni)}/questionnaire").text
+    assert "党委会议纪要.txt（质量文化诊断证据材料）" in form and "督导报告.txt" in form
+    assert browser_as("other-university").get(sent.headers["location"]).status_code == 404
+    expert = browser_as("expert")
+    assert expert.post("/diagnosis/evidence", data=_form(expert), files=files).status_code == 403
