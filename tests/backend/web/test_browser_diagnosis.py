@@ -139,14 +139,14 @@ def test_diagnosis_from_review_offer_to_report(context, live: LiveService):
     page.click("button:has-text('开始新一轮诊断')")
     page.wait_for_url(re.compile(r".*/diagnosis/\d+/questionnaire$"))
     diagnosis_url = page.url.removesuffix("/questionnaire")
+    _wait("the evidence file to be processed", lambda: "党委会议纪要.txt" in _linkable(live))
+    page.reload()
     rubric = diagnosis_rubric(live.settings)
     point_ids = [p.id for _, p in rubric.iter_points()]
     assert page.locator("fieldset.question").count() == len(point_ids) == 26
     page.select_option("#role", "qa_office")
     page.check('input[name="level_1.1.1"][value="C"]')
     page.fill('textarea[name="comment_1.1.1"]', "质量方针已写入学校章程（第五条）。")
-    _wait("the evidence file to be processed", lambda: "党委会议纪要.txt" in _linkable(live))
-    page.reload()
     page.select_option(
         'select[name="docs_1.1.1"]',
         label=["党委会议纪要.txt（质量文化诊断证据材料）", f"{REPORT.name}（质量文化建设自评报告）"],
