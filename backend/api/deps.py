@@ -18,6 +18,7 @@ from backend.config import Settings
 from backend.db.base import utcnow
 from backend.db.models import (
     AssessmentRecord,
+    Diagnosis,
     DocumentVersion,
     DraftRecord,
     Job,
@@ -26,7 +27,7 @@ from backend.db.models import (
     Role,
     Submission,
 )
-from backend.db.queries import drafts, jobs, reviews, submissions, versions
+from backend.db.queries import diagnoses, drafts, jobs, reviews, submissions, versions
 from backend.db.session import session_scope
 from backend.errors import AppError, ErrorCode
 
@@ -160,3 +161,11 @@ def load_assessment(session: Session, principal: Principal, assessment_id: int) 
     assessment = reviews.get_assessment(session, assessment_id=assessment_id)
     _check_version(session, principal, assessment.review.version_id, "指标评估")
     return assessment
+
+
+def load_diagnosis(session: Session, principal: Principal, diagnosis_id: int) -> Diagnosis:
+    """A diagnosis round of the user's own institution, or NOT_FOUND (others see category means only)."""
+    diagnosis = diagnoses.get_diagnosis(session, diagnosis_id=diagnosis_id)
+    if principal.role is not Role.UNIVERSITY or diagnosis.institution_id != principal.institution_id:
+        raise AppError(ErrorCode.NOT_FOUND, "诊断不存在。", f"diagnosis {diagnosis_id} not visible")
+    return diagnosis

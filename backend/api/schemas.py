@@ -22,6 +22,7 @@ from backend.db.models import (
     VersionStatus,
 )
 from backend.domain.assessment import ChecklistItem, DrafterKind, IndicatorAssessment, IndicatorSummary, ReviewCounts
+from backend.domain.diagnosis import COMMENT_MAX, Answer, RespondentRole
 from backend.domain.enums import InstitutionType, Mark, SubmissionKind
 from backend.domain.report_draft import ReportDraft, SectionEdit
 from backend.jobs.progress import JOB_STATUS_ZH, stage_zh
@@ -618,3 +619,42 @@ class SectionEditIn(_In):
     """A section's new text; empty restores the drafted text."""
 
     text: str = Field(max_length=20000)
+
+
+class DiagnosisIn(_In):
+    """Start a quality-culture diagnosis round; an empty title becomes “<year>年质量文化建设诊断”."""
+
+    title: str = Field(default="", max_length=100)
+
+
+class DiagnosisOut(_Out):
+    """A diagnosis round of the user's institution."""
+
+    id: int
+    title: str
+    rubric_id: str
+    rubric_version: str
+    created_at: dt.datetime
+
+
+class AnswerIn(_In):
+    """A self-rating of one 审核重点: a scale level id (or null in a draft), a comment, cited uploaded files."""
+
+    point_id: str = Field(min_length=1, max_length=100)
+    level: str | None = Field(default=None, max_length=20)
+    comment: str = Field(default="", max_length=COMMENT_MAX)
+    version_ids: list[BodyId] = Field(default_factory=list, max_length=20)
+
+    def answer(self) -> Answer:
+        """As the diagnosis stores it."""
+        return Answer(
+            point_id=self.point_id, level=self.level, comment=self.comment, version_ids=tuple(self.version_ids)
+        )
+
+
+class ResponseIn(_In):
+    """The signed-in respondent's answers: saved as a draft, or submitted (final) with ``submit``: every point rated."""
+
+    role: RespondentRole
+    answers: list[AnswerIn] = Field(max_length=500)
+    submit: bool = False

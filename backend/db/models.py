@@ -43,6 +43,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from backend.db.base import ENUM_LENGTH, Base, PydanticJSON, StrEnumType, UTCDateTime, utcnow
 from backend.domain import assessment as rm
 from backend.domain import report_draft as dm
+from backend.domain.diagnosis import Answer, RespondentRole, ResponseStatus
 from backend.domain.enums import DecisionAction, InstitutionType, Mark, SubmissionKind
 from indexing.models import FactOrigin
 
@@ -640,6 +641,40 @@ class ShortlistEntry(Base):
     fixed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     institution: Mapped[Institution] = relationship()
+
+
+class Diagnosis(Base):
+    """One round of an institution's 质量文化建设诊断 against a rubric version; a later round shows the change."""
+
+    __tablename__ = "diagnoses"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    institution_id: Mapped[int] = mapped_column(ForeignKey("institutions.id"), index=True)
+    rubric_id: Mapped[str] = mapped_column(String(ID_LENGTH))
+    rubric_version: Mapped[str] = mapped_column(String(ID_LENGTH))
+    title: Mapped[str] = mapped_column(String(NAME_LENGTH))
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[dt.datetime] = _created()
+
+    institution: Mapped[Institution] = relationship(lazy="joined")
+
+
+class DiagnosisResponse(Base):
+    """One respondent's questionnaire in a diagnosis round: a draft until submitted complete; one per user."""
+
+    __tablename__ = "diagnosis_responses"
+    __table_args__ = (UniqueConstraint("diagnosis_id", "respondent_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    diagnosis_id: Mapped[int] = mapped_column(ForeignKey("diagnoses.id", ondelete="CASCADE"), index=True)
+    respondent_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    respondent_role: Mapped[RespondentRole] = mapped_column(StrEnumType(RespondentRole))
+    status: Mapped[ResponseStatus] = mapped_column(StrEnumType(ResponseStatus), default=ResponseStatus.DRAFT)
+    answers: Mapped[tuple[Answer, ...]] = mapped_column(PydanticJSON(tuple[Answer, ...]))
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    submitted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+    respondent: Mapped[User] = relationship(lazy="joined")
 
 
 class AuditEvent(Base):

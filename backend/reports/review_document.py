@@ -277,21 +277,31 @@ def _summary(doc: DocxDocument, review: Review) -> None:
     meanings = "；".join(f"{m.zh}表示{MARK_MEANING_ZH[m]}" for m in Mark)
     office_text(doc, f"{meanings}。", lead="标记说明：")
     doc.add_paragraph("表 1  指标评议汇总", style="Caption")
-    table = doc.add_table(rows=1, cols=len(SUMMARY_COLUMNS))
-    _table_frame(table)
-    for cell, title in zip(table.rows[0].cells, SUMMARY_COLUMNS, strict=True):
-        cell.paragraphs[0].style = doc.styles[TABLE_HEADING]
-        cell.paragraphs[0].add_run(title)
-        cell._tc.get_or_add_tcPr().append(_shading(_HEADER_FILL))
+    table = office_table(doc, SUMMARY_COLUMNS, _SUMMARY_WIDTHS_CM)
     for a in review.assessments:
         counts = mark_counts(a)
         values = (a.indicator_id, a.indicator_name, level_zh(a), *(str(counts[m]) for m in Mark), f"{a.confidence:.2f}")
-        _table_row(doc, table, values)
-    _table_row(doc, table, ("合计", "", "", *(str(totals[m]) for m in Mark), ""))
+        table_row(doc, table, values)
+    table_row(doc, table, ("合计", "", "", *(str(totals[m]) for m in Mark), ""))
+    close_table(table, _SUMMARY_WIDTHS_CM)
+
+
+def office_table(doc: DocxDocument, headings: tuple[str, ...], widths_cm: tuple[float, ...]) -> Table:
+    """A framed table whose shaded 黑体 header row repeats on every page; add rows, then :func:`close_table`."""
+    table = doc.add_table(rows=1, cols=len(headings))
+    table_frame(table, widths_cm)
+    for cell, title in zip(table.rows[0].cells, headings, strict=True):
+        cell.paragraphs[0].style = doc.styles[TABLE_HEADING]
+        cell.paragraphs[0].add_run(title)
+        cell._tc.get_or_add_tcPr().append(_shading(_HEADER_FILL))
+    return table
+
+
+def close_table(table: Table, widths_cm: tuple[float, ...]) -> None:
+    """Every cell's width (Word reads the cells'), no row split across pages, the header row repeated."""
     for row in table.rows:
-        for cell, width in zip(row.cells, _SUMMARY_WIDTHS_CM, strict=True):
+        for cell, width in zip(row.cells, widths_cm, strict=True):
             cell.width = Cm(width)
-    # The header row repeats on every page; no row is split across pages.
     for i, row in enumerate(table.rows):
         trpr = row._tr.get_or_add_trPr()
         trpr.append(OxmlElement("w:cantSplit"))
@@ -299,11 +309,11 @@ def _summary(doc: DocxDocument, review: Review) -> None:
             trpr.append(OxmlElement("w:tblHeader"))
 
 
-def _table_frame(table: Table) -> None:
+def table_frame(table: Table, widths_cm: tuple[float, ...] = _SUMMARY_WIDTHS_CM) -> None:
     """Centred, fixed column widths, single black borders on every edge."""
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
     table.autofit = False
-    for column, width in zip(table.columns, _SUMMARY_WIDTHS_CM, strict=True):
+    for column, width in zip(table.columns, widths_cm, strict=True):
         column.width = Cm(width)
     borders = OxmlElement("w:tblBorders")
     for side in ("top", "left", "bottom", "right", "insideH", "insideV"):
@@ -314,7 +324,8 @@ def _table_frame(table: Table) -> None:
     table._tbl.tblPr.insert_element_before(borders, *_TBLPR_AFTER_BORDERS)
 
 
-def _table_row(doc: DocxDocument, table: Table, values: tuple[str, ...]) -> None:
+def table_row(doc: DocxDocument, table: Table, values: tuple[str, ...]) -> None:
+    """A row in 五号 仿宋: the second column (names) left-aligned, the others centred."""
     cells = table.add_row().cells
     for col, (cell, value) in enumerate(zip(cells, values, strict=True)):
         p = cell.paragraphs[0]

@@ -23,6 +23,7 @@ from backend.web.views import (
     auth,
     campaigns,
     consistency,
+    diagnosis,
     downloads,
     drafting,
     evidence,
@@ -136,6 +137,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         assignment,
         ranking,
         people,
+        diagnosis,
     ):
         app.include_router(module.router, include_in_schema=False)
     return app

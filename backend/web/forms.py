@@ -1,14 +1,17 @@
-"""Form parsing for the secretariat's pages: text fields into typed values, problems per field in Chinese."""
+"""Form parsing for the secretariat's pages and the diagnosis questionnaire: text fields into typed values, problems
+per field in Chinese."""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 
 from pydantic import ValidationError
 from starlette.datastructures import FormData
 
 from backend.campaigns import CampaignSettings
 from backend.db.models import CampaignQuotas, TagQuota
+from backend.domain.diagnosis import COMMENT_MAX, Answer, RespondentRole
 from backend.domain.enums import InstitutionType, SubmissionKind
 from backend.errors import AppError, ErrorCode
 
@@ -96,3 +99,29 @@ def campaign_settings(form: FormData) -> tuple[CampaignSettings | None, dict[str
     if values.expert_load_limit == 0:
         errors["expert_load_limit"] = "评审上限至少为 1 份；不限请留空。"
     return (None if errors else values), errors
+
+
+def diagnosis_answers(
+    form: FormData, point_ids: Sequence[str]
+) -> tuple[RespondentRole | None, list[Answer], dict[str, str]]:
+    """The questionnaire form (``level_<id>``, ``comment_<id>``, ``docs_<id>`` per point) as answers, with problems."""
+    errors: dict[str, str] = {}
+    role = _text(form, "role")
+    if role not in {r.value for r in RespondentRole}:
+        errors["role"] = "请选择填写人身份（校领导、质保机构、学院等）。"
+    answers = []
+    for point_id in point_ids:
+        comment = _text(form, f"comment_{point_id}")
+        if len(comment) > COMMENT_MAX:
+            errors[f"comment_{point_id}"] = f"说明不能超过 {COMMENT_MAX} 字（现有 {len(comment)} 字）。"
+            comment = comment[:COMMENT_MAX]
+        docs = [d for d in form.getlist(f"docs_{point_id}") if isinstance(d, str) and d.isdigit()]
+        answers.append(
+            Answer(
+                point_id=point_id,
+                level=_text(form, f"level_{point_id}") or None,
+                comment=comment,
+                version_ids=tuple(int(d) for d in docs),
+            )
+        )
+    return (RespondentRole(role) if role in {r.value for r in RespondentRole} else None), answers, errors

@@ -25,12 +25,13 @@ class NavItem:
 
 # Each role's own pages first; the API documentation is for everyone who scripts.
 NAV: dict[Role, tuple[tuple[str, str], ...]] = {
-    Role.UNIVERSITY: (("我的材料", "/"), ("自评报告起草", "/drafting")),
+    Role.UNIVERSITY: (("我的材料", "/"), ("自评报告起草", "/drafting"), ("质量文化诊断", "/diagnosis")),
     Role.EXPERT: (("我的评审任务", "/"),),
     Role.SECRETARIAT: (
         ("遴选活动与材料", "/"),
         ("院校与专家", "/people"),
         ("专家与 AI 一致性", "/secretariat/agreement"),
+        ("质量文化诊断汇总", "/secretariat/diagnosis"),
     ),
     Role.ADMIN: (("用户与院校", "/"), ("院校与专家", "/people")),
 }

@@ -151,3 +151,19 @@ def list_review_assessments(
     # Each JSON column costs its parse and validation: read only the one asked for.
     query = query.options(defer(AssessmentRecord.assessment if summaries_only else AssessmentRecord.summary))
     return session.scalars(query).all()
+
+
+def latest_institution_review(session: Session, *, institution_id: int, rubric_id: str) -> ReviewRecord | None:
+    """The newest review with a rubric of any main report of an institution (deleted versions left out)."""
+    query = (
+        select(ReviewRecord)
+        .join(DocumentVersion, DocumentVersion.id == ReviewRecord.version_id)
+        .join(Submission, Submission.id == DocumentVersion.submission_id)
+        .where(
+            Submission.institution_id == institution_id,
+            ReviewRecord.rubric_id == rubric_id,
+            DocumentVersion.deleted_at.is_(None),
+            DocumentVersion.role == DocumentRole.MAIN,
+        )
+    )
+    return session.scalars(query.order_by(ReviewRecord.id.desc()).limit(1)).one_or_none()

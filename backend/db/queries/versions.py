@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
 
-from backend.db.models import Chunk, DocumentRole, DocumentVersion, FactRecord, ParseStats, VersionStatus
+from backend.db.models import Chunk, DocumentRole, DocumentVersion, FactRecord, ParseStats, Submission, VersionStatus
 from backend.errors import AppError, ErrorCode
 
 
@@ -125,3 +125,17 @@ def reopen_version(session: Session, *, version_id: int, original_name: str) -> 
     values = {"deleted_at": None, "status": VersionStatus.UPLOADED, "error_zh": None, "original_name": original_name}
     statement = update(DocumentVersion).where(DocumentVersion.id == version_id, reopenable).values(**values)
     return session.execute(statement.execution_options(synchronize_session="fetch")).rowcount == 1
+
+
+def list_institution_versions(session: Session, *, institution_id: int) -> Sequence[DocumentVersion]:
+    """Every processed (ready) file of an institution's submissions, newest first (deleted ones left out)."""
+    query = (
+        select(DocumentVersion)
+        .join(Submission, Submission.id == DocumentVersion.submission_id)
+        .where(
+            Submission.institution_id == institution_id,
+            DocumentVersion.deleted_at.is_(None),
+            DocumentVersion.status == VersionStatus.READY,
+        )
+    )
+    return session.scalars(query.order_by(DocumentVersion.id.desc())).all()

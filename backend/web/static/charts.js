@@ -35,15 +35,19 @@
     };
   }
 
+  // A radar of one institution: its values, or several named series (self-rating, category mean, last round)
+  // on a scale up to data.max (100 when absent).
   function radar(data, index) {
     var r = data.radars[index];
+    var series = r.series || [{ name: r.institution, values: r.values }];
     return {
       textStyle: { fontFamily: FONT },
       toolbox: TOOLBOX,
       title: { text: r.institution, subtext: r.category, left: 8, top: 4, textStyle: { fontSize: 13 } },
       tooltip: {},
-      radar: { indicator: data.dimensions.map(function (d) { return { name: d, max: 100 }; }), radius: "60%", center: ["50%", "58%"] },
-      series: [{ type: "radar", data: [{ value: r.values, name: r.institution, areaStyle: { opacity: 0.25 } }] }]
+      legend: r.series ? { data: series.map(function (s) { return s.name; }), bottom: 4 } : undefined,
+      radar: { indicator: data.dimensions.map(function (d) { return { name: d, max: data.max || 100 }; }), radius: "60%", center: ["50%", "55%"] },
+      series: [{ type: "radar", data: series.map(function (s) { return { value: s.values, name: s.name, areaStyle: { opacity: 0.2 } }; }) }]
     };
   }
 

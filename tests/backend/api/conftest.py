@@ -22,6 +22,7 @@ from backend.db.models import DocumentRole, JobKind, ParseStats, Role, TokenKind
 from backend.db.queries import (
     assignments,
     campaigns,
+    diagnoses,
     drafts,
     institutions,
     jobs,
@@ -150,6 +151,7 @@ class Side:
     assessment_id: int
     failed_version_id: int
     draft_id: int = 0
+    diagnosis_id: int = 0
 
 
 @dataclass
@@ -185,8 +187,20 @@ def _side(db: Session, name: str, campaign_id: int, type: InstitutionType) -> tu
     stored_review(db, version_id=version2_id, level="B", mark=Mark.CLEAR)
     failed_id = failed_version(db, submission_id=submission.id, content=f"{name}-failed")
     draft_id = stored_draft(db, submission_id=submission.id, content=f"{name}-supporting", user_id=user.id)
+    diagnosis = diagnoses.create_diagnosis(
+        db, institution_id=institution.id, rubric_id=RUBRIC_ID, rubric_version="1.0", title="诊断", created_by=user.id
+    )
     side = Side(
-        institution.id, submission.id, version_id, version2_id, job_id, review_id, assessment_id, failed_id, draft_id
+        institution.id,
+        submission.id,
+        version_id,
+        version2_id,
+        job_id,
+        review_id,
+        assessment_id,
+        failed_id,
+        draft_id,
+        diagnosis.id,
     )
     return side, user.id
 

@@ -37,6 +37,8 @@ EVERYONE = _roles({r: (OK, OK) for r in ROLES})
 # Tenant data: a university sees its own institution's, an expert its assigned submission's.
 TENANT_READ = _roles({"university": (OK, NOT_FOUND), "expert": (OK, NOT_FOUND), "secretariat": (OK, OK)})
 READERS = _roles({"university": (OK, OK), "expert": (OK, OK), "secretariat": (OK, OK)})
+# A university's self-diagnosis: its own users only; the secretariat reads anonymised category means instead.
+OWN_INSTITUTION = _roles({"university": (OK, NOT_FOUND)})
 
 
 def _upload(w: World, s: Side) -> dict[str, object]:
@@ -119,6 +121,15 @@ MATRIX: dict[tuple[str, str], Row] = {
     ),
     ("GET", "/api/drafts/{draft_id}/docx"): Row(_roles({"university": (OK, NOT_FOUND)})),
     ("POST", "/api/drafts/{draft_id}/finalise"): Row(_roles({"university": (OK, NOT_FOUND)})),
+    ("GET", "/api/diagnoses"): Row(_roles({"university": (OK, OK)})),
+    ("POST", "/api/diagnoses"): Row(_roles({"university": (OK, OK)}), lambda w, s: {"json": {"title": "第二轮"}}),
+    ("GET", "/api/diagnoses/{diagnosis_id}/questionnaire"): Row(OWN_INSTITUTION),
+    ("GET", "/api/diagnoses/{diagnosis_id}/response"): Row(OWN_INSTITUTION),
+    ("PUT", "/api/diagnoses/{diagnosis_id}/response"): Row(
+        OWN_INSTITUTION, lambda w, s: {"json": {"role": "school", "answers": [{"point_id": "1.1.1", "level": "B"}]}}
+    ),
+    ("GET", "/api/diagnoses/{diagnosis_id}/result"): Row(OWN_INSTITUTION),
+    ("GET", "/api/diagnosis/benchmarks"): Row(_roles({"secretariat": (OK, OK)})),
 }
 
 
@@ -146,6 +157,7 @@ def _url(method: str, template: str, w: World, s: Side) -> str:
         assessment_id=s.assessment_id,
         draft_id=s.draft_id,
         indicator_id="1.1",
+        diagnosis_id=s.diagnosis_id,
     )
 
 
