@@ -22,6 +22,7 @@ from backend.web.views import (
     assignment,
     auth,
     campaigns,
+    cases,
     downloads,
     evidence,
     expert,
@@ -132,6 +133,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         assignment,
         ranking,
         people,
+        cases,
     ):
         app.include_router(module.router, include_in_schema=False)
     return app
