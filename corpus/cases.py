@@ -61,6 +61,9 @@ _SYNONYMS = (
     ("定期", "按期"),
     ("有效", "切实"),
 )
+_SLOT = re.compile(r"\{(\w+)\}")
+# Template slots holding a case's own figures (not the year or a small count).
+FIGURE_SLOTS = {"num", "pct", "value"}
 _SENTENCE = re.compile(r"[^。！？；]+[。！？；]?")
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
 
@@ -255,8 +258,11 @@ def paraphrase(case: SyntheticCase, rng: random.Random, case_id: str) -> Synthet
     for p in measures.paragraphs:
         topic = topics[p.topic_id or ""]
         others = [i for i, tp in enumerate(topic.templates) if i != p.template and tp.strength is not Strength.WEAK]
+        # The retelling keeps the case's facts: a wording that states the same figures is preferred.
+        slots = set(_SLOT.findall(topic.templates[p.template or 0].text)) & FIGURE_SLOTS
+        keeping = [i for i in others if slots & set(_SLOT.findall(topic.templates[i].text))]
         values = dict(p.values) | {"school": renamed.school}
-        retold.append(CaseParagraph(_render(topic, rng.choice(others), values), topic.id))
+        retold.append(CaseParagraph(_render(topic, rng.choice(keeping or others), values), topic.id))
     rng.shuffle(retold)
     restated = []
     for p in results.paragraphs:

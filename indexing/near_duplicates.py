@@ -40,9 +40,10 @@ Example:
 from __future__ import annotations
 
 import difflib
+import math
 import re
 import unicodedata
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -54,15 +55,16 @@ _FOLD_DROP = re.compile(r"[\s\W_]+", re.UNICODE)
 
 
 class Signal(StrEnum):
-    """Which signal found a pair: shared text (copy, edit, merge) or shared meaning (paraphrase)."""
+    """Which signal found a pair: shared text (copy, edit), a case made of two others, or shared meaning."""
 
     TEXT = "text"
+    MERGED = "merged"
     MEANING = "meaning"
 
     @property
     def zh(self) -> str:
         """The signal as the secretariat reads it."""
-        return {Signal.TEXT: "文字重合", Signal.MEANING: "语义相近"}[self]
+        return {Signal.TEXT: "文字重合", Signal.MERGED: "拼接", Signal.MEANING: "语义相近"}[self]
 
 
 @dataclass(frozen=True)
@@ -72,10 +74,23 @@ class DuplicateOptions:
     shingle: int = 5
     permutations: int = 128
     band_rows: int = 2
-    containment: float = 0.3
-    neighbours: int = 5
+    # MinHash-estimated Jaccard below which an LSH candidate is not checked exactly.
+    min_jaccard: float = 0.04
+    containment: float = 0.55
+    # Merged: each part covers at least ``merge_part`` of the case, both together at least ``merge_cover``.
+    merge_part: float = 0.15
+    merge_cover: float = 0.85
+    neighbours: int = 10
     chunk_cosine: float = 0.93
-    alignment: float = 0.85
+    alignment: float = 0.5
+    shared_facts: float = 0.4
+    # Paraphrase: alignment and shared facts must also be high together (one weak signal needs the other strong).
+    meaning_sum: float = 1.15
+    min_facts: int = 2
+    # Shingles and facts found in more than this share of the cases (at least ``boilerplate_min`` cases) are
+    # boilerplate: set phrases, policy titles, one template used by many (as MOSS ignores passages shared by many).
+    boilerplate_share: float = 0.005
+    boilerplate_min: int = 3
     min_chunks: int = 2
     seed: int = 1
 
@@ -96,7 +111,34 @@ class DuplicatePair:
     ids: tuple[str, str]
     containment: float
     alignment: float
+    facts: float
     signal: Signal
+
+
+_FIGURE = re.compile(r"\d+(?:\.\d+)?")
+_YEAR = re.compile(r"(?:19|20)\d\d")
+_NAMED = re.compile(r"“([^”]{2,20})”|《([^》]{2,40})》")
+
+
+def facts(text: str) -> frozenset[str]:
+    """What a retelling keeps: figures (three or more digits, or decimals; not years) and names in “” or 《》."""
+    text = unicodedata.normalize("NFKC", text)
+    numbers = {n for n in _FIGURE.findall(text) if ("." in n or len(n) >= 3) and not _YEAR.fullmatch(n)}
+    return frozenset(numbers | {a or b for a, b in _NAMED.findall(text)})
+
+
+def _overlap(a: frozenset[str], b: frozenset[str], least: int) -> float:
+    if min(len(a), len(b)) < least:
+        return 0.0
+    return len(a & b) / min(len(a), len(b))
+
+
+def _without_boilerplate(sets: list[np.ndarray], limit: int) -> list[np.ndarray]:
+    if not sets:
+        return sets
+    values, counts = np.unique(np.concatenate(sets), return_counts=True)
+    common = values[counts > limit]
+    return [s[~np.isin(s, common, assume_unique=True)] for s in sets]
 
 
 def fold(text: str) -> str:
@@ -124,8 +166,9 @@ def shingle_hashes(text: str, k: int) -> np.ndarray:
 
 def _signatures(sets: Sequence[np.ndarray], options: DuplicateOptions) -> np.ndarray:
     rng = np.random.default_rng(options.seed)
-    a = rng.integers(1, 1 << 29, options.permutations, dtype=np.uint64)
-    b = rng.integers(0, 1 << 29, options.permutations, dtype=np.uint64)
+    # Full-width multipliers: the product wraps, so the order of the hashes is scrambled (as in datasketch).
+    a = rng.integers(1, (1 << 61) - 1, options.permutations, dtype=np.uint64)
+    b = rng.integers(0, (1 << 61) - 1, options.permutations, dtype=np.uint64)
     out = np.full((len(sets), options.permutations), np.iinfo(np.uint64).max, dtype=np.uint64)
     with np.errstate(over="ignore"):
         for i, hashes in enumerate(sets):
@@ -173,6 +216,38 @@ def _meaning_candidates(docs: Sequence[CaseText], options: DuplicateOptions) -> 
     return {tuple(sorted((usable[i], usable[j]))) for i, row in enumerate(nearest) for j in row}  # type: ignore[misc]
 
 
+def _estimated_jaccard(signatures: np.ndarray, pairs: list[tuple[int, int]]) -> np.ndarray:
+    if not pairs:
+        return np.zeros(0)
+    index = np.asarray(pairs)
+    return (signatures[index[:, 0]] == signatures[index[:, 1]]).mean(axis=1)
+
+
+def _merged(
+    sets: Sequence[np.ndarray], shares: dict[tuple[int, int], float], options: DuplicateOptions
+) -> set[tuple[int, int]]:
+    """Pairs (case, part) where the case is mostly made of two other cases, each adding its own share."""
+    parts: dict[int, list[int]] = defaultdict(list)
+    for (i, j), _ in shares.items():
+        for m, p in ((i, j), (j, i)):
+            covered = len(np.intersect1d(sets[m], sets[p], assume_unique=True)) / max(len(sets[m]), 1)
+            if covered >= options.merge_part:
+                parts[m].append(p)
+    found: set[tuple[int, int]] = set()
+    for m, candidates in parts.items():
+        for x, p in enumerate(candidates):
+            for q in candidates[x + 1 :]:
+                in_p = np.isin(sets[m], sets[p], assume_unique=True)
+                in_q = np.isin(sets[m], sets[q], assume_unique=True)
+                both = float((in_p | in_q).mean())
+                if (
+                    both >= options.merge_cover
+                    and min((in_p & ~in_q).mean(), (in_q & ~in_p).mean()) >= options.merge_part
+                ):
+                    found |= {tuple(sorted((m, p))), tuple(sorted((m, q)))}  # type: ignore[arg-type]
+    return found
+
+
 def find_near_duplicates(docs: Sequence[CaseText], options: DuplicateOptions | None = None) -> list[DuplicatePair]:
     """Every pair of the cases that shares text or meaning beyond the thresholds, most alike first.
 
@@ -184,24 +259,37 @@ def find_near_duplicates(docs: Sequence[CaseText], options: DuplicateOptions | N
         The pairs, ids in input order within a pair, sorted by the larger of containment and alignment.
     """
     options = options or DuplicateOptions()
-    sets = [shingle_hashes(d.text, options.shingle) for d in docs]
+    limit = max(options.boilerplate_min, math.ceil(options.boilerplate_share * len(docs)))
+    sets = _without_boilerplate([shingle_hashes(d.text, options.shingle) for d in docs], limit)
     signatures = _signatures(sets, options)
-    text_candidates = _lsh_candidates(signatures, options.band_rows)
-    meaning_candidates = _meaning_candidates(docs, options)
+    lsh = sorted(_lsh_candidates(signatures, options.band_rows))
+    estimated = _estimated_jaccard(signatures, lsh)
+    text_candidates = [pair for pair, j in zip(lsh, estimated, strict=True) if j >= options.min_jaccard]
+    shares = {pair: _containment(sets[pair[0]], sets[pair[1]]) for pair in text_candidates}
+    merged = _merged(sets, shares, options)
+    all_facts = [facts(d.text) for d in docs]
+    frequency = Counter(f for fs in all_facts for f in fs)
+    kept = [frozenset(f for f in fs if frequency[f] <= limit) for fs in all_facts]
     pairs = []
-    for i, j in sorted(text_candidates | meaning_candidates):
-        contained = _containment(sets[i], sets[j])
+    for i, j in sorted(set(shares) | _meaning_candidates(docs, options) | merged):
+        contained = shares[(i, j)] if (i, j) in shares else _containment(sets[i], sets[j])
         aligned = 0.0
         va, vb = docs[i].vectors, docs[j].vectors
         if va is not None and vb is not None and min(len(va), len(vb)) >= options.min_chunks:
             aligned = _alignment(va, vb, options.chunk_cosine)
+        shared = _overlap(kept[i], kept[j], options.min_facts)
         if contained >= options.containment:
             signal = Signal.TEXT
-        elif aligned >= options.alignment:
+        elif (i, j) in merged:
+            signal = Signal.MERGED
+        elif (
+            aligned >= options.alignment and shared >= options.shared_facts and aligned + shared >= options.meaning_sum
+        ):
             signal = Signal.MEANING
         else:
             continue
-        pairs.append(DuplicatePair((docs[i].id, docs[j].id), round(contained, 4), round(aligned, 4), signal))
+        pair = DuplicatePair((docs[i].id, docs[j].id), round(contained, 4), round(aligned, 4), round(shared, 4), signal)
+        pairs.append(pair)
     return sorted(pairs, key=lambda p: -max(p.containment, p.alignment))
 
 

@@ -51,7 +51,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("duplicate_marks", schema=None) as batch_op:
         batch_op.create_index(
-            batch_op.f("ix_duplicate_marks_campaign_id_version_a_id_version_b_id"),
+            batch_op.f("ix_duplicate_marks_campaign_id"),
             ["campaign_id", "version_a_id", "version_b_id"],
             unique=False,
         )
@@ -60,7 +60,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     """Revert this revision."""
     with op.batch_alter_table("duplicate_marks", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_duplicate_marks_campaign_id_version_a_id_version_b_id"))
+        batch_op.drop_index(batch_op.f("ix_duplicate_marks_campaign_id"))
     op.drop_table("duplicate_marks")
     with op.batch_alter_table("submissions", schema=None) as batch_op:
         batch_op.drop_column("theme_tags")
