@@ -268,7 +268,7 @@ def paraphrase(case: SyntheticCase, rng: random.Random, case_id: str) -> Synthet
     for p in results.paragraphs:
         topic = topics.get(p.topic_id or "")
         if topic is None or topic.metric is None or p.phrasing is None:
-            restated.append(p)
+            restated.append(CaseParagraph(distractor_paragraph(rng, renamed.school, NEWS)))
             continue
         other = rng.choice([i for i in range(len(topic.metric.phrasings)) if i != p.phrasing])
         restated.append(
