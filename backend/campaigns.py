@@ -6,13 +6,14 @@ extends it)."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
 from backend.config import Settings
 from backend.db.base import BEIJING
-from backend.db.models import Campaign, CampaignQuotas, Submission
+from backend.db.models import TAG_LENGTH, Campaign, CampaignQuotas, Submission
 from backend.db.queries import audit, campaigns, submissions
 from backend.domain.enums import SubmissionKind
 from backend.errors import AppError, ErrorCode
@@ -175,16 +176,66 @@ def extend_review_deadline(
     return campaign
 
 
-def create_submission(
-    session: Session, *, institution_id: int, title: str, campaign_id: int | None, user_id: int, now: dt.datetime
-) -> Submission:
-    """Add a submission of an institution, standalone or to a campaign still open.
+MAX_THEME_TAGS = 8
+
+
+@dataclass(frozen=True)
+class CaseDetails:
+    """What a university files a case (优秀案例) under: a category and theme tags."""
+
+    category: str = ""
+    theme_tags: tuple[str, ...] = ()
+
+
+def parse_theme_tags(text: str) -> tuple[str, ...]:
+    """Theme tags typed as one line, separated by 、 or commas, without repeats.
 
     Raises:
-        AppError: ``NOT_FOUND`` for an unknown campaign, ``CONFLICT`` after its deadline.
+        AppError: ``INVALID_INPUT`` for a tag longer than TAG_LENGTH or more than MAX_THEME_TAGS tags.
     """
-    if campaign_id is not None:
-        check_open(campaigns.get_campaign(session, campaign_id=campaign_id), now=now)
+    tags = tuple(dict.fromkeys(t.strip() for t in re.split(r"[、,，;；]", text) if t.strip()))
+    if any(len(t) > TAG_LENGTH for t in tags) or len(tags) > MAX_THEME_TAGS:
+        raise AppError(
+            ErrorCode.INVALID_INPUT,
+            f"主题标签最多 {MAX_THEME_TAGS} 个，每个不超过 {TAG_LENGTH} 个字。",
+            f"theme tags {tags!r}",
+        )
+    return tags
+
+
+def create_submission(
+    session: Session,
+    *,
+    institution_id: int,
+    title: str,
+    campaign_id: int | None,
+    user_id: int,
+    now: dt.datetime,
+    case: CaseDetails | None = None,
+) -> Submission:
+    """Add a submission of an institution, standalone or to a campaign still open; a case campaign's submission
+    keeps its category and theme tags.
+
+    Raises:
+        AppError: ``NOT_FOUND`` for an unknown campaign, ``CONFLICT`` after its deadline, ``INVALID_INPUT`` for
+        case details given to a campaign of reports.
+    """
+    campaign = campaigns.get_campaign(session, campaign_id=campaign_id) if campaign_id is not None else None
+    check_open(campaign, now=now)
+    is_case = campaign is not None and campaign.kind is SubmissionKind.CASE
+    if case is not None and (case.category or case.theme_tags) and not is_case:
+        raise AppError(
+            ErrorCode.INVALID_INPUT,
+            "案例类别和主题标签只在优秀案例活动中填写。",
+            f"case details for campaign {campaign_id} of kind {campaign.kind.value if campaign else None}",
+        )
+    details = case if case is not None and is_case else CaseDetails()
     return submissions.create_submission(
-        session, institution_id=institution_id, title=title, campaign_id=campaign_id, created_by=user_id
+        session,
+        institution_id=institution_id,
+        title=title,
+        campaign_id=campaign_id,
+        created_by=user_id,
+        case_category=details.category.strip() or None,
+        theme_tags=details.theme_tags,
     )

@@ -237,6 +237,9 @@ class SubmissionIn(_In):
 
     title: str = Field(min_length=1, max_length=255)
     campaign_id: BodyId | None = None
+    # Cases (优秀案例) only: the category and theme tags the case is filed under.
+    case_category: str = Field(default="", max_length=100)
+    theme_tags: list[Annotated[str, Field(min_length=1, max_length=20)]] = Field(default=[], max_length=8)
 
 
 class SubmissionOut(_Out):
@@ -246,6 +249,8 @@ class SubmissionOut(_Out):
     institution_id: int
     campaign_id: int | None
     title: str
+    case_category: str | None = None
+    theme_tags: tuple[str, ...] = ()
     created_at: dt.datetime
 
 

@@ -410,6 +410,21 @@ def eval_llm_cmd(
     )
 
 
+@eval_app.command("duplicates")
+def eval_duplicates_cmd(
+    out: Annotated[Path, typer.Option(help="results directory")] = Path("eval/results"),
+    originals: Annotated[int, typer.Option(help="original synthetic cases")] = 200,
+    per_kind: Annotated[int, typer.Option(help="planted duplicates of each kind")] = 15,
+    timing: Annotated[int, typer.Option(help="cases in the timed search")] = 1000,
+    seed: Annotated[int, typer.Option(help="generator seed (thresholds were set on seed 0)")] = 1,
+    as_json: Annotated[bool, typer.Option("--json", help="print JSON instead of a table")] = False,
+) -> None:
+    """Near-duplicate cases: precision and recall per planted kind, and the search time for many cases."""
+    from eval.near_duplicates import run_cli
+
+    run_cli(out, originals=originals, per_kind=per_kind, timing_cases=timing, seed=seed, as_json=as_json)
+
+
 @eval_app.command("levels")
 def eval_levels_cmd(
     out: Annotated[Path, typer.Option(help="results directory")] = Path("eval/results"),

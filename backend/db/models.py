@@ -275,6 +275,9 @@ class Submission(Base):
     institution_id: Mapped[int] = mapped_column(ForeignKey("institutions.id"), index=True)
     campaign_id: Mapped[int | None] = mapped_column(ForeignKey("campaigns.id"), index=True)
     title: Mapped[str] = mapped_column(String(NAME_LENGTH))
+    # Cases (优秀案例) only: the category the university files the case under and its theme tags.
+    case_category: Mapped[str | None] = mapped_column(String(ID_LENGTH))
+    theme_tags: Mapped[tuple[str, ...]] = mapped_column(PydanticJSON(tuple[str, ...]), default=tuple)
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[dt.datetime] = _created()
 
@@ -675,6 +678,40 @@ class DiagnosisResponse(Base):
     submitted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
     respondent: Mapped[User] = relationship(lazy="joined")
+
+
+class DuplicateVerdict(StrEnum):
+    """The secretariat's judgement of a pair of cases found alike."""
+
+    DUPLICATE = "duplicate"
+    NOT_DUPLICATE = "not_duplicate"
+
+    @property
+    def zh(self) -> str:
+        """The verdict as the secretariat reads it."""
+        return {DuplicateVerdict.DUPLICATE: "重复", DuplicateVerdict.NOT_DUPLICATE: "非重复"}[self]
+
+
+class DuplicateMark(Base):
+    """The secretariat's verdict on a pair of case versions found alike (lower version id first).
+
+    Rows are only added; the latest row of a pair in a campaign is the verdict in force.
+    """
+
+    __tablename__ = "duplicate_marks"
+    __table_args__ = (
+        CheckConstraint("version_a_id < version_b_id", name="pair_ordered"),
+        Index(None, "campaign_id", "version_a_id", "version_b_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"))
+    version_a_id: Mapped[int] = mapped_column(ForeignKey("document_versions.id"))
+    version_b_id: Mapped[int] = mapped_column(ForeignKey("document_versions.id"))
+    verdict: Mapped[DuplicateVerdict] = mapped_column(StrEnumType(DuplicateVerdict))
+    note: Mapped[str] = mapped_column(Text, default="")
+    marked_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    marked_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class AuditEvent(Base):

@@ -139,13 +139,13 @@ def office_page(doc: DocxDocument, running: str) -> None:
     foot.style = doc.styles["Footer"]
     foot.alignment = WD_ALIGN_PARAGRAPH.CENTER
     foot.add_run("第 ")
-    _field(foot, "PAGE", "1")
+    office_field(foot, "PAGE", "1")
     foot.add_run(" 页 / 共 ")
-    _field(foot, "NUMPAGES", "1")
+    office_field(foot, "NUMPAGES", "1")
     foot.add_run(" 页")
 
 
-def _field(paragraph: Paragraph, instruction: str, shown: str) -> None:
+def office_field(paragraph: Paragraph, instruction: str, shown: str) -> None:
     """A Word field (PAGE, NUMPAGES) whose value Word and LibreOffice compute when they lay out the pages."""
 
     def fld_char(kind: str) -> OxmlElement:

@@ -22,6 +22,7 @@ from backend.web.views import (
     assignment,
     auth,
     campaigns,
+    cases,
     consistency,
     diagnosis,
     downloads,
@@ -138,6 +139,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         ranking,
         people,
         diagnosis,
+        cases,
     ):
         app.include_router(module.router, include_in_schema=False)
     return app

@@ -38,6 +38,7 @@ def create_submission(body: SubmissionIn, user: University, session: DbSession) 
         campaign_id=body.campaign_id,
         user_id=user.user_id,
         now=utcnow(),
+        case=campaign_rules.CaseDetails(body.case_category, tuple(dict.fromkeys(body.theme_tags))),
     )
     return SubmissionOut.model_validate(submission)
 

@@ -18,9 +18,18 @@ def create_submission(
     title: str,
     campaign_id: int | None = None,
     created_by: int | None = None,
+    case_category: str | None = None,
+    theme_tags: tuple[str, ...] = (),
 ) -> Submission:
-    """Add a submission of an institution (to a campaign, or standalone)."""
-    submission = Submission(institution_id=institution_id, campaign_id=campaign_id, title=title, created_by=created_by)
+    """Add a submission of an institution (to a campaign, or standalone); cases with their category and tags."""
+    submission = Submission(
+        institution_id=institution_id,
+        campaign_id=campaign_id,
+        title=title,
+        created_by=created_by,
+        case_category=case_category,
+        theme_tags=theme_tags,
+    )
     session.add(submission)
     session.flush()
     return submission

@@ -11,7 +11,7 @@ from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Resp
 from backend import campaigns as campaign_rules
 from backend.api.deps import DbSession, SettingsDep, load_submission, load_version
 from backend.db.base import utcnow
-from backend.db.models import DocumentRole
+from backend.db.models import NAME_LENGTH, DocumentRole
 from backend.db.queries import campaigns, versions
 from backend.errors import AppError, ErrorCode
 from backend.ingest.flows import delete_failed_version, upload_version
@@ -35,8 +35,10 @@ def create_submission(
     session: DbSession,
     title: Annotated[str, Form()] = "",
     campaign_id: Annotated[str, Form()] = "",
+    case_category: Annotated[str, Form(max_length=NAME_LENGTH)] = "",
+    theme_tags: Annotated[str, Form(max_length=NAME_LENGTH)] = "",
 ) -> Response:
-    """Create a submission of the user's institution and open its page."""
+    """Create a submission of the user's institution (a case with its category and theme tags) and open its page."""
     errors = {}
     if not title.strip():
         errors["title"] = "请填写材料名称。"
@@ -44,6 +46,7 @@ def create_submission(
         errors["title"] = "材料名称不能超过 200 字。"
     if not errors:
         try:
+            case = campaign_rules.CaseDetails(case_category.strip(), campaign_rules.parse_theme_tags(theme_tags))
             submission = campaign_rules.create_submission(
                 session,
                 institution_id=user.institution_id,
@@ -51,12 +54,13 @@ def create_submission(
                 campaign_id=int(campaign_id) if campaign_id.isdigit() else None,
                 user_id=user.user_id,
                 now=utcnow(),
+                case=case,
             )
             return RedirectResponse(f"/submissions/{submission.id}", status_code=303)
         except AppError as exc:
-            if exc.code not in (ErrorCode.CONFLICT, ErrorCode.NOT_FOUND):
+            if exc.code not in (ErrorCode.CONFLICT, ErrorCode.NOT_FOUND, ErrorCode.INVALID_INPUT):
                 raise
-            errors["campaign_id"] = exc.message_zh
+            errors["case" if exc.code is ErrorCode.INVALID_INPUT else "campaign_id"] = exc.message_zh
     context = {"submissions": my_submissions(session, user), "campaigns": campaigns.list_campaigns(session)}
     return page(
         request, "university/home.html", user, title="我的材料", status_code=422, errors=errors, now=utcnow(), **context

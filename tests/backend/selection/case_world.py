@@ -1,0 +1,120 @@
+"""Case campaigns with real DOCX cases ingested through the real flow: an original, its copy by another school,
+an unrelated case, and a copy of a case from an earlier campaign."""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+
+import pytest
+from docx import Document
+from sqlalchemy.orm import Session
+
+from backend import campaigns as campaign_rules
+from backend.config import Settings
+from backend.db.base import utcnow
+from backend.db.models import Role
+from backend.db.queries import campaigns, institutions, users
+from backend.domain.enums import InstitutionType, SubmissionKind
+from backend.ingest import flows
+from backend.jobs import enqueue
+from corpus.cases import SyntheticCase, generate_case, verbatim_copy
+from tests.fakes import KeywordEmbedder
+
+
+def case_docx(case: SyntheticCase) -> bytes:
+    """The case as a Word file: title, section headings, paragraphs."""
+    doc = Document()
+    doc.add_heading(case.title, level=0)
+    for section in case.sections:
+        doc.add_heading(section.heading, level=1)
+        for p in section.paragraphs:
+            doc.add_paragraph(p.text)
+    out = io.BytesIO()
+    doc.save(out)
+    return out.getvalue()
+
+
+@dataclass(frozen=True)
+class CaseWorld:
+    """Version ids of the cases, the two campaigns, and the universities' user ids."""
+
+    campaign_id: int
+    earlier_campaign_id: int
+    original: int
+    copy: int
+    unrelated: int
+    earlier: int
+    earlier_copy: int
+    submissions: dict[str, int]
+
+
+def _submit(
+    db: Session, settings: Settings, *, name: str, campaign_id: int, case: SyntheticCase, category: str
+) -> tuple[int, int]:
+    institution = institutions.create_institution(db, name=name, type=InstitutionType.APPLIED)
+    user = users.create_user(db, username=f"case-{name}", role=Role.UNIVERSITY, institution_id=institution.id)
+    submission = campaign_rules.create_submission(
+        db,
+        institution_id=institution.id,
+        title=case.title,
+        campaign_id=campaign_id,
+        user_id=user.id,
+        now=utcnow(),
+        case=campaign_rules.CaseDetails(category, ("闭环改进", "学生参与")),
+    )
+    db.commit()
+    result = flows.upload_version(
+        db,
+        submission_id=submission.id,
+        data=case_docx(case),
+        original_name=f"{name}案例.docx",
+        user_id=user.id,
+        settings=settings,
+    )
+    flows.ingest_version(db, result.version_id, settings, embedder_factory=lambda s: KeywordEmbedder())
+    db.commit()
+    return result.version_id, submission.id
+
+
+def make_case_world(db: Session, settings: Settings, monkeypatch: pytest.MonkeyPatch) -> CaseWorld:
+    """Two case campaigns (earlier and current) with five ingested cases."""
+    import random
+
+    monkeypatch.setattr(enqueue, "publish", lambda job_id, kind, settings: None)
+    earlier = campaigns.create_campaign(
+        db, name="2025年优秀案例征集", rubric_id="case-selection", kind=SubmissionKind.CASE
+    )
+    current = campaigns.create_campaign(
+        db, name="2026年优秀案例征集", rubric_id="case-selection", kind=SubmissionKind.CASE
+    )
+    db.commit()
+    rng = random.Random(5)
+    a, c, d = generate_case(11), generate_case(12), generate_case(13)
+    made = {
+        "original": _submit(db, settings, name="甲学院", campaign_id=current.id, case=a, category="质量文化建设"),
+        "copy": _submit(
+            db,
+            settings,
+            name="乙学院",
+            campaign_id=current.id,
+            case=verbatim_copy(a, rng, "b"),
+            category="质量文化建设",
+        ),
+        "unrelated": _submit(db, settings, name="丙学院", campaign_id=current.id, case=c, category="质量保障体系建设"),
+        "earlier": _submit(db, settings, name="丁学院", campaign_id=earlier.id, case=d, category="质量保障体系建设"),
+        "earlier_copy": _submit(
+            db,
+            settings,
+            name="戊学院",
+            campaign_id=current.id,
+            case=verbatim_copy(d, rng, "e"),
+            category="质量保障体系建设",
+        ),
+    }
+    return CaseWorld(
+        current.id,
+        earlier.id,
+        *(made[k][0] for k in ("original", "copy", "unrelated", "earlier", "earlier_copy")),
+        submissions={k: v[1] for k, v in made.items()},
+    )

@@ -1,0 +1,165 @@
+"""Case campaigns: case details on submissions, near-duplicates across this and earlier campaigns on ingested
+DOCX cases, the pair view with shared passages, audited verdicts, and the 案例集 Word document and workbook."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from docx import Document
+from openpyxl import load_workbook
+from sqlalchemy.orm import Session
+
+from backend import campaigns as campaign_rules
+from backend.config import Settings
+from backend.db.base import utcnow
+from backend.db.models import DuplicateVerdict
+from backend.db.queries import audit, campaigns, selection, submissions
+from backend.domain.enums import InstitutionType, SubmissionKind
+from backend.errors import AppError, ErrorCode
+from backend.selection.case_collection import case_collection_docx, case_collection_xlsx, selected_cases
+from backend.selection.duplicates import campaign_duplicates, mark_pair, pair_view
+from indexing.near_duplicates import Signal
+from tests.backend.selection.case_world import CaseWorld, make_case_world
+from tests.backend.service_fixtures import *  # noqa: F403
+from tests.backend.service_fixtures import make_tenant
+
+
+@pytest.fixture
+def backend() -> str:
+    """SQLite only: the queries are plain selects covered on PostgreSQL by the migration tests."""
+    return "sqlite"
+
+
+@pytest.fixture
+def cw(db: Session, settings: Settings, monkeypatch: pytest.MonkeyPatch) -> CaseWorld:
+    return make_case_world(db, settings, monkeypatch)
+
+
+def test_case_details_are_kept_and_refused_outside_case_campaigns(db: Session, cw: CaseWorld):
+    sub = submissions.get_submission(db, submission_id=cw.submissions["original"])
+    assert sub.case_category == "质量文化建设" and sub.theme_tags == ("闭环改进", "学生参与")
+    reports = campaigns.create_campaign(
+        db, name="示范校", rubric_id="quality-culture-2026", kind=SubmissionKind.SELF_EVALUATION
+    )
+    tenant = make_tenant(db)
+    with pytest.raises(AppError) as e:
+        campaign_rules.create_submission(
+            db,
+            institution_id=tenant.institution.id,
+            title="案例",
+            campaign_id=reports.id,
+            user_id=tenant.user.id,
+            now=utcnow(),
+            case=campaign_rules.CaseDetails("质量文化建设", ()),
+        )
+    assert e.value.code is ErrorCode.INVALID_INPUT and "优秀案例" in e.value.message_zh
+    assert campaign_rules.parse_theme_tags("闭环改进、学生参与，闭环改进") == ("闭环改进", "学生参与")
+    with pytest.raises(AppError):
+        campaign_rules.parse_theme_tags("、".join(f"标签{i}" for i in range(9)))
+
+
+def test_copies_are_found_in_this_and_earlier_campaigns_and_nothing_else(
+    db: Session, settings: Settings, cw: CaseWorld
+):
+    campaign = campaigns.get_campaign(db, campaign_id=cw.campaign_id)
+    rows = campaign_duplicates(db, campaign=campaign, settings=settings)
+    pairs = {(r.a.version_id, r.b.version_id): r for r in rows}
+    assert set(pairs) == {(cw.original, cw.copy), (cw.earlier, cw.earlier_copy)}
+    assert all(r.signal is Signal.TEXT and r.containment > 0.9 and r.verdict is None for r in rows)
+    assert pairs[(cw.earlier, cw.earlier_copy)].a.campaign_name == "2025年优秀案例征集"
+    # The earlier campaign compares only against itself and what came before: nothing there.
+    earlier = campaigns.get_campaign(db, campaign_id=cw.earlier_campaign_id)
+    assert campaign_duplicates(db, campaign=earlier, settings=settings) == []
+
+
+def test_pair_view_marks_shared_passages_and_verdicts_are_audited(db: Session, settings: Settings, cw: CaseWorld):
+    campaign = campaigns.get_campaign(db, campaign_id=cw.campaign_id)
+    view = pair_view(db, campaign=campaign, version_a_id=cw.copy, version_b_id=cw.original)
+    assert (view.a.version_id, view.b.version_id) == (cw.original, cw.copy)
+    assert view.a_shared > 0.8 and view.b_shared > 0.8
+    assert "".join(s.text for s in view.a_segments).startswith(view.a.title[:4]) or view.a_segments
+    assert any(s.shared and len(s.text) > 50 for s in view.b_segments)
+    unrelated = pair_view(db, campaign=campaign, version_a_id=cw.original, version_b_id=cw.unrelated)
+    assert unrelated.a_shared < 0.3
+    user = make_tenant(db).user.id
+    mark_pair(
+        db,
+        campaign=campaign,
+        version_a_id=cw.copy,
+        version_b_id=cw.original,
+        verdict=DuplicateVerdict.DUPLICATE,
+        note="照抄",
+        user_id=user,
+    )
+    mark_pair(
+        db,
+        campaign=campaign,
+        version_a_id=cw.original,
+        version_b_id=cw.copy,
+        verdict=DuplicateVerdict.NOT_DUPLICATE,
+        note="",
+        user_id=user,
+    )
+    db.commit()
+    rows = {(r.a.version_id, r.b.version_id): r for r in campaign_duplicates(db, campaign=campaign, settings=settings)}
+    assert rows[(cw.original, cw.copy)].verdict is DuplicateVerdict.NOT_DUPLICATE
+    view = pair_view(db, campaign=campaign, version_a_id=cw.original, version_b_id=cw.copy)
+    assert [m.verdict for m in view.marks] == [DuplicateVerdict.NOT_DUPLICATE, DuplicateVerdict.DUPLICATE]
+    events = audit.list_events(db, object_type="campaign", object_id=campaign.id)
+    assert [e.action for e in events].count("duplicate.mark") == 2
+
+
+def test_pairs_outside_the_campaign_are_refused(db: Session, cw: CaseWorld):
+    earlier = campaigns.get_campaign(db, campaign_id=cw.earlier_campaign_id)
+    with pytest.raises(AppError) as e:
+        pair_view(db, campaign=earlier, version_a_id=cw.original, version_b_id=cw.earlier)
+    assert e.value.code is ErrorCode.NOT_FOUND
+
+
+def test_case_collection_docx_and_xlsx(db: Session, cw: CaseWorld):
+    campaign = campaigns.get_campaign(db, campaign_id=cw.campaign_id)
+    with pytest.raises(AppError) as e:
+        selected_cases(db, campaign=campaign)
+    assert e.value.code is ErrorCode.CONFLICT
+    chosen = [cw.submissions["original"], cw.submissions["unrelated"]]
+    rows = []
+    for rank, sid in enumerate(chosen, start=1):
+        sub = submissions.get_submission(db, submission_id=sid)
+        rows.append(selection.ShortlistRow(sub.institution_id, sid, InstitutionType.APPLIED, rank, 0.9 - rank / 10, ""))
+    user = make_tenant(db).user.id
+    selection.replace_shortlist(db, campaign_id=campaign.id, rows=rows, fixed_by=user, now=utcnow())
+    db.commit()
+    collection = selected_cases(db, campaign=campaign)
+    doc = Document(io.BytesIO(case_collection_docx(collection)))
+    texts = [p.text for p in doc.paragraphs]
+    titles = [submissions.get_submission(db, submission_id=s).title for s in chosen]
+    chapters = [p.text for p in doc.paragraphs if p.style.name == "Heading 1"]
+    assert chapters == [f"案例{i}  {t}" for i, t in enumerate(titles, start=1)]
+    assert "优秀案例集" in texts and "目  录" in texts
+    assert any("甲学院（应用型）" in t for t in texts) and any("质量文化建设" in t for t in texts)
+    assert [p.text for p in doc.paragraphs if p.style.name == "Heading 2"][:2] == ["一、案例背景", "二、主要做法"]
+    assert (
+        doc.styles["Heading 1"].element.rPr.rFonts.get(
+            "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}eastAsia"
+        )
+        == "黑体"
+    )
+    assert 'TOC \\o "1-1"' in doc.element.xml
+    sheet = load_workbook(io.BytesIO(case_collection_xlsx(collection))).active
+    values = list(sheet.iter_rows(values_only=True))
+    assert values[0][:4] == ("序号", "案例名称", "申报单位", "单位类别")
+    assert [v[1] for v in values[1:]] == titles and values[1][2] == "甲学院" and values[1][5] == "闭环改进、学生参与"
+
+
+def test_report_campaigns_have_no_duplicates_or_collection(db: Session, settings: Settings):
+    reports = campaigns.create_campaign(
+        db, name="示范校", rubric_id="quality-culture-2026", kind=SubmissionKind.SELF_EVALUATION
+    )
+    for call in (
+        lambda: campaign_duplicates(db, campaign=reports, settings=settings),
+        lambda: selected_cases(db, campaign=reports),
+    ):
+        with pytest.raises(AppError) as e:
+            call()
+        assert e.value.code is ErrorCode.NOT_FOUND
