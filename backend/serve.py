@@ -15,7 +15,7 @@ from backend.worker.app import run_worker as run
 
 log = logging.getLogger(__name__)
 
-API_FACTORY = "backend.web.app:create_app"
+API_FACTORY = "backend.web.app:served_app"
 WORKER_STOP_TIMEOUT_S = 30
 
 

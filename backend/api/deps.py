@@ -4,9 +4,10 @@ and loaders that return an object or raise NOT_FOUND when it is absent or belong
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Annotated
 
+import anyio
 from fastapi import Depends, Request
 from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
@@ -28,7 +29,7 @@ from backend.db.models import (
     Submission,
 )
 from backend.db.queries import diagnoses, drafts, jobs, reviews, submissions, versions
-from backend.db.session import session_scope
+from backend.db.session import session_factory
 from backend.errors import AppError, ErrorCode
 
 
@@ -48,11 +49,37 @@ async def get_rendered(request: Request) -> RenderedBodies:
 Rendered = Annotated[RenderedBodies, Depends(get_rendered)]
 
 
-def get_db(settings: SettingsDep) -> Iterator[Session]:
+async def get_db(settings: SettingsDep) -> AsyncIterator[Session]:
     """One unit of work per request: committed when the route returns, rolled back when it raises."""
-    with session_scope(settings) as session:
+    # async: opening a session does no I/O, so it needs no hop to a worker thread (a sync generator takes one in and
+    # one out). Everything that may touch a connection — commit, rollback, close — runs on a worker thread: a pooled
+    # connection is never awaited on the event loop (see current_user).
+    # The end runs outside the shared thread limit (a limiter of its own, as FastAPI ends sync dependencies): with
+    # every worker thread waiting for a pooled connection, the sessions holding them must still be able to close.
+    session = session_factory(settings)()
+    try:
         yield session
+        await anyio.to_thread.run_sync(_commit_and_close, session, limiter=anyio.CapacityLimiter(1))
+    except BaseException:
+        await anyio.to_thread.run_sync(_roll_back_and_close, session, limiter=anyio.CapacityLimiter(1))
+        raise
+
+
+def _commit_and_close(session: Session) -> None:
+    try:
         session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+def _roll_back_and_close(session: Session) -> None:
+    try:
+        session.rollback()
+    finally:
+        session.close()
 
 
 # scope="function": the commit runs before the response is sent, so a failed commit is the response.

@@ -106,7 +106,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.rendered = RenderedBodies(RENDERED_BODIES)
     add_docs(app)
-    for module in (auth, admin, campaigns, rubrics, submissions, reviews, drafts, diagnosis):
+    # Hot reads first: a request is matched against the routers in this order.
+    for module in (reviews, submissions, campaigns, drafts, diagnosis, rubrics, auth, admin):
         app.include_router(module.router, prefix="/api", responses=ERROR_RESPONSES)
     app.add_exception_handler(AppError, _app_error)
     app.add_exception_handler(IndexingError, _indexing_error)
