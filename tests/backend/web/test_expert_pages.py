@@ -160,8 +160,11 @@ def test_submission_is_read_only_counts_in_ranking_and_reaches_the_university(
         (None, None, "A"),
     }
     ranking = anonymous.get(f"/api/campaigns/{world.campaign_id}/ranking", headers=bearer(world, "secretariat")).json()
-    own = next(r for r in ranking["by_type"]["应用型"] if r["submission_id"] == world.own.submission_id)
-    assert own["experts"] == 1 and own["clear_points"] == 1 and own["rank"] == 1
+    applied = next(c for c in ranking["categories"] if c["category"] == "应用型")
+    own = next(r for r in applied["rows"] if r["submission_id"] == world.own.submission_id)
+    # The submitted review now ranks the submission by the expert's marks, not the AI's.
+    assert own["source"] == "expert" and own["experts_counted"]
+    assert own["clear_points"] == 1 and own["rank"] == 1 and own["review_id"] == review
 
 
 def test_campaign_can_keep_expert_results_from_universities(browser_as, world: World, target: Target, db: Session):
