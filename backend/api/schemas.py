@@ -31,7 +31,7 @@ from backend.review.consistency import Verdict as ConsistencyVerdict
 from backend.review.decisions import DecisionInput
 from backend.review.operations import ReviewOverview
 from backend.rubrics.models import Applicability, Level, Metric, PointKind, Rubric, Selection, Source, TextOrigin
-from backend.selection.shortlist import CampaignShortlist, RankRow, ScoreSource
+from backend.selection.shortlist import CampaignShortlist, RankRow, ScoreSource, ShortlistUnit
 from indexing.models import FactOrigin
 
 # Ids are INTEGER columns (32-bit on PostgreSQL): a larger number names no object, and the database would
@@ -510,12 +510,13 @@ class ConsistencyCheckOut(BaseModel):
 
 
 class RankingRowOut(BaseModel):
-    """An institution's place in its category, as the ranking page shows it."""
+    """A row's place in its category (an institution, or in a case campaign a case), as the ranking page shows it."""
 
     rank: int
     institution_id: int
     institution_name: str
     submission_id: int
+    title: str = Field(description="the submission's title (a case campaign's row is this case)")
     review_id: int | None
     score: float
     source: ScoreSource = Field(description="expert: the submitted expert reviews' mean; ai: the AI draft")
@@ -527,11 +528,13 @@ class RankingRowOut(BaseModel):
     proposed: bool = Field(description="the quotas propose this row for the shortlist")
     seat_tag: str | None = Field(description="the tagged seat the row takes; null for a seat by rank or none")
     seat_cross_category: bool
-    other_submissions: int = Field(description="older submissions of the institution not ranked (one row each)")
+    other_submissions: int = Field(
+        description="older submissions of the institution not ranked (a report campaign: one row each; cases: 0)"
+    )
     on_shortlist: bool = Field(description="on the shortlist the secretariat fixed")
 
     @classmethod
-    def build(cls, row: RankRow, review_id: int | None, fixed: set[int]) -> RankingRowOut:
+    def build(cls, row: RankRow, review_id: int | None, *, on_shortlist: bool) -> RankingRowOut:
         """The row with its review and whether the fixed shortlist holds it."""
         c = row.candidate
         return cls(
@@ -539,6 +542,7 @@ class RankingRowOut(BaseModel):
             institution_id=c.institution_id,
             institution_name=c.institution_name,
             submission_id=c.submission_id,
+            title=c.title,
             review_id=review_id,
             score=c.score,
             source=c.source,
@@ -551,7 +555,7 @@ class RankingRowOut(BaseModel):
             seat_tag=row.seat_tag,
             seat_cross_category=row.seat is not None and row.seat.type is None,
             other_submissions=row.other_submissions,
-            on_shortlist=c.institution_id in fixed,
+            on_shortlist=on_shortlist,
         )
 
 
@@ -570,6 +574,9 @@ class RankingOut(BaseModel):
     """A campaign's ranking with the quotas applied: the same rows, seats and cut-offs as the ranking page."""
 
     campaign_id: int
+    unit: ShortlistUnit = Field(
+        description="institution: one row per institution (its newest report); case: one row per case submission"
+    )
     quotas: str = Field(description="the total and cross-category seats, as the page states them")
     proposed: int
     categories: list[RankingCategoryOut]
@@ -577,9 +584,10 @@ class RankingOut(BaseModel):
     @classmethod
     def build(cls, shortlist: CampaignShortlist) -> RankingOut:
         """The API's view of the shortlist the ranking page shows."""
-        fixed = {e.institution_id for e in shortlist.fixed}
+        fixed = shortlist.fixed_keys
         return cls(
             campaign_id=shortlist.campaign.id,
+            unit=shortlist.unit,
             quotas=shortlist.quotas_zh,
             proposed=shortlist.selected,
             categories=[
@@ -590,7 +598,11 @@ class RankingOut(BaseModel):
                     cutoff_rank=c.cutoff_rank,
                     tie_at_cutoff=c.tie_at_cutoff,
                     rows=[
-                        RankingRowOut.build(r, shortlist.review_of.get(r.candidate.submission_id), fixed)
+                        RankingRowOut.build(
+                            r,
+                            shortlist.review_of.get(r.candidate.submission_id),
+                            on_shortlist=shortlist.key(r) in fixed,
+                        )
                         for r in c.rows
                     ],
                 )

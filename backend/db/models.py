@@ -623,14 +623,15 @@ class ExpertConflict(Base):
 
 
 class ShortlistEntry(Base):
-    """An institution on a campaign's fixed shortlist: category, rank, the secretariat's note, who fixed it, when.
+    """A submission on a campaign's fixed shortlist: category, rank, the secretariat's note, who fixed it, when.
 
-    One row per institution and campaign: fixing the shortlist again replaces the rows (the audit trail keeps
-    each fixing).
+    One row per submission and campaign: a case campaign may seat several cases of one institution, a campaign of
+    reports seats an institution once (:func:`backend.selection.shortlist.fix_shortlist` refuses a second). Fixing
+    the shortlist again replaces the rows (the audit trail keeps each fixing).
     """
 
     __tablename__ = "shortlist_entries"
-    __table_args__ = (UniqueConstraint("campaign_id", "institution_id"),)
+    __table_args__ = (UniqueConstraint("campaign_id", "submission_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"), index=True)
@@ -644,6 +645,7 @@ class ShortlistEntry(Base):
     fixed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     institution: Mapped[Institution] = relationship()
+    submission: Mapped[Submission] = relationship()
 
 
 class Diagnosis(Base):

@@ -197,6 +197,7 @@ def ranking_entries(session: Session, *, campaign: Campaign) -> list[RankingEntr
                 institution_name=submission.institution.name,
                 institution_type=submission.institution.type,
                 review=draft,
+                title=submission.title,
                 expert_reviews=finals_of(draft, submitted.get(record.id, []), current.get(record.id, []), indicator_of),
                 review_id=record.id,
             )

@@ -23,6 +23,8 @@ class RankingEntry(_Frozen):
     institution_name: str
     institution_type: InstitutionType
     review: Review
+    # The submission's title: a case campaign ranks each case on its own and names it.
+    title: str = ""
     expert_reviews: tuple[Review, ...] = ()
     # The stored review's id, when the entry was read from the database (links the ranking to the review page).
     review_id: int | None = None
@@ -44,6 +46,7 @@ class RankedSubmission(_Frozen):
     clear_points: int
     missing_points: int
     experts: int = 0
+    title: str = ""
 
 
 class CampaignRanking(_Frozen):
@@ -86,6 +89,7 @@ def rank_campaign(entries: Sequence[RankingEntry], rubric: Rubric) -> CampaignRa
                 clear_points=clear,
                 missing_points=missing,
                 experts=len(e.expert_reviews),
+                title=e.title,
             )
             for i, (key, e, clear, missing) in enumerate(rows, start=1)
         )

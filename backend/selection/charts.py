@@ -85,7 +85,7 @@ def campaign_charts(
         scores = {p.name: p.score for p in shortlist.explained.get(row.candidate.submission_id, ())}
         radars.append(
             Radar(
-                institution=row.candidate.institution_name,
+                institution=shortlist.label(row),
                 category=row.candidate.category,
                 values=tuple(round(100 * scores.get(d, 0.0), 1) for d in dimensions),
             )
@@ -101,7 +101,7 @@ def campaign_charts(
     return CampaignCharts(
         dimensions=dimensions,
         heatmap=Heatmap(
-            institutions=tuple(r.candidate.institution_name for r in rows), dimensions=dimensions, cells=tuple(cells)
+            institutions=tuple(shortlist.label(r) for r in rows), dimensions=dimensions, cells=tuple(cells)
         ),
         radars=tuple(radars),
         levels=LevelDistribution(levels=tuple(lv.label for lv in order), categories=categories, counts=tuple(counts)),

@@ -19,10 +19,14 @@ from backend.db.base import BEIJING
 from backend.db.queries import reviews
 from backend.reports.export import MEDIA_TYPES, ReviewExport, export_review
 from backend.selection.board import BoardRow, BoardStatus
-from backend.selection.shortlist import CampaignShortlist, CategoryRanking
+from backend.selection.shortlist import CampaignShortlist, CategoryRanking, ShortlistUnit
 
 HEADER_FILL = PatternFill("solid", fgColor="D9E2F3")
 SHORTLIST_COLUMNS = ("排名", "单位", "得分", "评分依据", "席位", "标签", "按名额推荐", "已确定入围", "并列", "备注")
+SHORTLIST_WIDTHS = (6, 28, 8, 22, 12, 12, 11, 11, 6, 30)
+# A case campaign's row is a case: its title first, then the institution that filed it.
+CASE_SHORTLIST_COLUMNS = ("排名", "案例名称", "申报单位", *SHORTLIST_COLUMNS[2:])
+CASE_SHORTLIST_WIDTHS = (6, 40, 24, *SHORTLIST_WIDTHS[2:])
 
 
 def _dimension_names(shortlist: CampaignShortlist) -> list[str]:
@@ -33,16 +37,16 @@ def _dimension_names(shortlist: CampaignShortlist) -> list[str]:
 
 
 def _sheet_rows(shortlist: CampaignShortlist, category: CategoryRanking, dimensions: list[str]) -> list[list[object]]:
-    fixed = {e.institution_id: e for e in shortlist.fixed}
+    per_case = shortlist.unit is ShortlistUnit.CASE
     rows = []
     for r in category.rows:
         c = r.candidate
         scores = {p.name: p.score for p in shortlist.explained.get(c.submission_id, ())}
-        entry = fixed.get(c.institution_id)
+        entry = shortlist.fixed_entry(r)
         rows.append(
             [
                 r.rank,
-                c.institution_name,
+                *((c.title, c.institution_name) if per_case else (c.institution_name,)),
                 round(c.score * 100, 1),
                 c.source.zh,
                 r.seat_zh,
@@ -58,11 +62,16 @@ def _sheet_rows(shortlist: CampaignShortlist, category: CategoryRanking, dimensi
 
 
 def shortlist_xlsx(shortlist: CampaignShortlist) -> bytes:
-    """One sheet per category: every ranked institution, frozen header, filters, scores per first-level indicator."""
+    """One sheet per category: every ranked row (institution or case), frozen header, filters, scores per
+    first-level indicator."""
     book = Workbook()
     book.remove(book.active)
     dimensions = _dimension_names(shortlist)
-    header = [*SHORTLIST_COLUMNS, *(f"{d}得分" for d in dimensions)]
+    per_case = shortlist.unit is ShortlistUnit.CASE
+    columns, widths = (
+        (CASE_SHORTLIST_COLUMNS, CASE_SHORTLIST_WIDTHS) if per_case else (SHORTLIST_COLUMNS, SHORTLIST_WIDTHS)
+    )
+    header = [*columns, *(f"{d}得分" for d in dimensions)]
     for category in shortlist.categories:
         sheet = book.create_sheet(
             f"{category.category.value}（名额{category.quota}）"
@@ -76,11 +85,12 @@ def shortlist_xlsx(shortlist: CampaignShortlist) -> bytes:
             cell.font = Font(bold=True)
             cell.fill = HEADER_FILL
             cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
-        sheet.freeze_panes = "C2"
+        # The rank and the row's names stay in view.
+        sheet.freeze_panes = "D2" if per_case else "C2"
         sheet.auto_filter.ref = f"A1:{get_column_letter(len(header))}{max(sheet.max_row, 2)}"
-        for i, width in enumerate((6, 28, 8, 22, 12, 12, 11, 11, 6, 30), start=1):
+        for i, width in enumerate(widths, start=1):
             sheet.column_dimensions[get_column_letter(i)].width = width
-        for i in range(len(SHORTLIST_COLUMNS) + 1, len(header) + 1):
+        for i in range(len(columns) + 1, len(header) + 1):
             sheet.column_dimensions[get_column_letter(i)].width = 12
     if not book.sheetnames:
         book.create_sheet("暂无排名").append(["尚无完成评审的材料。"])
@@ -109,22 +119,24 @@ def summary_docx(shortlist: CampaignShortlist, board: Sequence[BoardRow]) -> byt
         f"指标体系：{campaign.rubric_id}；材料类型：{campaign.kind.zh}；提交截止：{deadline}（北京时间）。"
     )
     doc.add_heading("材料状态", level=1)
+    measure, noun = shortlist.unit.measure_zh, shortlist.unit.noun_zh
     counts = {s: sum(r.status is s for r in board) for s in BoardStatus}
+    # The board has one row per institution, in a case campaign too.
     doc.add_paragraph("；".join(f"{s.zh} {n} 所" for s, n in counts.items() if n) + "。")
     doc.add_heading("分类排名与名额", level=1)
     doc.add_paragraph(shortlist.quotas_zh + "。")
     for category in shortlist.categories:
-        tagged = "，".join(f"其中{tag} {n} 所" for tag, n in category.tagged.items())
+        tagged = "，".join(f"其中{tag} {n} {measure}" for tag, n in category.tagged.items())
         doc.add_paragraph(f"{category.category.value}：{category.quota_zh}{('，' + tagged) if tagged else ''}。")
         table = doc.add_table(rows=1, cols=5)
         table.style = "Table Grid"
-        for cell, text in zip(table.rows[0].cells, ("排名", "单位", "得分", "评分依据", "推荐入围"), strict=True):
+        for cell, text in zip(table.rows[0].cells, ("排名", noun, "得分", "评分依据", "推荐入围"), strict=True):
             cell.text = text
         for r in category.rows:
             seat = (f"是（{r.seat_zh}）" if r.seat else "是") if r.selected else "否"
             values = (
                 str(r.rank),
-                r.candidate.institution_name,
+                shortlist.label(r),
                 f"{r.candidate.score * 100:.1f}",
                 r.candidate.source.zh,
                 seat,
@@ -139,7 +151,8 @@ def summary_docx(shortlist: CampaignShortlist, board: Sequence[BoardRow]) -> byt
     for entry in shortlist.fixed:
         when = entry.fixed_at.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M")
         note = f"；备注：{entry.note}" if entry.note else ""
-        doc.add_paragraph(f"{entry.category.value} 第 {entry.rank} 名 {entry.institution.name}（{when} 确定{note}）")
+        name = shortlist.entry_label(entry)
+        doc.add_paragraph(f"{entry.category.value} 第 {entry.rank} 名 {name}（{when} 确定{note}）")
     out = io.BytesIO()
     doc.save(out)
     return out.getvalue()

@@ -1,8 +1,9 @@
 """The campaign's ranking as the secretariat reads it, and the shortlist it fixes.
 
-Built on :func:`backend.review.ranking.rank_campaign` (scores per submission, ranked within category): one row per
-institution (its newest ranked submission), ties marked, each score explained per first-level indicator from the
-marks and levels it rests on, and the quotas applied to propose the shortlist.
+Built on :func:`backend.review.ranking.rank_campaign` (scores per submission, ranked within category): in a campaign
+of reports one row per institution (its newest ranked submission), in a case campaign one row per case (an
+institution may file several good cases, and each competes for a seat on its own); ties marked, each score explained
+per first-level indicator from the marks and levels it rests on, and the quotas applied to propose the shortlist.
 
 How the seats fill (:func:`allocate`; the ranking page's help text says the same):
 
@@ -32,7 +33,7 @@ from backend.config import Settings
 from backend.db.models import Campaign, CampaignQuotas, ShortlistEntry, TagQuota
 from backend.db.queries import audit, selection, submissions
 from backend.domain.assessment import Review
-from backend.domain.enums import InstitutionType, Mark
+from backend.domain.enums import InstitutionType, Mark, SubmissionKind
 from backend.errors import AppError, ErrorCode
 from backend.review.operations import ranking_entries
 from backend.review.ranking import CampaignRanking, rank_campaign
@@ -50,6 +51,37 @@ class ScoreSource(StrEnum):
     def zh(self) -> str:
         """How the ranking labels it."""
         return "专家评审" if self is ScoreSource.EXPERT else "AI 初评（未经专家确认）"
+
+
+class ShortlistUnit(StrEnum):
+    """What a ranking row and a shortlist seat stand for: an institution (its newest report), or one case."""
+
+    INSTITUTION = "institution"
+    CASE = "case"
+
+    @classmethod
+    def of(cls, campaign: Campaign) -> ShortlistUnit:
+        """Cases in a case campaign, institutions in a campaign of reports."""
+        return cls.CASE if campaign.kind is SubmissionKind.CASE else cls.INSTITUTION
+
+    @property
+    def measure_zh(self) -> str:
+        """The measure word that counts seats and rows: 所 (institutions) or 个 (cases)."""
+        return "个" if self is ShortlistUnit.CASE else "所"
+
+    @property
+    def noun_zh(self) -> str:
+        """What a row is called on the page: 单位 or 案例."""
+        return "案例" if self is ShortlistUnit.CASE else "单位"
+
+    def key(self, item: Candidate | ShortlistEntry) -> int:
+        """What identifies a row among the chosen and on the fixed shortlist: the case's submission, else the
+        institution (a report campaign's entry stays the institution's when it files a newer report)."""
+        return item.submission_id if self is ShortlistUnit.CASE else item.institution_id
+
+    def label_zh(self, *, institution: str, title: str) -> str:
+        """A row's name in sentences and exports: the case title with its institution, else the institution."""
+        return f"{title}（{institution}）" if self is ShortlistUnit.CASE else institution
 
 
 @dataclass(frozen=True)
@@ -113,7 +145,8 @@ def decided_by(counted: Sequence[Review]) -> list[DecidedIndicator]:
 
 @dataclass(frozen=True)
 class Candidate:
-    """A ranked submission of an institution, with what the view needs beside its score."""
+    """A ranked submission of an institution, with what the view needs beside its score (``title``: the
+    submission's, a case campaign's row names its case)."""
 
     submission_id: int
     institution_id: int
@@ -124,11 +157,13 @@ class Candidate:
     missing_points: int
     tags: tuple[str, ...]
     source: ScoreSource
+    title: str = ""
 
 
 @dataclass(frozen=True)
 class RankRow:
-    """An institution's place in its category: rank, tie with a neighbour, proposed seat (a tagged one or by rank)."""
+    """A row's place in its category (an institution, or a case): rank, tie with a neighbour, proposed seat (a tagged
+    one or by rank)."""
 
     candidate: Candidate
     rank: int
@@ -154,18 +189,21 @@ class RankRow:
 
 @dataclass(frozen=True)
 class CategoryRanking:
-    """A category's rows in rank order with its quota (None: it shares the total's remaining seats) and the tagged
-    seats reserved within it."""
+    """A category's rows in rank order with its quota (None: it shares the total's remaining seats), the tagged
+    seats reserved within it, and what a row stands for."""
 
     category: InstitutionType
     quota: int | None
     tagged: Mapping[str, int]
     rows: tuple[RankRow, ...]
+    unit: ShortlistUnit = ShortlistUnit.INSTITUTION
 
     @property
     def quota_zh(self) -> str:
         """The category's seats as the secretariat reads them."""
-        return f"名额 {self.quota} 所" if self.quota is not None else "无单列名额（共享总名额剩余名额）"
+        if self.quota is None:
+            return "无单列名额（共享总名额剩余名额）"
+        return f"名额 {self.quota} {self.unit.measure_zh}"
 
     @property
     def selected(self) -> int:
@@ -240,9 +278,11 @@ def rank_categories(
     institution_of: Mapping[int, int],
     tags: Mapping[int, tuple[str, ...]],
     expert_scored: Collection[int] = (),
+    unit: ShortlistUnit = ShortlistUnit.INSTITUTION,
 ) -> tuple[CategoryRanking, ...]:
-    """The campaign ranking as categories of institutions with the quotas applied; ``expert_scored`` names the
-    submissions whose score rests on submitted expert decisions (the rest rest on the AI draft)."""
+    """The campaign ranking as categories of rows with the quotas applied: one row per institution, or per case for
+    ``unit`` CASE; ``expert_scored`` names the submissions whose score rests on submitted expert decisions (the rest
+    rest on the AI draft)."""
     ranked: dict[InstitutionType, list[Candidate]] = {}
     extra: dict[int, int] = {}
     for category in InstitutionType:
@@ -257,11 +297,15 @@ def rank_categories(
                 r.missing_points,
                 tags.get(r.submission_id, ()),
                 ScoreSource.EXPERT if r.submission_id in expert_scored else ScoreSource.AI,
+                r.title,
             )
             for r in ranking.by_type.get(category, ())
         ]
-        ranked[category], others = newest_per_institution(candidates)
-        extra |= others
+        if unit is ShortlistUnit.CASE:
+            ranked[category] = candidates
+        else:
+            ranked[category], others = newest_per_institution(candidates)
+            extra |= others
     seat = allocate(ranked, quotas)
     result = []
     for category, order in ranked.items():
@@ -281,7 +325,7 @@ def rank_categories(
             for i, c in enumerate(order, start=1)
         )
         tagged = {q.tag: q.seats for q in quotas.tagged if q.type is category}
-        result.append(CategoryRanking(category, quota, tagged, rows))
+        result.append(CategoryRanking(category, quota, tagged, rows, unit))
     return tuple(result)
 
 
@@ -301,6 +345,32 @@ class CampaignShortlist:
         return self.campaign.quotas
 
     @property
+    def unit(self) -> ShortlistUnit:
+        """What a row stands for in this campaign."""
+        return ShortlistUnit.of(self.campaign)
+
+    def key(self, row: RankRow) -> int:
+        """The row's id among the chosen and on the fixed shortlist (the institution's, or the case's)."""
+        return self.unit.key(row.candidate)
+
+    @property
+    def fixed_keys(self) -> frozenset[int]:
+        """The keys of the rows on the fixed shortlist."""
+        return frozenset(self.unit.key(e) for e in self.fixed)
+
+    def fixed_entry(self, row: RankRow) -> ShortlistEntry | None:
+        """The row's entry on the fixed shortlist, if it has one."""
+        return next((e for e in self.fixed if self.unit.key(e) == self.key(row)), None)
+
+    def label(self, row: RankRow) -> str:
+        """The row's name in sentences and exports."""
+        return self.unit.label_zh(institution=row.candidate.institution_name, title=row.candidate.title)
+
+    def entry_label(self, entry: ShortlistEntry) -> str:
+        """A fixed shortlist entry's name in sentences and exports."""
+        return self.unit.label_zh(institution=entry.institution.name, title=entry.submission.title)
+
+    @property
     def selected(self) -> int:
         """How many rows the quotas select in all."""
         return sum(c.selected for c in self.categories)
@@ -308,22 +378,22 @@ class CampaignShortlist:
     @property
     def quotas_zh(self) -> str:
         """The campaign's total and cross-category seats with who takes them, as one sentence."""
-        quotas = self.quotas
+        quotas, measure = self.quotas, self.unit.measure_zh
         total = quotas.total if quotas.total is not None else f"{quotas.capacity}（各类别名额之和）"
-        parts = [f"总名额 {total} 所"]
+        parts = [f"总名额 {total} {measure}"]
         for quota in (q for q in quotas.tagged if q.type is None):
-            holders = "、".join(r.candidate.institution_name for r in self.holders(quota)) or "暂无"
-            parts.append(f"其中{quota.tag} {quota.seats} 所（跨类别，按名额推荐：{holders}）")
-        parts.append(f"按名额推荐 {self.selected} 所")
+            holders = "、".join(self.label(r) for r in self.holders(quota)) or "暂无"
+            parts.append(f"其中{quota.tag} {quota.seats} {measure}（跨类别，按名额推荐：{holders}）")
+        parts.append(f"按名额推荐 {self.selected} {measure}")
         return "；".join(parts)
 
     def holders(self, quota: TagQuota) -> list[RankRow]:
         """The rows taking the seats of a tagged quota."""
         return [r for c in self.categories for r in c.rows if r.seat == quota]
 
-    def row(self, institution_id: int) -> RankRow | None:
-        """The institution's row, if it is ranked."""
-        return next((r for c in self.categories for r in c.rows if r.candidate.institution_id == institution_id), None)
+    def row(self, key: int) -> RankRow | None:
+        """The row of an institution (a case campaign: of a case's submission), if it is ranked."""
+        return next((r for c in self.categories for r in c.rows if self.key(r) == key), None)
 
 
 def campaign_shortlist(session: Session, *, campaign: Campaign, settings: Settings) -> CampaignShortlist:
@@ -339,6 +409,7 @@ def campaign_shortlist(session: Session, *, campaign: Campaign, settings: Settin
         tags=selection.campaign_tags(session, campaign_id=campaign.id),
         # Scores of submissions with submitted expert reviews rest on the experts' decisions (backend.review.ranking).
         expert_scored={e.submission_id for e in entries if e.expert_reviews},
+        unit=ShortlistUnit.of(campaign),
     )
     shown = {r.candidate.submission_id for c in categories for r in c.rows}
     explained = {e.submission_id: explain(decided_by(e.counted), rubric) for e in entries if e.submission_id in shown}
@@ -356,18 +427,25 @@ def fix_shortlist(
     user_id: int,
     now: dt.datetime,
 ) -> Sequence[ShortlistEntry]:
-    """Fix the chosen institutions as the shortlist; a choice other than the quotas' proposal needs a note, and the
-    seats may not exceed a category's quota, the shared seats or the total.
+    """Fix the chosen rows (institution ids; a case campaign: case submission ids) as the shortlist; a choice other
+    than the quotas' proposal needs a note, the seats may not exceed a category's quota, the shared seats or the
+    total, and a campaign of reports seats an institution once.
 
     Raises:
-        AppError: ``INVALID_INPUT`` for an unranked institution, seats over a quota, or a missing note.
+        AppError: ``INVALID_INPUT`` for an unranked row, seats over a quota, two rows of one institution in a
+            campaign of reports, or a missing note.
     """
-    rows = [r for c in shortlist.categories for r in c.rows if r.candidate.institution_id in chosen]
-    check_quotas(shortlist.quotas, rows)
-    unknown = set(chosen) - {r.candidate.institution_id for r in rows}
+    unit = shortlist.unit
+    rows = [r for c in shortlist.categories for r in c.rows if shortlist.key(r) in chosen]
+    check_quotas(shortlist.quotas, rows, unit)
+    unknown = set(chosen) - {shortlist.key(r) for r in rows}
     if unknown:
-        raise AppError(ErrorCode.INVALID_INPUT, "所选单位不在排名中。", f"unranked institutions {sorted(unknown)}")
-    proposed = {r.candidate.institution_id for c in shortlist.categories for r in c.rows if r.selected}
+        raise AppError(
+            ErrorCode.INVALID_INPUT, f"所选{unit.noun_zh}不在排名中。", f"unranked {unit.value} ids {sorted(unknown)}"
+        )
+    if unit is ShortlistUnit.INSTITUTION:
+        check_one_per_institution(rows)
+    proposed = {shortlist.key(r) for c in shortlist.categories for r in c.rows if r.selected}
     if set(chosen) != proposed and not note.strip():
         raise AppError(
             ErrorCode.INVALID_INPUT, "入围名单与按名额推荐的名单不同，请在备注中说明理由。", "deviation without note"
@@ -400,14 +478,28 @@ def fix_shortlist(
     return entries
 
 
-def check_quotas(quotas: CampaignQuotas, rows: Sequence[RankRow]) -> None:
+def check_one_per_institution(rows: Sequence[RankRow]) -> None:
+    """Refuse (INVALID_INPUT) two rows of one institution: a campaign of reports seats an institution once (the
+    database's unique key is the submission, so that case campaigns can seat several cases of one institution)."""
+    seats = Counter(r.candidate.institution_id for r in rows)
+    twice = sorted({r.candidate.institution_name for r in rows if seats[r.candidate.institution_id] > 1})
+    if twice:
+        raise AppError(
+            ErrorCode.INVALID_INPUT,
+            f"每个单位只能入围一次：{'、'.join(twice)}。",
+            f"institutions chosen twice: {twice}",
+        )
+
+
+def check_quotas(quotas: CampaignQuotas, rows: Sequence[RankRow], unit: ShortlistUnit) -> None:
     """Refuse (INVALID_INPUT) a choice of more rows than a category's quota, the shared seats or the total allow."""
+    measure = unit.measure_zh
     for category, quota in quotas.by_type.items():
         picked = sum(r.candidate.category is category for r in rows)
         if picked > quota:
             raise AppError(
                 ErrorCode.INVALID_INPUT,
-                f"{category.value}类名额为 {quota} 所，已选 {picked} 所。",
+                f"{category.value}类名额为 {quota} {measure}，已选 {picked} {measure}。",
                 f"{category} over quota",
             )
     shared = [r for r in rows if r.candidate.category not in quotas.by_type]
@@ -415,10 +507,12 @@ def check_quotas(quotas: CampaignQuotas, rows: Sequence[RankRow]) -> None:
         names = "、".join(sorted({r.candidate.category.value for r in shared}))
         raise AppError(
             ErrorCode.INVALID_INPUT,
-            f"{names}没有单列名额，共享总名额剩余的 {quotas.shared} 所，已选 {len(shared)} 所。",
+            f"{names}没有单列名额，共享总名额剩余的 {quotas.shared} {measure}，已选 {len(shared)} {measure}。",
             f"shared seats {quotas.shared} < {len(shared)}",
         )
     if quotas.total is not None and len(rows) > quotas.total:
         raise AppError(
-            ErrorCode.INVALID_INPUT, f"总名额为 {quotas.total} 所，已选 {len(rows)} 所。", "over total quota"
+            ErrorCode.INVALID_INPUT,
+            f"总名额为 {quotas.total} {measure}，已选 {len(rows)} {measure}。",
+            "over total quota",
         )

@@ -55,7 +55,8 @@ def set_review_due(campaign_id: Id, body: ReviewDueIn, user: Secretariat, sessio
 
 @router.get("/campaigns/{campaign_id}/ranking")
 def get_ranking(campaign_id: Id, user: Secretariat, session: DbSession, settings: SettingsDep) -> RankingOut:
-    """The ranking page's data: one row per institution within its category, seats by the quotas, cut-offs."""
+    """The ranking page's data: one row per institution (a case campaign: per case) within its category, seats by
+    the quotas, cut-offs."""
     campaign = campaigns.get_campaign(session, campaign_id=campaign_id)
     return RankingOut.build(campaign_shortlist(session, campaign=campaign, settings=settings))
 

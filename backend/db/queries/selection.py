@@ -51,7 +51,7 @@ def list_conflicts(session: Session, *, expert_id: int | None = None) -> Sequenc
 
 @dataclass(frozen=True)
 class ShortlistRow:
-    """An institution to put on the fixed shortlist."""
+    """A ranked submission (an institution's report, or a case) to put on the fixed shortlist."""
 
     institution_id: int
     submission_id: int

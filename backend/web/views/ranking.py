@@ -33,7 +33,8 @@ def _download(data: bytes, filename: str, media_type: str) -> Response:
 def ranking_page(
     request: Request, campaign_id: int, user: WebSecretariat, session: DbSession, settings: SettingsDep
 ) -> HTMLResponse:
-    """Per category: one row per institution, score and its basis, ties, the quota line, the fixed shortlist."""
+    """Per category: one row per institution (a case campaign: per case), score and its basis, ties, the quota line,
+    the fixed shortlist."""
     campaign = campaigns.get_campaign(session, campaign_id=campaign_id)
     shortlist = campaign_shortlist(session, campaign=campaign, settings=settings)
     notice = "入围名单已确定。" if request.query_params.get("notice") == "fixed" else None
@@ -50,7 +51,7 @@ def fix(
     chosen: Annotated[list[int], Form()] = [],  # noqa: B006 - FastAPI copies form defaults
     note: Annotated[str, Form()] = "",
 ) -> Response:
-    """Fix the checked institutions as the shortlist; a refusal shows beside the note."""
+    """Fix the checked rows (institutions, or cases) as the shortlist; a refusal shows beside the note."""
     shortlist = campaign_shortlist(
         session, campaign=campaigns.get_campaign(session, campaign_id=campaign_id), settings=settings
     )

@@ -9,11 +9,12 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from backend.config import Settings
+from backend.db.base import utcnow
 from backend.db.models import CampaignQuotas, JobKind, Role, TagQuota
-from backend.db.queries import campaigns, jobs, selection, users
+from backend.db.queries import campaigns, jobs, selection, submissions, users
 from backend.db.session import get_engine
-from backend.domain.enums import Mark
-from tests.backend.api.conftest import RUBRIC_ID, World, bearer, stored_review
+from backend.domain.enums import InstitutionType, Mark
+from tests.backend.api.conftest import RUBRIC_ID, World, bearer, ready_version, stored_review
 from tests.factories import QUOTE
 
 
@@ -165,6 +166,8 @@ def test_ranking_within_institution_type(client: TestClient, world: World, db: S
     assert {r["submission_id"] for r in ranked} == {world.own.submission_id, world.other.submission_id}
     assert [r["rank"] for r in ranked] == [1, 2]
     assert all(r["source"] == "ai" and r["review_id"] for r in ranked)
+    assert ranking["unit"] == "institution"
+    assert {r["title"] for r in ranked} == {"甲大学自评报告", "乙大学自评报告"}
 
     # The API applies the quotas as the ranking page does: one seat in all, reserved for 数字化 across categories,
     # goes to the second-ranked tagged school, not to the first by rank.
@@ -178,6 +181,39 @@ def test_ranking_within_institution_type(client: TestClient, world: World, db: S
         (ranked[0]["submission_id"], False, None, False),
         (second, True, "数字化", True),
     ]
+
+
+def test_a_report_campaign_ranks_an_institution_once_and_keeps_its_seat(
+    client: TestClient, world: World, db: Session
+) -> None:
+    # 甲's shortlist seat was fixed on its first report; then 甲 files a newer one, which alone is ranked.
+    seat = selection.ShortlistRow(
+        world.own.institution_id, world.own.submission_id, InstitutionType.APPLIED, 1, 0.5, ""
+    )
+    selection.replace_shortlist(
+        db, campaign_id=world.campaign_id, rows=[seat], fixed_by=world.user_ids["secretariat"], now=utcnow()
+    )
+    newer = submissions.create_submission(
+        db,
+        institution_id=world.own.institution_id,
+        title="甲大学自评报告（修订稿）",
+        campaign_id=world.campaign_id,
+        created_by=world.user_ids["university"],
+    )
+    db.commit()
+    version_id, _ = ready_version(db, submission_id=newer.id, content="甲大学-修订稿")
+    stored_review(db, version_id=version_id)
+    url = f"/api/campaigns/{world.campaign_id}/ranking"
+    rows = client.get(url, headers=bearer(world, "secretariat")).json()["categories"][0]["rows"]
+    assert sorted(r["institution_id"] for r in rows) == sorted([world.own.institution_id, world.other.institution_id])
+    own = next(r for r in rows if r["institution_id"] == world.own.institution_id)
+    # The seat is the institution's in a campaign of reports, so its newest report's row holds it.
+    assert (own["submission_id"], own["title"], own["other_submissions"], own["on_shortlist"]) == (
+        newer.id,
+        "甲大学自评报告（修订稿）",
+        1,
+        True,
+    )
 
 
 def test_lists_are_filtered_by_tenant(client: TestClient, world: World) -> None:

@@ -14,10 +14,11 @@ from backend import campaigns as campaign_rules
 from backend.config import Settings
 from backend.db.base import utcnow
 from backend.db.models import Role
-from backend.db.queries import campaigns, institutions, users
+from backend.db.queries import campaigns, institutions, jobs, users
 from backend.domain.enums import InstitutionType, SubmissionKind
 from backend.ingest import flows
 from backend.jobs import enqueue
+from backend.review.flows import run_review_job
 from corpus.cases import SyntheticCase, generate_case, verbatim_copy
 from tests.fakes import KeywordEmbedder
 
@@ -49,17 +50,24 @@ class CaseWorld:
     submissions: dict[str, int]
 
 
-def _submit(
-    db: Session, settings: Settings, *, name: str, campaign_id: int, case: SyntheticCase, category: str
+def file_case(
+    db: Session,
+    settings: Settings,
+    *,
+    institution_id: int,
+    user_id: int,
+    campaign_id: int,
+    case: SyntheticCase,
+    category: str,
+    file_name: str,
 ) -> tuple[int, int]:
-    institution = institutions.create_institution(db, name=name, type=InstitutionType.APPLIED)
-    user = users.create_user(db, username=f"case-{name}", role=Role.UNIVERSITY, institution_id=institution.id)
+    """An institution's case filed, its DOCX uploaded and ingested; returns (version id, submission id)."""
     submission = campaign_rules.create_submission(
         db,
-        institution_id=institution.id,
+        institution_id=institution_id,
         title=case.title,
         campaign_id=campaign_id,
-        user_id=user.id,
+        user_id=user_id,
         now=utcnow(),
         case=campaign_rules.CaseDetails(category, ("闭环改进", "学生参与")),
     )
@@ -68,13 +76,40 @@ def _submit(
         db,
         submission_id=submission.id,
         data=case_docx(case),
-        original_name=f"{name}案例.docx",
-        user_id=user.id,
+        original_name=file_name,
+        user_id=user_id,
         settings=settings,
     )
     flows.ingest_version(db, result.version_id, settings, embedder_factory=lambda s: KeywordEmbedder())
     db.commit()
     return result.version_id, submission.id
+
+
+def review_cases(db: Session, settings: Settings, *, version_ids: list[int]) -> None:
+    """The AI pre-review of each case version with the case-selection rubric, run as the worker runs it."""
+    for version_id in version_ids:
+        job = jobs.create_review_job(
+            db, version_id=version_id, rubric_id="case-selection", drafter=None, created_by=None
+        )
+        db.commit()
+        run_review_job(db, job.id, settings, embedder_factory=lambda s: KeywordEmbedder())
+
+
+def _submit(
+    db: Session, settings: Settings, *, name: str, campaign_id: int, case: SyntheticCase, category: str
+) -> tuple[int, int]:
+    institution = institutions.create_institution(db, name=name, type=InstitutionType.APPLIED)
+    user = users.create_user(db, username=f"case-{name}", role=Role.UNIVERSITY, institution_id=institution.id)
+    return file_case(
+        db,
+        settings,
+        institution_id=institution.id,
+        user_id=user.id,
+        campaign_id=campaign_id,
+        case=case,
+        category=category,
+        file_name=f"{name}案例.docx",
+    )
 
 
 def make_case_world(db: Session, settings: Settings, monkeypatch: pytest.MonkeyPatch) -> CaseWorld:

@@ -1,5 +1,6 @@
 """Case campaigns: case details on submissions, near-duplicates across this and earlier campaigns on ingested
-DOCX cases, the pair view with shared passages, audited verdicts, and the 案例集 Word document and workbook."""
+DOCX cases, the pair view with shared passages, audited verdicts, the ranking and shortlist per case (two cases of
+one institution both seated), and the 案例集 Word document and workbook."""
 
 from __future__ import annotations
 
@@ -11,16 +12,28 @@ from openpyxl import load_workbook
 from sqlalchemy.orm import Session
 
 from backend import campaigns as campaign_rules
+from backend.api.schemas import RankingOut
 from backend.config import Settings
 from backend.db.base import utcnow
-from backend.db.models import DuplicateVerdict
+from backend.db.models import CampaignQuotas, DuplicateVerdict
 from backend.db.queries import audit, campaigns, selection, submissions
 from backend.domain.enums import InstitutionType, SubmissionKind
 from backend.errors import AppError, ErrorCode
+from backend.review.ranking import CampaignRanking, RankedSubmission
+from backend.selection.board import campaign_board
 from backend.selection.case_collection import case_collection_docx, case_collection_xlsx, selected_cases
 from backend.selection.duplicates import campaign_duplicates, mark_pair, pair_view
+from backend.selection.exports import shortlist_xlsx, summary_docx
+from backend.selection.shortlist import (
+    CampaignShortlist,
+    ShortlistUnit,
+    campaign_shortlist,
+    fix_shortlist,
+    rank_categories,
+)
+from corpus.cases import generate_case
 from indexing.near_duplicates import Signal
-from tests.backend.selection.case_world import CaseWorld, make_case_world
+from tests.backend.selection.case_world import CaseWorld, file_case, make_case_world, review_cases
 from tests.backend.service_fixtures import *  # noqa: F403
 from tests.backend.service_fixtures import make_tenant
 
@@ -163,3 +176,101 @@ def test_report_campaigns_have_no_duplicates_or_collection(db: Session, settings
         with pytest.raises(AppError) as e:
             call()
         assert e.value.code is ErrorCode.NOT_FOUND
+
+
+def test_two_cases_of_one_institution_are_ranked_seated_and_collected(db: Session, settings: Settings, cw: CaseWorld):
+    campaign = campaigns.get_campaign(db, campaign_id=cw.campaign_id)
+    first = submissions.get_submission(db, submission_id=cw.submissions["original"])
+    second_case = generate_case(14)
+    second_version, second = file_case(
+        db,
+        settings,
+        institution_id=first.institution_id,
+        user_id=first.created_by,
+        campaign_id=campaign.id,
+        case=second_case,
+        category="质量保障体系建设",
+        file_name="甲学院第二个案例.docx",
+    )
+    review_cases(db, settings, version_ids=[cw.original, cw.copy, cw.unrelated, cw.earlier_copy, second_version])
+    campaign.quotas = CampaignQuotas(by_type={InstitutionType.APPLIED: 2})
+    db.commit()
+
+    shortlist = campaign_shortlist(db, campaign=campaign, settings=settings)
+    assert shortlist.unit is ShortlistUnit.CASE
+    (applied,) = shortlist.categories
+    rows = {r.candidate.submission_id: r for r in applied.rows}
+    filed = {cw.submissions[k] for k in ("original", "copy", "unrelated", "earlier_copy")} | {second}
+    assert set(rows) == filed and [r.rank for r in applied.rows] == [1, 2, 3, 4, 5]
+    assert all(r.other_submissions == 0 for r in applied.rows)
+    assert (rows[second].candidate.title, rows[second].candidate.institution_name) == (second_case.title, "甲学院")
+    # Rows are looked up by the case's submission, each case of the institution its own.
+    assert shortlist.row(second) is rows[second] and shortlist.row(first.id) is rows[first.id]
+    assert applied.quota_zh == "名额 2 个" and shortlist.quotas_zh.endswith("按名额推荐 2 个")
+
+    chosen = {first.id, second}
+    with pytest.raises(AppError) as e:
+        fix_shortlist(
+            db, shortlist=shortlist, chosen=chosen | {cw.submissions["unrelated"]}, note="都好", user_id=1, now=utcnow()
+        )
+    assert e.value.message_zh == "应用型类名额为 2 个，已选 3 个。"
+    fix_shortlist(
+        db, shortlist=shortlist, chosen=chosen, note="甲学院两个案例都入选", user_id=first.created_by, now=utcnow()
+    )
+    db.commit()
+    fixed = selection.list_shortlist(db, campaign_id=campaign.id)
+    assert {e.submission_id for e in fixed} == chosen and {e.institution_id for e in fixed} == {first.institution_id}
+
+    shortlist = campaign_shortlist(db, campaign=campaign, settings=settings)
+    assert shortlist.fixed_keys == chosen
+    api = RankingOut.build(shortlist)
+    assert api.unit is ShortlistUnit.CASE
+    assert {r.submission_id for c in api.categories for r in c.rows if r.on_shortlist} == chosen
+    assert {r.title for c in api.categories for r in c.rows if r.on_shortlist} == {first.title, second_case.title}
+
+    by_rank = [e.submission.title for e in fixed]
+    doc = Document(io.BytesIO(case_collection_docx(selected_cases(db, campaign=campaign))))
+    chapters = [p.text for p in doc.paragraphs if p.style.name == "Heading 1"]
+    assert chapters == [f"案例{i}  {t}" for i, t in enumerate(by_rank, start=1)]
+    assert sum("甲学院（应用型）" in p.text for p in doc.paragraphs) == 2
+
+    sheet = load_workbook(io.BytesIO(shortlist_xlsx(shortlist))).worksheets[0]
+    values = list(sheet.iter_rows(values_only=True))
+    assert values[0][:4] == ("排名", "案例名称", "申报单位", "得分") and sheet.freeze_panes == "D2"
+    seated = {v[1]: v[2] for v in values[1:] if v[8] == "是"}
+    assert seated == {first.title: "甲学院", second_case.title: "甲学院"}
+    summary = [
+        p.text for p in Document(io.BytesIO(summary_docx(shortlist, campaign_board(db, campaign=campaign)))).paragraphs
+    ]
+    assert any(f"{second_case.title}（甲学院）" in t and "甲学院两个案例都入选" in t for t in summary)
+    assert "应用型：名额 2 个。" in summary
+
+
+def test_a_campaign_of_reports_seats_an_institution_once(db: Session):
+    reports = campaigns.create_campaign(
+        db, name="示范校", rubric_id="quality-culture-2026", kind=SubmissionKind.SELF_EVALUATION
+    )
+    reports.quotas = CampaignQuotas(by_type={InstitutionType.APPLIED: 2})
+    db.commit()
+    ranked = tuple(
+        RankedSubmission(
+            submission_id=sid,
+            institution_name="甲大学",
+            institution_type=InstitutionType.APPLIED,
+            score=score,
+            rank=sid,
+            clear_points=0,
+            missing_points=0,
+        )
+        for sid, score in ((1, 0.9), (2, 0.8))
+    )
+    ranking = CampaignRanking(by_type={InstitutionType.APPLIED: ranked})
+    # The database no longer refuses two entries of one institution (its key is the submission): the code does,
+    # even if a ranking ever held two rows of one institution.
+    categories = rank_categories(ranking, reports.quotas, institution_of={1: 7, 2: 7}, tags={}, unit=ShortlistUnit.CASE)
+    shortlist = CampaignShortlist(reports, categories, {}, {}, ())
+    assert shortlist.unit is ShortlistUnit.INSTITUTION and shortlist.key(categories[0].rows[1]) == 7
+    with pytest.raises(AppError) as e:
+        fix_shortlist(db, shortlist=shortlist, chosen={7}, note="", user_id=1, now=utcnow())
+    assert e.value.code is ErrorCode.INVALID_INPUT and e.value.message_zh == "每个单位只能入围一次：甲大学。"
+    assert selection.list_shortlist(db, campaign_id=reports.id) == []

@@ -1,5 +1,6 @@
-"""Ranking as the secretariat reads it: one row per institution, ties, quotas per category with tagged seats,
-the score explained per first-level indicator from decided marks (an expert's decision replaces the AI's)."""
+"""Ranking as the secretariat reads it: one row per institution (a case campaign: per case), ties, quotas per
+category with tagged seats, the score explained per first-level indicator from decided marks (an expert's decision
+replaces the AI's)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from backend.selection.shortlist import (
     Candidate,
     DecidedIndicator,
     ScoreSource,
+    ShortlistUnit,
     allocate,
     explain,
     rank_categories,
@@ -67,6 +69,31 @@ def test_one_row_per_institution_its_newest_submission():
     assert [r.rank for r in rows] == [1, 2]
     assert rows[1].other_submissions == 1
     assert [r.selected for r in rows] == [True, False]
+
+
+def test_a_case_campaign_ranks_every_case_and_seats_two_of_one_institution():
+    ranking = _ranking((APPLIED, 1, 0.9), (APPLIED, 2, 0.8), (APPLIED, 3, 0.7), (APPLIED, 4, 0.6))
+    institution_of = {1: 10, 2: 20, 3: 10, 4: 30}
+    # The institution's second case holds the 数字化 theme: the tagged seat is that case's, not the institution's.
+    quotas = CampaignQuotas(by_type={APPLIED: 2}, tagged=(TagQuota(type=APPLIED, tag="数字化", seats=1),))
+    categories = rank_categories(
+        ranking, quotas, institution_of=institution_of, tags={3: ("数字化",)}, unit=ShortlistUnit.CASE
+    )
+    (applied,) = categories
+    rows = applied.rows
+    assert [(r.candidate.institution_id, r.candidate.submission_id, r.rank) for r in rows] == [
+        (10, 1, 1),
+        (20, 2, 2),
+        (10, 3, 3),
+        (30, 4, 4),
+    ]
+    assert [r.other_submissions for r in rows] == [0, 0, 0, 0]
+    assert _seats(categories) == {3: "数字化", 1: "rank"}
+    assert applied.quota_zh == "名额 2 个"
+    # The same ranking in a campaign of reports: one row per institution, its newest submission.
+    reports = rank_categories(ranking, quotas, institution_of=institution_of, tags={3: ("数字化",)})
+    assert [r.candidate.submission_id for r in reports[0].rows] == [2, 3, 4]
+    assert reports[0].rows[1].other_submissions == 1 and reports[0].quota_zh == "名额 2 所"
 
 
 def test_tagged_seats_go_first_to_the_best_tagged_then_by_rank():
