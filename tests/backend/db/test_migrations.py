@@ -1,16 +1,19 @@
-"""Migrations create every table on SQLite and PostgreSQL, round-trip on SQLite, and backfill what they add."""
+"""Migrations create every table on SQLite and PostgreSQL, round-trip on SQLite, backfill what they add, and keep
+what they constrain anew."""
 
 from __future__ import annotations
 
 import pytest
 from sqlalchemy import inspect
+from sqlalchemy.exc import IntegrityError
 
 from backend.config import Settings
+from backend.db.base import utcnow
 from backend.db.models import Base, JobKind
-from backend.db.queries import jobs, reviews, versions
+from backend.db.queries import campaigns, jobs, reviews, selection, submissions, versions
 from backend.db.session import current_revision, get_engine, session_scope, upgrade
 from backend.domain.assessment import IndicatorSummary, ReportedFigure, ReviewCounts
-from backend.domain.enums import Mark
+from backend.domain.enums import InstitutionType, Mark, SubmissionKind
 from tests.backend.service_fixtures import make_tenant
 from tests.factories import make_review
 
@@ -117,3 +120,41 @@ def test_upgrade_gives_stored_reviews_the_summaries_the_app_stores(own_settings:
     ]
     assert fallback[0].fallback_reason == "模型超时" and fallback[0].points[0].has_figure
     assert (fallback[0].points[0].evidence_count, fallback[1].points[0].evidence_count) == (0, 1)
+
+
+def test_shortlist_survives_0015_and_seats_two_cases_of_one_institution(own_settings: Settings) -> None:
+    """0015 keeps fixed shortlists; after it one institution may hold two seats, one submission still one."""
+    from alembic import command
+
+    from backend.db.session import alembic_config
+
+    with session_scope(own_settings) as db:
+        tenant = make_tenant(db)
+        campaign = campaigns.create_campaign(db, name="案例征集", rubric_id="case-selection", kind=SubmissionKind.CASE)
+        second = submissions.create_submission(
+            db, institution_id=tenant.institution.id, title="案例二", campaign_id=campaign.id, created_by=tenant.user.id
+        )
+        ids = (tenant.institution.id, campaign.id, tenant.user.id, tenant.submission.id, second.id)
+        db.commit()
+    institution_id, campaign_id, user_id, first_id, second_id = ids
+
+    def seat(*submission_ids: int) -> list[selection.ShortlistRow]:
+        return [
+            selection.ShortlistRow(institution_id, sid, InstitutionType.APPLIED, rank, 0.5, "")
+            for rank, sid in enumerate(submission_ids, start=1)
+        ]
+
+    command.downgrade(alembic_config(own_settings), "0014")
+    with session_scope(own_settings) as db:
+        selection.replace_shortlist(db, campaign_id=campaign_id, rows=seat(first_id), fixed_by=user_id, now=utcnow())
+        db.commit()
+    upgrade(own_settings)
+    with session_scope(own_settings) as db:
+        assert [e.submission_id for e in selection.list_shortlist(db, campaign_id=campaign_id)] == [first_id]
+        rows = seat(first_id, second_id)
+        selection.replace_shortlist(db, campaign_id=campaign_id, rows=rows, fixed_by=user_id, now=utcnow())
+        db.commit()
+        assert [e.submission_id for e in selection.list_shortlist(db, campaign_id=campaign_id)] == [first_id, second_id]
+        with pytest.raises(IntegrityError):
+            rows = seat(first_id, first_id)
+            selection.replace_shortlist(db, campaign_id=campaign_id, rows=rows, fixed_by=user_id, now=utcnow())

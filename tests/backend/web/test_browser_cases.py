@@ -1,7 +1,8 @@
 """Cases in Debian's Chromium against a live `ciqa serve`: a university files a case (category, theme tags) in a
 case campaign and uploads it as DOCX; ingest and the AI pre-review with the case-selection rubric run in the
 worker; another school's copy is found by the secretariat's 案例查重, shown side by side with the shared passages
-highlighted, and marked 重复. Screenshots under var/screenshots/cases-*."""
+highlighted, and marked 重复; the university files a second case, and the ranking ranks and seats each case on its
+own (both of the university's cases on the shortlist). Screenshots under var/screenshots/cases-*."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from urllib.parse import urlparse
 
 import pytest
 
-from backend.db.models import JobKind, JobStatus
+from backend.db.models import CampaignQuotas, JobKind, JobStatus
 from backend.db.queries import campaigns, duplicates, institutions, jobs, submissions
 from backend.db.session import session_scope
 from backend.domain.enums import InstitutionType, SubmissionKind
@@ -59,6 +60,41 @@ def _login(page, base: str, username: str, password: str) -> None:
     page.wait_for_url(base + "/")
 
 
+def _file_case(page, title: str, docx: Path, shot: str | None = None) -> None:
+    """The logged-in university files a case through the form (``shot``: screenshot of the filled form) and uploads
+    its DOCX."""
+    page.fill("#title", title)
+    page.select_option("#campaign_id", label=CAMPAIGN)
+    page.fill("#case_category", "质量文化建设")
+    page.fill("#theme_tags", "闭环改进、学生参与")
+    if shot:
+        _shot(page, shot)
+    page.click("form[action='/submissions'] button[type=submit]")
+    page.wait_for_url(re.compile(r".*/submissions/\d+$"))
+    assert "选择案例正文（新版本）" in page.content()
+    page.set_input_files("#main-file", str(docx))
+    page.click("button[type=submit]:has-text('开始上传')")
+
+
+def _wait_reviewed(page, live: LiveService, campaign_id: int, count: int) -> None:
+    """Wait until ``count`` cases are ingested and pre-reviewed by the worker."""
+    waited = 0
+    while True:
+        with session_scope(live.settings) as session:
+            ready = duplicates.latest_ready_cases(session, campaign_ids=[campaign_id])
+            reviewed = [
+                jobs.latest_job(session, kind=JobKind.REVIEW, version_id=v.id, rubric_id="case-selection")
+                for v in ready
+            ]
+            states = [j.status for j in reviewed if j is not None]
+        assert JobStatus.FAILED not in states, live.log.read_text("utf-8", "replace")[-3000:]
+        if len(ready) == count and states == [JobStatus.SUCCEEDED] * count:
+            return
+        assert waited < INGEST_TIMEOUT_MS, live.log.read_text("utf-8", "replace")[-3000:]
+        page.wait_for_timeout(2000)
+        waited += 2000
+
+
 def test_case_filed_reviewed_and_its_copy_marked(page, live: LiveService, tmp_path: Path):
     base = live.base_url
     original = generate_case(41)
@@ -67,19 +103,10 @@ def test_case_filed_reviewed_and_its_copy_marked(page, live: LiveService, tmp_pa
         session.commit()
 
     # The university files its case through the form and uploads the DOCX.
-    _login(page, base, live.username, live.password)
-    page.fill("#title", original.title)
-    page.select_option("#campaign_id", label=CAMPAIGN)
-    page.fill("#case_category", "质量文化建设")
-    page.fill("#theme_tags", "闭环改进、学生参与")
-    _shot(page, "01-university-new-case")
-    page.click("form[action='/submissions'] button[type=submit]")
-    page.wait_for_url(re.compile(r".*/submissions/\d+$"))
     docx = tmp_path / "案例.docx"
     docx.write_bytes(case_docx(original))
-    assert "选择案例正文（新版本）" in page.content()
-    page.set_input_files("#main-file", str(docx))
-    page.click("button[type=submit]:has-text('开始上传')")
+    _login(page, base, live.username, live.password)
+    _file_case(page, original.title, docx, shot="01-university-new-case")
 
     # Another school hands in a copy (as its own user would upload it).
     with session_scope(live.settings) as session:
@@ -101,21 +128,7 @@ def test_case_filed_reviewed_and_its_copy_marked(page, live: LiveService, tmp_pa
         campaign_id = campaign.id
 
     # Ingest and the AI pre-review with the case-selection rubric run in the worker.
-    waited = 0
-    while True:
-        with session_scope(live.settings) as session:
-            ready = duplicates.latest_ready_cases(session, campaign_ids=[campaign_id])
-            reviewed = [
-                jobs.latest_job(session, kind=JobKind.REVIEW, version_id=v.id, rubric_id="case-selection")
-                for v in ready
-            ]
-            states = [j.status for j in reviewed if j is not None]
-        assert JobStatus.FAILED not in states, live.log.read_text("utf-8", "replace")[-3000:]
-        if len(ready) == 2 and states == [JobStatus.SUCCEEDED] * 2:
-            break
-        assert waited < INGEST_TIMEOUT_MS, live.log.read_text("utf-8", "replace")[-3000:]
-        page.wait_for_timeout(2000)
-        waited += 2000
+    _wait_reviewed(page, live, campaign_id, 2)
     page.goto(base + "/")
     _shot(page, "02-university-home")
     assert page.locator("text=查看详情").count() >= 1
@@ -144,3 +157,32 @@ def test_case_filed_reviewed_and_its_copy_marked(page, live: LiveService, tmp_pa
     with session_scope(live.settings) as session:
         filed = [s for s in submissions.list_submissions(session, campaign_id=campaign_id) if s.case_category]
         assert [(s.case_category, s.theme_tags) for s in filed] == [("质量文化建设", ("闭环改进", "学生参与"))]
+
+    # The university files a second, different case: each of its cases is ranked and seated on its own.
+    second = generate_case(42)
+    second_docx = tmp_path / "第二个案例.docx"
+    second_docx.write_bytes(case_docx(second))
+    _login(page, base, live.username, live.password)
+    _file_case(page, second.title, second_docx)
+    _wait_reviewed(page, live, campaign_id, 3)
+    with session_scope(live.settings) as session:
+        campaign = campaigns.find_campaign_by_name(session, name=CAMPAIGN)
+        campaign.quotas = CampaignQuotas(by_type={InstitutionType.APPLIED: 2})
+        session.commit()
+        own = {s.title: s.id for s in submissions.list_submissions(session, campaign_id=campaign_id) if s.case_category}
+    assert set(own) == {original.title, second.title}
+    _login(page, base, live.secretariat, live.password)
+    page.goto(f"{base}/campaigns/{campaign_id}/ranking")
+    rows = page.locator(f'table.ranking tbody tr[data-institution="{live.institution}"]')
+    assert rows.count() == 2 and {rows.nth(i).locator(".case-title").inner_text() for i in range(2)} == set(own)
+    assert "名额 2 个 · 已排名 3 个" in page.locator("h2", has_text="应用型").inner_text()
+    _shot(page, "06-ranking")
+    for sid in own.values():
+        page.check(f'tr[data-submission="{sid}"] input[name=chosen]')
+    page.uncheck('tr[data-institution="抄写学院"] input[name=chosen]')
+    page.fill("#note", "本校两个案例均入选")
+    page.click("#fix-shortlist")
+    page.wait_for_url(re.compile(r".*notice=fixed"))
+    fixed = page.locator("#fixed").inner_text()
+    assert "已确定的入围名单（2 个）" in fixed and all(f"{t}（{live.institution}）" in fixed for t in own)
+    _shot(page, "07-shortlist-fixed")

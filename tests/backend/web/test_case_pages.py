@@ -1,9 +1,11 @@
 """Case campaign pages per role: near-duplicate pairs, the pair view and its verdicts, the 案例集 downloads (only the
-secretariat), and a university filing a case with its category and theme tags (web form and API)."""
+secretariat), the ranking page per case (two cases of one institution both seated through the form), and a
+university filing a case with its category and theme tags (web form and API)."""
 
 from __future__ import annotations
 
 import io
+import re
 
 import pytest
 from docx import Document
@@ -12,10 +14,12 @@ from sqlalchemy.orm import Session
 
 from backend.config import Settings
 from backend.db.base import utcnow
-from backend.db.queries import selection, submissions
+from backend.db.models import CampaignQuotas
+from backend.db.queries import campaigns, selection, submissions
 from backend.domain.enums import InstitutionType
+from corpus.cases import generate_case
 from tests.backend.api.conftest import World, bearer
-from tests.backend.selection.case_world import CaseWorld, make_case_world
+from tests.backend.selection.case_world import CaseWorld, file_case, make_case_world, review_cases
 from tests.backend.web.conftest import csrf
 
 EXPECTED = {"university": 403, "expert": 403, "secretariat": 200, "admin": 403}
@@ -89,6 +93,44 @@ def test_secretariat_sees_pairs_side_by_side_and_marks_them(browser_as, cw: Case
     assert len(headings) == 1 and headings[0].startswith("案例1")
     ranking = client.get(f"/campaigns/{cw.campaign_id}/ranking").text
     assert "下载案例集（Word）" in ranking
+
+
+def test_ranking_page_seats_two_cases_of_one_institution(browser_as, db: Session, settings: Settings, cw: CaseWorld):
+    campaign = campaigns.get_campaign(db, campaign_id=cw.campaign_id)
+    first = submissions.get_submission(db, submission_id=cw.submissions["original"])
+    second_case = generate_case(14)
+    second_version, second = file_case(
+        db,
+        settings,
+        institution_id=first.institution_id,
+        user_id=first.created_by,
+        campaign_id=campaign.id,
+        case=second_case,
+        category="质量保障体系建设",
+        file_name="甲学院第二个案例.docx",
+    )
+    review_cases(db, settings, version_ids=[cw.original, cw.copy, cw.unrelated, cw.earlier_copy, second_version])
+    campaign.quotas = CampaignQuotas(by_type={InstitutionType.APPLIED: 2})
+    db.commit()
+    client = browser_as("secretariat")
+    page = client.get(f"/campaigns/{cw.campaign_id}/ranking").text
+    assert "应用型 · 名额 2 个 · 已排名 5 个" in page and "每个案例单独排名" in page
+    assert "名额 2 所" not in page and "<th>案例</th>" in page
+    for sid, title in ((first.id, first.title), (second, second_case.title)):
+        row = re.search(rf'<tr[^>]*data-submission="{sid}" data-institution="甲学院">.*?</tr>', page, re.S)
+        assert row is not None and title in row.group(0) and f'name="chosen" value="{sid}"' in row.group(0)
+    chosen = {"chosen": [str(first.id), str(second)], "note": "甲学院两个案例都入选"}
+    r = client.post(f"/campaigns/{cw.campaign_id}/shortlist", data=chosen, headers=csrf(client))
+    assert r.status_code == 303
+    seated = selection.list_shortlist(db, campaign_id=cw.campaign_id)
+    assert sorted(e.submission_id for e in seated) == sorted([first.id, second])
+    fixed = client.get(r.headers["location"]).text
+    panel = re.search(r'<div class="panel" id="fixed">.*?</div>', fixed, re.S).group(0)
+    assert "已确定的入围名单（2 个）" in panel
+    assert f"{first.title}（甲学院）" in panel and f"{second_case.title}（甲学院）" in panel
+    docx = client.get(f"/campaigns/{cw.campaign_id}/case-collection.docx")
+    headings = [p.text for p in Document(io.BytesIO(docx.content)).paragraphs if p.style.name == "Heading 1"]
+    assert sorted(h.split("  ", 1)[1] for h in headings) == sorted([first.title, second_case.title])
 
 
 def test_report_campaign_has_no_duplicates_tab(browser_as, world: World):
