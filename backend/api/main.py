@@ -15,7 +15,7 @@ from starlette.middleware.gzip import GZipMiddleware
 from backend.api.conditional import RenderedBodies
 from backend.api.docs import add_docs
 from backend.api.limits import BodySizeLimit
-from backend.api.routers import admin, auth, campaigns, diagnosis, drafts, reviews, rubrics, submissions
+from backend.api.routers import admin, auth, campaigns, cases, diagnosis, drafts, reviews, rubrics, submissions
 from backend.api.schemas import ErrorOut
 from backend.config import Settings
 from backend.errors import AppError, ErrorCode
@@ -107,7 +107,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.rendered = RenderedBodies(RENDERED_BODIES)
     add_docs(app)
     # Hot reads first: a request is matched against the routers in this order.
-    for module in (reviews, submissions, campaigns, drafts, diagnosis, rubrics, auth, admin):
+    for module in (reviews, submissions, campaigns, drafts, diagnosis, cases, rubrics, auth, admin):
         app.include_router(module.router, prefix="/api", responses=ERROR_RESPONSES)
     app.add_exception_handler(AppError, _app_error)
     app.add_exception_handler(IndexingError, _indexing_error)

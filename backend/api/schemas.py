@@ -14,6 +14,7 @@ from backend.db.models import (
     CampaignQuotas,
     DecisionAction,
     DocumentRole,
+    DuplicateVerdict,
     ExpertDecision,
     JobKind,
     JobStatus,
@@ -31,8 +32,10 @@ from backend.review.consistency import Verdict as ConsistencyVerdict
 from backend.review.decisions import DecisionInput
 from backend.review.operations import ReviewOverview
 from backend.rubrics.models import Applicability, Level, Metric, PointKind, Rubric, Selection, Source, TextOrigin
+from backend.selection.duplicates import DuplicateRow, PairView
 from backend.selection.shortlist import CampaignShortlist, RankRow, ScoreSource, ShortlistUnit
 from indexing.models import FactOrigin
+from indexing.near_duplicates import Signal
 
 # Ids are INTEGER columns (32-bit on PostgreSQL): a larger number names no object, and the database would
 # refuse it with an error (a 500) instead of the lookup answering "not found".
@@ -609,6 +612,102 @@ class RankingOut(BaseModel):
                 for c in shortlist.categories
             ],
         )
+
+
+class CaseRefOut(_Out):
+    """One case of a pair: its compared version, submission, title, institution and campaign."""
+
+    version_id: int
+    submission_id: int
+    title: str
+    institution: str
+    campaign_id: int
+    campaign_name: str
+
+
+class DuplicatePairOut(BaseModel):
+    """A pair of cases found alike (lower version id first), its scores, the signal and the verdict in force."""
+
+    a: CaseRefOut
+    b: CaseRefOut
+    containment: float = Field(description="share of the smaller case's shingles found in the other (0–1)")
+    alignment: float = Field(description="share of the smaller case's chunks aligned with the other's by meaning")
+    signal: Signal = Field(description="text: copied or edited text; merged: made of two cases; meaning: paraphrase")
+    signal_zh: str
+    verdict: DuplicateVerdict | None = Field(description="the secretariat's latest verdict; null: not marked")
+    verdict_zh: str | None
+
+    @classmethod
+    def of(cls, row: DuplicateRow) -> DuplicatePairOut:
+        """The API form of a row of 案例查重."""
+        return cls(
+            a=CaseRefOut.model_validate(row.a),
+            b=CaseRefOut.model_validate(row.b),
+            containment=row.containment,
+            alignment=row.alignment,
+            signal=row.signal,
+            signal_zh=row.signal.zh,
+            verdict=row.verdict,
+            verdict_zh=row.verdict.zh if row.verdict is not None else None,
+        )
+
+
+class SegmentOut(_Out):
+    """A run of a case's text, shared with the other case of the pair or not."""
+
+    text: str
+    shared: bool
+
+
+class DuplicateMarkOut(_Out):
+    """A verdict the secretariat recorded on a pair (append-only: the newest is in force)."""
+
+    id: int
+    campaign_id: int
+    version_a_id: int
+    version_b_id: int
+    verdict: DuplicateVerdict
+    note: str
+    marked_by: int = Field(description="the user who marked the pair")
+    marked_at: dt.datetime
+
+    @computed_field
+    @property
+    def verdict_zh(self) -> str:
+        """The verdict as the secretariat reads it (重复 / 非重复)."""
+        return self.verdict.zh
+
+
+class PairViewOut(BaseModel):
+    """Two cases side by side: each text cut into shared and own segments, the share shared, the verdicts."""
+
+    a: CaseRefOut
+    b: CaseRefOut
+    a_segments: list[SegmentOut]
+    b_segments: list[SegmentOut]
+    a_shared: float = Field(description="share of case a's text found in case b (0–1)")
+    b_shared: float = Field(description="share of case b's text found in case a (0–1)")
+    marks: list[DuplicateMarkOut] = Field(description="every verdict on the pair, newest first")
+
+    @classmethod
+    def of(cls, view: PairView) -> PairViewOut:
+        """The API form of the pair view."""
+        return cls(
+            a=CaseRefOut.model_validate(view.a),
+            b=CaseRefOut.model_validate(view.b),
+            a_segments=[SegmentOut.model_validate(s) for s in view.a_segments],
+            b_segments=[SegmentOut.model_validate(s) for s in view.b_segments],
+            a_shared=view.a_shared,
+            b_shared=view.b_shared,
+            marks=[DuplicateMarkOut.model_validate(m) for m in view.marks],
+        )
+
+
+class DuplicateVerdictIn(_In):
+    """The secretariat's verdict on a pair: 重复 (duplicate) or 非重复 (not_duplicate), with an optional note."""
+
+    verdict: DuplicateVerdict
+    note: str = Field(default="", max_length=500)
 
 
 class DraftIn(_In):

@@ -27,6 +27,7 @@ from backend.db.queries import (
     institutions,
     jobs,
     reviews,
+    selection,
     submissions,
     users,
     versions,
@@ -71,13 +72,19 @@ def client(app: FastAPI) -> Iterator[TestClient]:
 
 
 def stored_review(
-    db: Session, *, version_id: int, level: str = "C", mark: Mark = Mark.MORE_MATERIAL, indicators: int = 1
+    db: Session,
+    *,
+    version_id: int,
+    level: str = "C",
+    mark: Mark = Mark.MORE_MATERIAL,
+    indicators: int = 1,
+    rubric_id: str = RUBRIC_ID,
 ) -> tuple[int, int]:
     """Save a review of indicators 1.1 … 1.``indicators`` of a version; returns (review id, first assessment id)."""
     review = make_review(
-        document_id=str(version_id), rubric_id=RUBRIC_ID, level=level, mark=mark, indicators=indicators
+        document_id=str(version_id), rubric_id=rubric_id, level=level, mark=mark, indicators=indicators
     )
-    job = jobs.create_job(db, kind=JobKind.REVIEW, version_id=version_id, rubric_id=RUBRIC_ID)
+    job = jobs.create_job(db, kind=JobKind.REVIEW, version_id=version_id, rubric_id=rubric_id)
     record = reviews.save_review(db, job_id=job.id, version_id=version_id, review=review)
     db.commit()
     return record.id, record.assessments[0].id
@@ -236,3 +243,35 @@ def world(db: Session, settings: Settings) -> World:
 def bearer(world: World, role: str) -> dict[str, str]:
     """The Authorization header of a role's API token."""
     return {"Authorization": f"Bearer {world.tokens[role]}"}
+
+
+@dataclass(frozen=True)
+class CaseCampaign:
+    """A case campaign with a ready case of each side (no text: no pair is found) and a fixed shortlist."""
+
+    campaign_id: int
+    own_version_id: int
+    other_version_id: int
+
+
+@pytest.fixture
+def case_campaign(db: Session, world: World) -> CaseCampaign:
+    """A case campaign where each side filed a case; the own side's is on the fixed shortlist."""
+    campaign = campaigns.create_campaign(db, name="优秀案例征集", rubric_id="case-selection", kind=SubmissionKind.CASE)
+    made = []
+    for side, author in ((world.own, "university"), (world.other, "other-university")):
+        submission = submissions.create_submission(
+            db,
+            institution_id=side.institution_id,
+            title=f"案例{side.institution_id}",
+            campaign_id=campaign.id,
+            created_by=world.user_ids[author],
+        )
+        db.commit()
+        made.append((submission.id, ready_version(db, submission_id=submission.id, content=f"案例{submission.id}")[0]))
+    row = selection.ShortlistRow(world.own.institution_id, made[0][0], InstitutionType.APPLIED, 1, 0.8, "")
+    selection.replace_shortlist(
+        db, campaign_id=campaign.id, rows=[row], fixed_by=world.user_ids["secretariat"], now=utcnow()
+    )
+    db.commit()
+    return CaseCampaign(campaign.id, made[0][1], made[1][1])

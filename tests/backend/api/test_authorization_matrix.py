@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 
 from backend.api.main import create_app
 from backend.config import Settings
-from tests.backend.api.conftest import PASSWORD, ROLES, RUBRIC_ID, Side, World, bearer
+from tests.backend.api.conftest import PASSWORD, ROLES, RUBRIC_ID, CaseCampaign, Side, World, bearer
 
 OK, FORBIDDEN, NOT_FOUND = "ok", 403, 404
 Outcome = str | int
@@ -37,6 +37,8 @@ EVERYONE = _roles({r: (OK, OK) for r in ROLES})
 # Tenant data: a university sees its own institution's, an expert its assigned submission's.
 TENANT_READ = _roles({"university": (OK, NOT_FOUND), "expert": (OK, NOT_FOUND), "secretariat": (OK, OK)})
 READERS = _roles({"university": (OK, OK), "expert": (OK, OK), "secretariat": (OK, OK)})
+# Campaign-wide data (ranking, 案例查重, 案例集): the secretariat only; an admin reads no review data.
+SECRETARIAT = _roles({"secretariat": (OK, OK)})
 # A university's self-diagnosis: its own users only; the secretariat reads anonymised category means instead.
 OWN_INSTITUTION = _roles({"university": (OK, NOT_FOUND)})
 
@@ -76,7 +78,14 @@ MATRIX: dict[tuple[str, str], Row] = {
         lambda w, s: {"json": {"name": "案例遴选", "rubric_id": "case-selection", "kind": "case"}},
     ),
     ("GET", "/api/campaigns/{campaign_id}"): Row(READERS),
-    ("GET", "/api/campaigns/{campaign_id}/ranking"): Row(_roles({"secretariat": (OK, OK)})),
+    ("GET", "/api/campaigns/{campaign_id}/ranking"): Row(SECRETARIAT),
+    ("GET", "/api/campaigns/{campaign_id}/duplicates"): Row(SECRETARIAT),
+    ("GET", "/api/campaigns/{campaign_id}/duplicates/{version_a}/{version_b}"): Row(SECRETARIAT),
+    ("POST", "/api/campaigns/{campaign_id}/duplicates/{version_a}/{version_b}/verdict"): Row(
+        SECRETARIAT, lambda w, s: {"json": {"verdict": "not_duplicate", "note": "同题不同校"}}
+    ),
+    ("GET", "/api/campaigns/{campaign_id}/case-collection.docx"): Row(SECRETARIAT),
+    ("GET", "/api/campaigns/{campaign_id}/case-collection.xlsx"): Row(SECRETARIAT),
     ("PUT", "/api/campaigns/{campaign_id}/review-due"): Row(
         _roles({"secretariat": (OK, OK)}), lambda w, s: {"json": {"review_due_at": "2099-06-30T17:00:00"}}
     ),
@@ -141,14 +150,18 @@ def _routes() -> list[tuple[str, str]]:
 ROUTES = _routes()
 
 
-def _url(method: str, template: str, w: World, s: Side) -> str:
+def _url(method: str, template: str, w: World, s: Side, cases: CaseCampaign) -> str:
     # The comparison of a version is with the one before it, so 'version_id' there is the second upload;
     # only a version whose processing failed can be deleted.
     version_id = s.version2_id if template.endswith("/comparison") else s.version_id
     if method == "DELETE" and template == "/api/versions/{version_id}":
         version_id = s.failed_version_id
+    # Duplicates and the 案例集 exist only in a case campaign (a report campaign answers 404).
+    case_only = "/duplicates" in template or "/case-collection" in template
     return template.format(
-        campaign_id=w.campaign_id,
+        campaign_id=cases.campaign_id if case_only else w.campaign_id,
+        version_a=cases.own_version_id,
+        version_b=cases.other_version_id,
         rubric_id=RUBRIC_ID,
         submission_id=s.submission_id,
         version_id=version_id,
@@ -173,13 +186,16 @@ def test_matrix_has_no_stale_rows() -> None:
 @pytest.mark.parametrize("side", ["own", "other"])
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize(("method", "path"), ROUTES)
-def test_authorization(client: TestClient, world: World, method: str, path: str, role: str, side: str) -> None:
+def test_authorization(
+    client: TestClient, world: World, case_campaign: CaseCampaign, method: str, path: str, role: str, side: str
+) -> None:
     row = MATRIX.get((method, path))
     assert row is not None, f"no MATRIX row for {method} {path}"
     target = world.own if side == "own" else world.other
     expected = row.expect[role][0 if side == "own" else 1]
     headers = {} if row.public else bearer(world, role)
-    response = client.request(method, _url(method, path, world, target), headers=headers, **row.body(world, target))
+    url = _url(method, path, world, target, case_campaign)
+    response = client.request(method, url, headers=headers, **row.body(world, target))
     if expected == OK:
         assert response.status_code < 300, (response.status_code, response.json())
     else:
@@ -188,8 +204,10 @@ def test_authorization(client: TestClient, world: World, method: str, path: str,
 
 
 @pytest.mark.parametrize(("method", "path"), [r for r in ROUTES if not MATRIX.get(r, Row({})).public])
-def test_anonymous_is_refused(client: TestClient, world: World, method: str, path: str) -> None:
-    response = client.request(method, _url(method, path, world, world.own))
+def test_anonymous_is_refused(
+    client: TestClient, world: World, case_campaign: CaseCampaign, method: str, path: str
+) -> None:
+    response = client.request(method, _url(method, path, world, world.own, case_campaign))
     assert response.status_code == 401
     assert response.json() == {
         "code": "unauthenticated",

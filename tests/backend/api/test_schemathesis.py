@@ -29,7 +29,7 @@ from schemathesis.specs.openapi.schemas import OpenApiSchema
 from backend.api.main import create_app
 from backend.config import Settings
 from backend.errors import ErrorCode
-from tests.backend.api.conftest import ROLES, RUBRIC_ID, World, bearer
+from tests.backend.api.conftest import ROLES, RUBRIC_ID, CaseCampaign, World, bearer
 
 MAX_EXAMPLES = 12
 # Responses match the document (status, media type, body schema), and data outside the schema is refused.
@@ -46,16 +46,20 @@ def _operations() -> list[tuple[str, str]]:
     return [(method.upper(), path) for path, ops in paths.items() for method in ops]
 
 
-def _known_ids(world: World) -> dict[str, list[int] | list[str]]:
-    """Path parameter values naming real objects, the own side's and the other tenant's, and the shipped rubric."""
+def _known_ids(world: World, cases: CaseCampaign) -> dict[str, list[int] | list[str]]:
+    """Path parameter values naming real objects, the own side's and the other tenant's, the report and the case
+    campaign (with its two cases), and the shipped rubric."""
     sides = (world.own, world.other)
+    case_versions = [cases.own_version_id, cases.other_version_id]
     return {
         "submission_id": [s.submission_id for s in sides],
         "version_id": [v for s in sides for v in (s.version_id, s.version2_id)],
         "job_id": [s.job_id for s in sides],
         "review_id": [s.review_id for s in sides],
         "assessment_id": [s.assessment_id for s in sides],
-        "campaign_id": [world.campaign_id],
+        "campaign_id": [world.campaign_id, cases.campaign_id],
+        "version_a": case_versions,
+        "version_b": case_versions,
         "rubric_id": [RUBRIC_ID],
     }
 
@@ -84,12 +88,18 @@ def schema(tmp_path_factory: pytest.TempPathFactory) -> OpenApiSchema:
 @pytest.mark.parametrize("role", [*ROLES, ANONYMOUS])
 @pytest.mark.parametrize(("method", "path"), _operations())
 def test_generated_requests_get_no_server_error(
-    schema: OpenApiSchema, app: FastAPI, world: World, method: str, path: str, role: str
+    schema: OpenApiSchema,
+    app: FastAPI,
+    world: World,
+    case_campaign: CaseCampaign,
+    method: str,
+    path: str,
+    role: str,
 ) -> None:
     operation = schema[path][method]
     # A role's token is fixed (never negated); anonymous requests carry whatever credentials are generated.
     headers = {} if role == ANONYMOUS else bearer(world, role)
-    known = _known_ids(world)
+    known = _known_ids(world, case_campaign)
     modes = (GenerationMode.POSITIVE, GenerationMode.NEGATIVE)
     cases = st.one_of(*(operation.as_strategy(mode, headers=headers) for mode in modes))
 
