@@ -48,6 +48,16 @@ class CaseCollection:
     campaign_name: str
     cases: tuple[SelectedCase, ...]
 
+    @property
+    def docx_name(self) -> str:
+        """The Word document's file name."""
+        return f"{self.campaign_name}案例集.docx"
+
+    @property
+    def xlsx_name(self) -> str:
+        """The workbook's file name."""
+        return f"{self.campaign_name}入选案例名单.xlsx"
+
 
 def selected_cases(session: Session, *, campaign: Campaign) -> CaseCollection:
     """The fixed shortlist of a case campaign with each case's latest ingested text.

@@ -70,7 +70,7 @@ def mark_duplicate(
 def collection_docx(campaign_id: Id, user: Secretariat, session: DbSession) -> Response:
     """The 案例集: the shortlisted cases in one Word document (409 before the shortlist is fixed)."""
     collection = selected_cases(session, campaign=campaigns.get_campaign(session, campaign_id=campaign_id))
-    return _attachment(case_collection_docx(collection), f"{collection.campaign_name}案例集.docx", DOCX_TYPE)
+    return _attachment(case_collection_docx(collection), collection.docx_name, DOCX_TYPE)
 
 
 @router.get(
@@ -81,4 +81,4 @@ def collection_docx(campaign_id: Id, user: Secretariat, session: DbSession) -> R
 def collection_xlsx(campaign_id: Id, user: Secretariat, session: DbSession) -> Response:
     """The list of the shortlisted cases as a workbook (409 before the shortlist is fixed)."""
     collection = selected_cases(session, campaign=campaigns.get_campaign(session, campaign_id=campaign_id))
-    return _attachment(case_collection_xlsx(collection), f"{collection.campaign_name}入选案例名单.xlsx", XLSX_TYPE)
+    return _attachment(case_collection_xlsx(collection), collection.xlsx_name, XLSX_TYPE)

@@ -77,11 +77,11 @@ def mark(
 def collection_docx(campaign_id: int, user: WebSecretariat, session: DbSession) -> Response:
     """The 案例集: the shortlisted cases in one Word document."""
     collection = selected_cases(session, campaign=campaigns.get_campaign(session, campaign_id=campaign_id))
-    return _download(case_collection_docx(collection), f"{collection.campaign_name}案例集.docx", DOCX_TYPE)
+    return _download(case_collection_docx(collection), collection.docx_name, DOCX_TYPE)
 
 
 @router.get("/campaigns/{campaign_id}/case-collection.xlsx")
 def collection_xlsx(campaign_id: int, user: WebSecretariat, session: DbSession) -> Response:
     """The list of the shortlisted cases as a workbook."""
     collection = selected_cases(session, campaign=campaigns.get_campaign(session, campaign_id=campaign_id))
-    return _download(case_collection_xlsx(collection), f"{collection.campaign_name}入选案例名单.xlsx", XLSX_TYPE)
+    return _download(case_collection_xlsx(collection), collection.xlsx_name, XLSX_TYPE)

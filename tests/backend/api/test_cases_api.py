@@ -133,7 +133,7 @@ def test_case_collection_is_refused_until_the_shortlist_is_fixed(
     fix_shortlist(
         db,
         shortlist=shortlist,
-        chosen={original.institution_id},
+        chosen={original.id},  # a case campaign seats cases: submission ids
         note="",
         user_id=world.user_ids["secretariat"],
         now=utcnow(),
