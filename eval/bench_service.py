@@ -63,6 +63,7 @@ from backend.db.models import Role
 from backend.db.queries import institutions
 from backend.db.session import session_scope, upgrade
 from backend.domain.enums import InstitutionType
+from backend.serve import API_FACTORY
 from corpus.generator import generate_report
 from corpus.writers import write_pdf
 from eval.metrics import percentile
@@ -320,7 +321,8 @@ def start_service(group: Processes, env: Mapping[str, str], *, workers: int, api
     """Start the served app (pages and API) on a free loopback port in ``api_workers`` processes and ``workers``
     single-process workers; returns the base URL."""
     port = free_port()
-    api = [sys.executable, "-m", "uvicorn", "backend.web.app:create_app", "--factory", "--workers", str(api_workers)]
+    # The app `ciqa serve` runs (its collector settings are part of what is measured).
+    api = [sys.executable, "-m", "uvicorn", API_FACTORY, "--factory", "--workers", str(api_workers)]
     group.start("api", [*api, "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"], env)
     logs = [
         group.start(f"worker-{n}", [sys.executable, "-m", "backend.cli", "worker", "--concurrency", "1"], env)
