@@ -24,6 +24,10 @@ if TYPE_CHECKING:
     from alembic.config import Config
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+# Connections a SQLite engine keeps open: as many as the server's worker threads (anyio's default limit, 40) can hold
+# at once. With SQLAlchemy's default of 5 kept (plus 10 overflow) a read load opened and closed a connection — and
+# ran the pragmas below — for most requests, and the threads beyond 15 waited for one (eval/bench_service.py).
+SQLITE_POOL_SIZE = 40
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
 
@@ -41,9 +45,11 @@ def create_db_engine(url: str) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
         return create_engine(url, pool_pre_ping=True)
+    pool = {}
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
+        pool = {"pool_size": SQLITE_POOL_SIZE, "max_overflow": 10}  # a file database has a queue of connections
+    engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}, **pool)
     event.listen(engine, "connect", _sqlite_pragmas)
     return engine
 
