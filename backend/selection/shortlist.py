@@ -379,8 +379,8 @@ class CampaignShortlist:
     def quotas_zh(self) -> str:
         """The campaign's total and cross-category seats with who takes them, as one sentence."""
         quotas, measure = self.quotas, self.unit.measure_zh
-        total = quotas.total if quotas.total is not None else f"{quotas.capacity}（各类别名额之和）"
-        parts = [f"总名额 {total} {measure}"]
+        summed = "" if quotas.total is not None else "（各类别名额之和）"
+        parts = [f"总名额 {quotas.capacity} {measure}{summed}"]
         for quota in (q for q in quotas.tagged if q.type is None):
             holders = "、".join(self.label(r) for r in self.holders(quota)) or "暂无"
             parts.append(f"其中{quota.tag} {quota.seats} {measure}（跨类别，按名额推荐：{holders}）")

@@ -206,7 +206,8 @@ def test_two_cases_of_one_institution_are_ranked_seated_and_collected(db: Sessio
     assert (rows[second].candidate.title, rows[second].candidate.institution_name) == (second_case.title, "甲学院")
     # Rows are looked up by the case's submission, each case of the institution its own.
     assert shortlist.row(second) is rows[second] and shortlist.row(first.id) is rows[first.id]
-    assert applied.quota_zh == "名额 2 个" and shortlist.quotas_zh.endswith("按名额推荐 2 个")
+    assert applied.quota_zh == "名额 2 个"
+    assert shortlist.quotas_zh == "总名额 2 个（各类别名额之和）；按名额推荐 2 个"
 
     chosen = {first.id, second}
     with pytest.raises(AppError) as e:
