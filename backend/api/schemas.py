@@ -32,7 +32,6 @@ from backend.review.consistency import Verdict as ConsistencyVerdict
 from backend.review.decisions import DecisionInput
 from backend.review.operations import ReviewOverview
 from backend.rubrics.models import Applicability, Level, Metric, PointKind, Rubric, Selection, Source, TextOrigin
-from backend.selection.duplicates import DuplicateRow, PairView
 from backend.selection.shortlist import CampaignShortlist, RankRow, ScoreSource, ShortlistUnit
 from indexing.models import FactOrigin
 from indexing.near_duplicates import Signal
@@ -625,7 +624,7 @@ class CaseRefOut(_Out):
     campaign_name: str
 
 
-class DuplicatePairOut(BaseModel):
+class DuplicatePairOut(_Out):
     """A pair of cases found alike (lower version id first), its scores, the signal and the verdict in force."""
 
     a: CaseRefOut
@@ -633,23 +632,19 @@ class DuplicatePairOut(BaseModel):
     containment: float = Field(description="share of the smaller case's shingles found in the other (0–1)")
     alignment: float = Field(description="share of the smaller case's chunks aligned with the other's by meaning")
     signal: Signal = Field(description="text: copied or edited text; merged: made of two cases; meaning: paraphrase")
-    signal_zh: str
     verdict: DuplicateVerdict | None = Field(description="the secretariat's latest verdict; null: not marked")
-    verdict_zh: str | None
 
-    @classmethod
-    def of(cls, row: DuplicateRow) -> DuplicatePairOut:
-        """The API form of a row of 案例查重."""
-        return cls(
-            a=CaseRefOut.model_validate(row.a),
-            b=CaseRefOut.model_validate(row.b),
-            containment=row.containment,
-            alignment=row.alignment,
-            signal=row.signal,
-            signal_zh=row.signal.zh,
-            verdict=row.verdict,
-            verdict_zh=row.verdict.zh if row.verdict is not None else None,
-        )
+    @computed_field
+    @property
+    def signal_zh(self) -> str:
+        """The signal as the secretariat reads it (文字重合 / 拼接 / 语义相近)."""
+        return self.signal.zh
+
+    @computed_field
+    @property
+    def verdict_zh(self) -> str | None:
+        """The verdict in force as the secretariat reads it; null: not marked."""
+        return self.verdict.zh if self.verdict is not None else None
 
 
 class SegmentOut(_Out):
@@ -678,7 +673,7 @@ class DuplicateMarkOut(_Out):
         return self.verdict.zh
 
 
-class PairViewOut(BaseModel):
+class PairViewOut(_Out):
     """Two cases side by side: each text cut into shared and own segments, the share shared, the verdicts."""
 
     a: CaseRefOut
@@ -688,19 +683,6 @@ class PairViewOut(BaseModel):
     a_shared: float = Field(description="share of case a's text found in case b (0–1)")
     b_shared: float = Field(description="share of case b's text found in case a (0–1)")
     marks: list[DuplicateMarkOut] = Field(description="every verdict on the pair, newest first")
-
-    @classmethod
-    def of(cls, view: PairView) -> PairViewOut:
-        """The API form of the pair view."""
-        return cls(
-            a=CaseRefOut.model_validate(view.a),
-            b=CaseRefOut.model_validate(view.b),
-            a_segments=[SegmentOut.model_validate(s) for s in view.a_segments],
-            b_segments=[SegmentOut.model_validate(s) for s in view.b_segments],
-            a_shared=view.a_shared,
-            b_shared=view.b_shared,
-            marks=[DuplicateMarkOut.model_validate(m) for m in view.marks],
-        )
 
 
 class DuplicateVerdictIn(_In):

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from urllib.parse import quote
-
 from fastapi import APIRouter
 from fastapi.responses import Response
 
 from backend.api.deps import DbSession, Secretariat, SettingsDep
+from backend.api.downloads import attachment
 from backend.api.schemas import DuplicateMarkOut, DuplicatePairOut, DuplicateVerdictIn, Id, PairViewOut
 from backend.db.queries import campaigns
 from backend.selection.case_collection import case_collection_docx, case_collection_xlsx, selected_cases
@@ -22,26 +21,22 @@ def _file(media_type: str, what: str) -> dict[int | str, dict[str, object]]:
     return {200: {"description": what, "content": {media_type: {"schema": {"type": "string", "format": "binary"}}}}}
 
 
-def _attachment(data: bytes, filename: str, media_type: str) -> Response:
-    return Response(
-        data, media_type=media_type, headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(filename)}"}
-    )
-
-
 @router.get("/campaigns/{campaign_id}/duplicates")
 def list_duplicates(
     campaign_id: Id, user: Secretariat, session: DbSession, settings: SettingsDep
 ) -> list[DuplicatePairOut]:
     """Pairs of cases found alike in this and earlier case campaigns, most alike first (404: not a case campaign)."""
     campaign = campaigns.get_campaign(session, campaign_id=campaign_id)
-    return [DuplicatePairOut.of(r) for r in campaign_duplicates(session, campaign=campaign, settings=settings)]
+    rows = campaign_duplicates(session, campaign=campaign, settings=settings)
+    return [DuplicatePairOut.model_validate(r) for r in rows]
 
 
 @router.get("/campaigns/{campaign_id}/duplicates/{version_a}/{version_b}")
 def get_pair(campaign_id: Id, version_a: Id, version_b: Id, user: Secretariat, session: DbSession) -> PairViewOut:
     """Two cases side by side: their texts cut into shared and own segments, and the verdicts on the pair."""
     campaign = campaigns.get_campaign(session, campaign_id=campaign_id)
-    return PairViewOut.of(pair_view(session, campaign=campaign, version_a_id=version_a, version_b_id=version_b))
+    view = pair_view(session, campaign=campaign, version_a_id=version_a, version_b_id=version_b)
+    return PairViewOut.model_validate(view)
 
 
 @router.post("/campaigns/{campaign_id}/duplicates/{version_a}/{version_b}/verdict", status_code=201)
@@ -70,7 +65,7 @@ def mark_duplicate(
 def collection_docx(campaign_id: Id, user: Secretariat, session: DbSession) -> Response:
     """The 案例集: the shortlisted cases in one Word document (409 before the shortlist is fixed)."""
     collection = selected_cases(session, campaign=campaigns.get_campaign(session, campaign_id=campaign_id))
-    return _attachment(case_collection_docx(collection), collection.docx_name, DOCX_TYPE)
+    return attachment(case_collection_docx(collection), collection.docx_name, DOCX_TYPE)
 
 
 @router.get(
@@ -81,4 +76,4 @@ def collection_docx(campaign_id: Id, user: Secretariat, session: DbSession) -> R
 def collection_xlsx(campaign_id: Id, user: Secretariat, session: DbSession) -> Response:
     """The list of the shortlisted cases as a workbook (409 before the shortlist is fixed)."""
     collection = selected_cases(session, campaign=campaigns.get_campaign(session, campaign_id=campaign_id))
-    return _attachment(case_collection_xlsx(collection), collection.xlsx_name, XLSX_TYPE)
+    return attachment(case_collection_xlsx(collection), collection.xlsx_name, XLSX_TYPE)

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from urllib.parse import quote
-
 from fastapi import APIRouter
 from fastapi.responses import Response
 
 from backend.api.deps import DbSession, SettingsDep, University, load_draft, load_submission
+from backend.api.downloads import attachment
 from backend.api.schemas import DraftIn, DraftOut, Id, JobOut, SectionEditIn, UploadOut, VersionOut
 from backend.db.queries import drafts, jobs, versions
 from backend.drafting.flows import docx_name, draft_docx, edit_section, finalise_draft, start_draft
@@ -59,9 +58,7 @@ def put_section(draft_id: Id, indicator_id: str, body: SectionEditIn, user: Univ
 def export_docx(draft_id: Id, user: University, session: DbSession) -> Response:
     """The draft with its edits as a Word document (黑体 headings, 仿宋 body, citations as footnotes)."""
     record = load_draft(session, user, draft_id)
-    data = draft_docx(record)
-    disposition = f"attachment; filename*=UTF-8''{quote(docx_name(record))}"
-    return Response(data, media_type=DOCX_TYPE, headers={"Content-Disposition": disposition})
+    return attachment(draft_docx(record), docx_name(record), DOCX_TYPE)
 
 
 @router.post("/drafts/{draft_id}/finalise", status_code=202)

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from backend.api.deps import DbSession, SettingsDep
+from backend.api.downloads import attachment
 from backend.db.models import DuplicateVerdict
 from backend.db.queries import campaigns
 from backend.selection.case_collection import case_collection_docx, case_collection_xlsx, selected_cases
@@ -15,7 +16,6 @@ from backend.selection.duplicates import campaign_duplicates, mark_pair, pair_vi
 from backend.selection.exports import DOCX_TYPE, XLSX_TYPE
 from backend.web.deps import WebSecretariat
 from backend.web.render import page
-from backend.web.views.ranking import _download
 
 router = APIRouter()
 
@@ -77,11 +77,11 @@ def mark(
 def collection_docx(campaign_id: int, user: WebSecretariat, session: DbSession) -> Response:
     """The 案例集: the shortlisted cases in one Word document."""
     collection = selected_cases(session, campaign=campaigns.get_campaign(session, campaign_id=campaign_id))
-    return _download(case_collection_docx(collection), collection.docx_name, DOCX_TYPE)
+    return attachment(case_collection_docx(collection), collection.docx_name, DOCX_TYPE)
 
 
 @router.get("/campaigns/{campaign_id}/case-collection.xlsx")
 def collection_xlsx(campaign_id: int, user: WebSecretariat, session: DbSession) -> Response:
     """The list of the shortlisted cases as a workbook."""
     collection = selected_cases(session, campaign=campaigns.get_campaign(session, campaign_id=campaign_id))
-    return _download(case_collection_xlsx(collection), collection.xlsx_name, XLSX_TYPE)
+    return attachment(case_collection_xlsx(collection), collection.xlsx_name, XLSX_TYPE)

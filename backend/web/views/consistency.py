@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from urllib.parse import quote
-
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from backend.api.deps import DbSession, SettingsDep, load_submission
+from backend.api.downloads import attachment
 from backend.reports.consistency_sheet import consistency_xlsx
 from backend.reports.export import MEDIA_TYPES
 from backend.review.consistency import Verdict
@@ -58,7 +57,4 @@ def consistency_download(
     submission = load_submission(session, user, submission_id)
     result = submission_consistency(session, submission_id=submission_id, settings=settings)
     data = consistency_xlsx(result.only(verdict=verdict, metric=metric))
-    name = quote(f"数据一致性核对-{submission.title}.xlsx")
-    return Response(
-        data, media_type=MEDIA_TYPES[".xlsx"], headers={"Content-Disposition": f"attachment; filename*=UTF-8''{name}"}
-    )
+    return attachment(data, f"数据一致性核对-{submission.title}.xlsx", MEDIA_TYPES[".xlsx"])

@@ -4,12 +4,12 @@ secretariat's anonymised category means."""
 from __future__ import annotations
 
 from typing import Annotated
-from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from backend.api.deps import DbSession, SettingsDep, load_diagnosis
+from backend.api.downloads import attachment
 from backend.db.base import utcnow
 from backend.diagnosis import flows
 from backend.domain.diagnosis import RESPONDENT_ROLE_ZH
@@ -120,8 +120,7 @@ def result(
 def report(diagnosis_id: int, user: WebUniversity, session: DbSession, settings: SettingsDep) -> Response:
     """The diagnosis report as a Word document."""
     found = flows.diagnosis_result(session, settings, diagnosis=load_diagnosis(session, user, diagnosis_id))
-    disposition = f"attachment; filename*=UTF-8''{quote(found.title + '诊断报告.docx')}"
-    return Response(diagnosis_docx(found), media_type=DOCX_MEDIA_TYPE, headers={"Content-Disposition": disposition})
+    return attachment(diagnosis_docx(found), found.title + "诊断报告.docx", DOCX_MEDIA_TYPE)
 
 
 @router.get("/secretariat/diagnosis", response_class=HTMLResponse)

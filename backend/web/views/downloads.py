@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from urllib.parse import quote
-
 from fastapi import APIRouter
 from fastapi.responses import Response
 
 from backend.api.deps import DbSession, SettingsDep, load_review
+from backend.api.downloads import attachment
 from backend.reports.export import ReviewExport, export_review
 from backend.web.deps import WebReader
 
@@ -15,8 +14,7 @@ router = APIRouter()
 
 
 def _attachment(export: ReviewExport) -> Response:
-    disposition = f"attachment; filename*=UTF-8''{quote(export.filename)}"
-    return Response(export.data, media_type=export.media_type, headers={"Content-Disposition": disposition})
+    return attachment(export.data, export.filename, export.media_type)
 
 
 @router.get("/reviews/{review_id}/report.docx")

@@ -4,12 +4,12 @@ the DOCX export and finalising the draft as a new report version."""
 from __future__ import annotations
 
 from typing import Annotated
-from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from backend.api.deps import DbSession, SettingsDep, load_draft, load_submission
+from backend.api.downloads import attachment
 from backend.api.routers.drafts import DOCX_TYPE
 from backend.domain.assessment import DrafterKind
 from backend.drafting.flows import (
@@ -118,8 +118,7 @@ def draft_section(
 def draft_download(draft_id: int, user: WebUniversity, session: DbSession) -> Response:
     """The draft with its edits as a Word document."""
     record = load_draft(session, user, draft_id)
-    disposition = f"attachment; filename*=UTF-8''{quote(docx_name(record))}"
-    return Response(draft_docx(record), media_type=DOCX_TYPE, headers={"Content-Disposition": disposition})
+    return attachment(draft_docx(record), docx_name(record), DOCX_TYPE)
 
 
 @router.post("/drafting/{draft_id}/finalise")

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from backend.api.deps import DbSession, SettingsDep, load_assessment, load_review
+from backend.api.downloads import attachment
 from backend.auth.tokens import Principal
 from backend.db.models import AssessmentRecord, Role
 from backend.db.queries import versions
@@ -16,6 +17,7 @@ from backend.domain.enums import DecisionAction, Mark
 from backend.errors import AppError, ErrorCode
 from backend.evidence import attached_page_image
 from backend.reports.agreement_sheet import agreement_xlsx
+from backend.reports.export import MEDIA_TYPES
 from backend.review import expert
 from backend.review.decisions import DecisionInput
 from backend.review.operations import record_decision
@@ -253,6 +255,4 @@ def agreement_page(request: Request, user: WebSecretariat, session: DbSession, s
 def agreement_export(user: WebSecretariat, session: DbSession, settings: SettingsDep) -> Response:
     """The agreement table as an Excel sheet (for calibrating the engine per indicator)."""
     data = agreement_xlsx(expert.agreement(session, settings))
-    disposition = "attachment; filename*=UTF-8''" + "%E4%B8%93%E5%AE%B6%E4%B8%8EAI%E4%B8%80%E8%87%B4%E6%80%A7.xlsx"
-    media = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    return Response(data, media_type=media, headers={"Content-Disposition": disposition})
+    return attachment(data, "专家与AI一致性.xlsx", MEDIA_TYPES[".xlsx"])

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from typing import Annotated
-from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from backend.api.deps import DbSession, SettingsDep
+from backend.api.downloads import attachment
 from backend.db.base import utcnow
 from backend.db.queries import campaigns
 from backend.errors import AppError, ErrorCode
@@ -22,11 +22,6 @@ from backend.web.deps import WebSecretariat
 from backend.web.render import page
 
 router = APIRouter()
-
-
-def _download(data: bytes, filename: str, media_type: str) -> Response:
-    disposition = f"attachment; filename*=UTF-8''{quote(filename)}"
-    return Response(data, media_type=media_type, headers={"Content-Disposition": disposition})
 
 
 @router.get("/campaigns/{campaign_id}/ranking", response_class=HTMLResponse)
@@ -75,28 +70,28 @@ def fix(
 
 
 @router.get("/campaigns/{campaign_id}/shortlist.xlsx")
-def shortlist_download(campaign_id: int, user: WebSecretariat, session: DbSession, settings: SettingsDep) -> Response:
+def shortlistattachment(campaign_id: int, user: WebSecretariat, session: DbSession, settings: SettingsDep) -> Response:
     """The ranking and shortlist as a workbook, one sheet per category."""
     campaign = campaigns.get_campaign(session, campaign_id=campaign_id)
     data = shortlist_xlsx(campaign_shortlist(session, campaign=campaign, settings=settings))
-    return _download(data, f"{campaign.name}-入围名单.xlsx", XLSX_TYPE)
+    return attachment(data, f"{campaign.name}-入围名单.xlsx", XLSX_TYPE)
 
 
 @router.get("/campaigns/{campaign_id}/summary.docx")
-def summary_download(campaign_id: int, user: WebSecretariat, session: DbSession, settings: SettingsDep) -> Response:
+def summaryattachment(campaign_id: int, user: WebSecretariat, session: DbSession, settings: SettingsDep) -> Response:
     """The campaign's summary as a Word document."""
     campaign = campaigns.get_campaign(session, campaign_id=campaign_id)
     shortlist = campaign_shortlist(session, campaign=campaign, settings=settings)
     data = summary_docx(shortlist, campaign_board(session, campaign=campaign))
-    return _download(data, f"{campaign.name}-工作总结.docx", DOCX_TYPE)
+    return attachment(data, f"{campaign.name}-工作总结.docx", DOCX_TYPE)
 
 
 @router.get("/campaigns/{campaign_id}/reviews.zip")
-def reviews_download(campaign_id: int, user: WebSecretariat, session: DbSession, settings: SettingsDep) -> Response:
+def reviewsattachment(campaign_id: int, user: WebSecretariat, session: DbSession, settings: SettingsDep) -> Response:
     """Every reviewed submission's AI review as Word files in one ZIP."""
     campaign = campaigns.get_campaign(session, campaign_id=campaign_id)
     export = reviews_zip(session, settings, campaign_board(session, campaign=campaign), campaign_name=campaign.name)
-    return _download(export.data, export.filename, export.media_type)
+    return attachment(export.data, export.filename, export.media_type)
 
 
 @router.get("/campaigns/{campaign_id}/charts", response_class=HTMLResponse)
