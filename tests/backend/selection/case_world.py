@@ -13,8 +13,8 @@ from sqlalchemy.orm import Session
 from backend import campaigns as campaign_rules
 from backend.config import Settings
 from backend.db.base import utcnow
-from backend.db.models import Role
-from backend.db.queries import campaigns, institutions, jobs, users
+from backend.db.models import CampaignQuotas, Role, Submission
+from backend.db.queries import campaigns, institutions, jobs, submissions, users
 from backend.domain.enums import InstitutionType, SubmissionKind
 from backend.ingest import flows
 from backend.jobs import enqueue
@@ -93,6 +93,36 @@ def review_cases(db: Session, settings: Settings, *, version_ids: list[int]) -> 
         )
         db.commit()
         run_review_job(db, job.id, settings, embedder_factory=lambda s: KeywordEmbedder())
+
+
+@dataclass(frozen=True)
+class SecondCase:
+    """甲学院's second case in the case world's campaign: its submission id and generated case, and the first one."""
+
+    first: Submission
+    submission_id: int
+    case: SyntheticCase
+
+
+def file_second_case(db: Session, settings: Settings, cw: CaseWorld) -> SecondCase:
+    """The original's institution (甲学院) files a second case; every case is reviewed, 应用型 gets 2 seats."""
+    campaign = campaigns.get_campaign(db, campaign_id=cw.campaign_id)
+    first = submissions.get_submission(db, submission_id=cw.submissions["original"])
+    case = generate_case(14)
+    version_id, submission_id = file_case(
+        db,
+        settings,
+        institution_id=first.institution_id,
+        user_id=first.created_by,
+        campaign_id=campaign.id,
+        case=case,
+        category="质量保障体系建设",
+        file_name="甲学院第二个案例.docx",
+    )
+    review_cases(db, settings, version_ids=[cw.original, cw.copy, cw.unrelated, cw.earlier_copy, version_id])
+    campaign.quotas = CampaignQuotas(by_type={InstitutionType.APPLIED: 2})
+    db.commit()
+    return SecondCase(first, submission_id, case)
 
 
 def _submit(

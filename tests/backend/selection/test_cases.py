@@ -31,9 +31,8 @@ from backend.selection.shortlist import (
     fix_shortlist,
     rank_categories,
 )
-from corpus.cases import generate_case
 from indexing.near_duplicates import Signal
-from tests.backend.selection.case_world import CaseWorld, file_case, make_case_world, review_cases
+from tests.backend.selection.case_world import CaseWorld, file_second_case, make_case_world
 from tests.backend.service_fixtures import *  # noqa: F403
 from tests.backend.service_fixtures import make_tenant
 
@@ -179,22 +178,9 @@ def test_report_campaigns_have_no_duplicates_or_collection(db: Session, settings
 
 
 def test_two_cases_of_one_institution_are_ranked_seated_and_collected(db: Session, settings: Settings, cw: CaseWorld):
+    filed = file_second_case(db, settings, cw)
+    first, second, second_case = filed.first, filed.submission_id, filed.case
     campaign = campaigns.get_campaign(db, campaign_id=cw.campaign_id)
-    first = submissions.get_submission(db, submission_id=cw.submissions["original"])
-    second_case = generate_case(14)
-    second_version, second = file_case(
-        db,
-        settings,
-        institution_id=first.institution_id,
-        user_id=first.created_by,
-        campaign_id=campaign.id,
-        case=second_case,
-        category="质量保障体系建设",
-        file_name="甲学院第二个案例.docx",
-    )
-    review_cases(db, settings, version_ids=[cw.original, cw.copy, cw.unrelated, cw.earlier_copy, second_version])
-    campaign.quotas = CampaignQuotas(by_type={InstitutionType.APPLIED: 2})
-    db.commit()
 
     shortlist = campaign_shortlist(db, campaign=campaign, settings=settings)
     assert shortlist.unit is ShortlistUnit.CASE

@@ -14,12 +14,10 @@ from sqlalchemy.orm import Session
 
 from backend.config import Settings
 from backend.db.base import utcnow
-from backend.db.models import CampaignQuotas
-from backend.db.queries import campaigns, selection, submissions
+from backend.db.queries import selection, submissions
 from backend.domain.enums import InstitutionType
-from corpus.cases import generate_case
 from tests.backend.api.conftest import World, bearer
-from tests.backend.selection.case_world import CaseWorld, file_case, make_case_world, review_cases
+from tests.backend.selection.case_world import CaseWorld, file_second_case, make_case_world
 from tests.backend.web.conftest import csrf
 
 EXPECTED = {"university": 403, "expert": 403, "secretariat": 200, "admin": 403}
@@ -96,22 +94,8 @@ def test_secretariat_sees_pairs_side_by_side_and_marks_them(browser_as, cw: Case
 
 
 def test_ranking_page_seats_two_cases_of_one_institution(browser_as, db: Session, settings: Settings, cw: CaseWorld):
-    campaign = campaigns.get_campaign(db, campaign_id=cw.campaign_id)
-    first = submissions.get_submission(db, submission_id=cw.submissions["original"])
-    second_case = generate_case(14)
-    second_version, second = file_case(
-        db,
-        settings,
-        institution_id=first.institution_id,
-        user_id=first.created_by,
-        campaign_id=campaign.id,
-        case=second_case,
-        category="质量保障体系建设",
-        file_name="甲学院第二个案例.docx",
-    )
-    review_cases(db, settings, version_ids=[cw.original, cw.copy, cw.unrelated, cw.earlier_copy, second_version])
-    campaign.quotas = CampaignQuotas(by_type={InstitutionType.APPLIED: 2})
-    db.commit()
+    filed = file_second_case(db, settings, cw)
+    first, second, second_case = filed.first, filed.submission_id, filed.case
     client = browser_as("secretariat")
     page = client.get(f"/campaigns/{cw.campaign_id}/ranking").text
     assert "应用型 · 名额 2 个 · 已排名 5 个" in page and "每个案例单独排名" in page
