@@ -71,11 +71,14 @@ import math
 import re
 import unicodedata
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import TypeVar
 
 import numpy as np
+
+K = TypeVar("K")
 
 _MERSENNE = np.uint64((1 << 61) - 1)
 _FOLD_DROP = re.compile(r"[\s\W_]+", re.UNICODE)
@@ -274,6 +277,15 @@ def _estimated_jaccard(signatures: np.ndarray, pairs: list[tuple[int, int]]) -> 
     return (signatures[index[:, 0]] == signatures[index[:, 1]]).mean(axis=1)
 
 
+def _holders(items: Sequence[Iterable[K]]) -> dict[K, list[int]]:
+    """For each key, the indexes of the items holding it, in order (an inverted index)."""
+    holders: dict[K, list[int]] = defaultdict(list)
+    for i, keys in enumerate(items):
+        for key in keys:
+            holders[key].append(i)
+    return holders
+
+
 def _merged(
     whole: Sequence[np.ndarray], sets: Sequence[np.ndarray], texts: set[tuple[int, int]], options: DuplicateOptions
 ) -> set[tuple[int, int]]:
@@ -285,10 +297,7 @@ def _merged(
     case a small share is often not an LSH candidate (low Jaccard). Boilerplate is gone from ``sets``, so each
     shingle left is in a few cases and the lookup is cheap.
     """
-    holders: dict[int, list[int]] = defaultdict(list)
-    for i, hashes in enumerate(sets):
-        for h in hashes.tolist():
-            holders[h].append(i)
+    holders = _holders([hashes.tolist() for hashes in sets])
     found: set[tuple[int, int]] = set()
     for m in sorted({i for pair in texts for i in pair}):
         near = sorted({j for h in sets[m].tolist() for j in holders[h] if j != m})
@@ -336,11 +345,7 @@ def find_near_duplicates(docs: Sequence[CaseText], options: DuplicateOptions | N
     folded = [fold(d.text) for d in docs]
     # A retelling keeps the case's rarer facts: cases that state one are compared by meaning too (the centroid's
     # nearest texts miss a retelling whose framing differs).
-    holders: dict[str, list[int]] = defaultdict(list)
-    for i, fs in enumerate(kept):
-        for f in fs:
-            holders[f].append(i)
-    fact_pairs = {(a, b) for held in holders.values() for x, a in enumerate(held) for b in held[x + 1 :]}
+    fact_pairs = {(a, b) for held in _holders(kept).values() for x, a in enumerate(held) for b in held[x + 1 :]}
     pairs = []
     for i, j in sorted(texts | _meaning_candidates(docs, options) | fact_pairs | merged):
         contained = _containment(sets[i], sets[j])
