@@ -22,6 +22,7 @@ How the seats fill (:func:`allocate`; the ranking page's help text says the same
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections import Counter
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
@@ -353,14 +354,18 @@ class CampaignShortlist:
         """The row's id among the chosen and on the fixed shortlist (the institution's, or the case's)."""
         return self.unit.key(row.candidate)
 
+    @functools.cached_property
+    def _fixed_by_key(self) -> Mapping[int, ShortlistEntry]:
+        return {self.unit.key(e): e for e in self.fixed}
+
     @property
     def fixed_keys(self) -> frozenset[int]:
         """The keys of the rows on the fixed shortlist."""
-        return frozenset(self.unit.key(e) for e in self.fixed)
+        return frozenset(self._fixed_by_key)
 
     def fixed_entry(self, row: RankRow) -> ShortlistEntry | None:
-        """The row's entry on the fixed shortlist, if it has one."""
-        return next((e for e in self.fixed if self.unit.key(e) == self.key(row)), None)
+        """The row's entry on the fixed shortlist, if it has one (looked up once per row of the page and exports)."""
+        return self._fixed_by_key.get(self.key(row))
 
     def label(self, row: RankRow) -> str:
         """The row's name in sentences and exports."""
