@@ -19,7 +19,7 @@ from backend.db.base import BEIJING
 from backend.db.queries import reviews
 from backend.reports.export import MEDIA_TYPES, ReviewExport, export_review
 from backend.selection.board import BoardRow, BoardStatus
-from backend.selection.shortlist import CampaignShortlist, CategoryRanking, ShortlistUnit
+from backend.selection.shortlist import CampaignShortlist, CategoryRanking
 
 HEADER_FILL = PatternFill("solid", fgColor="D9E2F3")
 SHORTLIST_COLUMNS = ("排名", "单位", "得分", "评分依据", "席位", "标签", "按名额推荐", "已确定入围", "并列", "备注")
@@ -37,7 +37,7 @@ def _dimension_names(shortlist: CampaignShortlist) -> list[str]:
 
 
 def _sheet_rows(shortlist: CampaignShortlist, category: CategoryRanking, dimensions: list[str]) -> list[list[object]]:
-    per_case = shortlist.unit is ShortlistUnit.CASE
+    per_case = shortlist.per_case
     rows = []
     for r in category.rows:
         c = r.candidate
@@ -67,7 +67,7 @@ def shortlist_xlsx(shortlist: CampaignShortlist) -> bytes:
     book = Workbook()
     book.remove(book.active)
     dimensions = _dimension_names(shortlist)
-    per_case = shortlist.unit is ShortlistUnit.CASE
+    per_case = shortlist.per_case
     columns, widths = (
         (CASE_SHORTLIST_COLUMNS, CASE_SHORTLIST_WIDTHS) if per_case else (SHORTLIST_COLUMNS, SHORTLIST_WIDTHS)
     )

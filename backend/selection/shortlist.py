@@ -350,6 +350,11 @@ class CampaignShortlist:
         """What a row stands for in this campaign."""
         return ShortlistUnit.of(self.campaign)
 
+    @property
+    def per_case(self) -> bool:
+        """Whether each case is its own row (a case campaign)."""
+        return self.unit is ShortlistUnit.CASE
+
     def key(self, row: RankRow) -> int:
         """The row's id among the chosen and on the fixed shortlist (the institution's, or the case's)."""
         return self.unit.key(row.candidate)
