@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
-
 from backend.api.deps import Admin, DbSession, UserReaders
+from backend.api.routing import Router
 from backend.api.schemas import InstitutionIn, InstitutionOut, UserIn, UserOut
 from backend.auth.accounts import create_account, create_institution
 from backend.db.queries import institutions, users
 
-router = APIRouter(tags=["admin"])
+router = Router(tags=["admin"])
 
 
 @router.get("/institutions")

@@ -5,10 +5,11 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import Depends, Request, Response
 
 from backend.api.cookies import clear_session_cookies, set_session_cookies
 from backend.api.deps import CurrentUser, DbSession, SettingsDep
+from backend.api.routing import Router
 from backend.api.schemas import LoginIn, LoginOut, TokenIn, TokenOut, UserOut
 from backend.auth.login import start_session
 from backend.auth.tokens import issue_token, revoke
@@ -16,7 +17,7 @@ from backend.db.base import utcnow
 from backend.db.models import TokenKind
 from backend.db.queries import users
 
-router = APIRouter(tags=["auth"])
+router = Router(tags=["auth"])
 
 
 def get_now() -> dt.datetime:

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
-
 from backend import campaigns as campaign_rules
 from backend.api.deps import AssignmentReaders, DbSession, Readers, Secretariat, SettingsDep
+from backend.api.routing import Router
 from backend.api.schemas import AssignmentIn, AssignmentOut, CampaignIn, CampaignOut, Id, RankingOut, ReviewDueIn
 from backend.db.base import utcnow
 from backend.db.models import Role
 from backend.db.queries import assignments, campaigns
 from backend.selection.shortlist import campaign_shortlist
 
-router = APIRouter(tags=["campaigns"])
+router = Router(tags=["campaigns"])
 
 
 @router.get("/campaigns")

@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
 from fastapi.responses import Response
 
 from backend.api.deps import DbSession, Secretariat, SettingsDep
 from backend.api.downloads import attachment
+from backend.api.routing import Router
 from backend.api.schemas import DuplicateMarkOut, DuplicatePairOut, DuplicateVerdictIn, Id, PairViewOut
 from backend.db.queries import campaigns
 from backend.selection.case_collection import case_collection_docx, case_collection_xlsx, selected_cases
 from backend.selection.duplicates import campaign_duplicates, mark_pair, pair_view
 from backend.selection.exports import DOCX_TYPE, XLSX_TYPE
 
-router = APIRouter(tags=["cases"])
+router = Router(tags=["cases"])
 
 
 def _file(media_type: str, what: str) -> dict[int | str, dict[str, object]]:

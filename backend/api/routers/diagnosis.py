@@ -3,15 +3,14 @@ the secretariat reads the anonymised category means only."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
-
 from backend.api.deps import DbSession, Secretariat, SettingsDep, University, load_diagnosis
+from backend.api.routing import Router
 from backend.api.schemas import DiagnosisIn, DiagnosisOut, Id, ResponseIn
 from backend.db.base import utcnow
 from backend.diagnosis import flows
 from backend.diagnosis.models import DiagnosisResult, Questionnaire
 
-router = APIRouter(tags=["diagnosis"])
+router = Router(tags=["diagnosis"])
 
 
 @router.get("/diagnoses")

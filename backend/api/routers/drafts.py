@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
 from fastapi.responses import Response
 
 from backend.api.deps import DbSession, SettingsDep, University, load_draft, load_submission
 from backend.api.downloads import attachment
+from backend.api.routing import Router
 from backend.api.schemas import DraftIn, DraftOut, Id, JobOut, SectionEditIn, UploadOut, VersionOut
 from backend.db.queries import drafts, jobs, versions
 from backend.drafting.flows import docx_name, draft_docx, edit_section, finalise_draft, start_draft
 
-router = APIRouter(tags=["drafting"])
+router = Router(tags=["drafting"])
 DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 

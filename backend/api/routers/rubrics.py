@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
-
 from backend.api.deps import CurrentUser, SettingsDep
+from backend.api.routing import Router
 from backend.api.schemas import RubricOut, RubricSummaryOut
 from backend.rubrics.registry import rubric_registry
 
-router = APIRouter(tags=["rubrics"])
+router = Router(tags=["rubrics"])
 
 
 @router.get("/rubrics")

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Form, UploadFile
+from fastapi import Form, UploadFile
 
 from backend import campaigns as campaign_rules
 from backend.api.deps import DbSession, Readers, SettingsDep, University, load_job, load_submission, load_version
+from backend.api.routing import Router
 from backend.api.schemas import (
     ConsistencyCheckOut,
     FactOut,
@@ -25,7 +26,7 @@ from backend.db.queries import facts, jobs, versions
 from backend.ingest.flows import delete_failed_version, upload_version
 from backend.review.operations import submission_consistency
 
-router = APIRouter(tags=["submissions"])
+router = Router(tags=["submissions"])
 
 
 @router.post("/submissions", status_code=201)
