@@ -5,7 +5,8 @@ and loaders that return an object or raise NOT_FOUND when it is absent or belong
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import Annotated
+from dataclasses import dataclass
+from typing import Annotated, TypeVar
 
 import anyio
 from fastapi import Depends, Request
@@ -29,8 +30,10 @@ from backend.db.models import (
     Submission,
 )
 from backend.db.queries import diagnoses, drafts, jobs, reviews, submissions, versions
-from backend.db.session import session_factory
+from backend.db.session import session_factory, session_scope
 from backend.errors import AppError, ErrorCode
+
+T = TypeVar("T")
 
 
 async def get_settings(request: Request) -> Settings:
@@ -90,22 +93,50 @@ _bearer = HTTPBearer(auto_error=False, description="API token from POST /api/aut
 _cookie = APIKeyCookie(name=SESSION_COOKIE, auto_error=False, description="browser session from /api/auth/login")
 
 
-def current_user(
+@dataclass(frozen=True)
+class Credentials:
+    """What a request presents to sign in (bearer token, session cookie, CSRF pair), read without the database."""
+
+    method: str
+    bearer: str | None
+    session_cookie: str | None
+    csrf_cookie: str | None
+    csrf_header: str | None
+
+    def principal(self, session: Session) -> Principal:
+        """The signed-in user these credentials name, or UNAUTHENTICATED (CSRF-checked on writes)."""
+        return authenticate(
+            session,
+            method=self.method,
+            bearer=self.bearer,
+            session_cookie=self.session_cookie,
+            csrf_cookie=self.csrf_cookie,
+            csrf_header=self.csrf_header,
+            now=utcnow(),
+        )
+
+
+async def get_credentials(
     request: Request,
-    session: DbSession,
     bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
     cookie: Annotated[str | None, Depends(_cookie)],
-) -> Principal:
-    """The signed-in user, from a bearer token or the session cookie (CSRF-checked on writes)."""
-    principal = authenticate(
-        session,
+) -> Credentials:
+    """The request's sign-in credentials (async: nothing here touches a connection)."""
+    return Credentials(
         method=request.method,
         bearer=bearer.credentials if bearer else None,
         session_cookie=cookie,
         csrf_cookie=request.cookies.get(CSRF_COOKIE),
         csrf_header=request.headers.get(CSRF_HEADER),
-        now=utcnow(),
     )
+
+
+RequestCredentials = Annotated[Credentials, Depends(get_credentials)]
+
+
+def current_user(credentials: RequestCredentials, session: DbSession) -> Principal:
+    """The signed-in user, from a bearer token or the session cookie (CSRF-checked on writes)."""
+    principal = credentials.principal(session)
     # Ends the read-only transaction, so its pooled connection is returned before the route waits for a worker
     # thread. Held across that wait, requests holding every connection wait for threads while every thread waits
     # for a connection, until the pool's 30 s timeout (seen with 100 concurrent readers: 40 threads, 15 connections).
@@ -125,6 +156,26 @@ def role(*roles: Role) -> Callable[[Principal], Awaitable[Principal]]:
         return principal
 
     return guard
+
+
+async def read_in_one_hop(
+    settings: Settings, credentials: Credentials, roles: tuple[Role, ...], read: Callable[[Session, Principal], T]
+) -> T:
+    """Sign in, check the role and ``read`` on one worker thread, with a session opened and closed there.
+
+    For the hottest reads (a review's overview, an indicator's evidence). Through the dependencies a request makes
+    three hops to the thread pool and back — sign-in, route, commit — each a hand-off of the GIL between the event
+    loop and a worker thread, and FastAPI solves a generator dependency per request; under 50 concurrent readers
+    that overhead was most of a read's CPU (``ciqa bench service``). Errors are the dependencies' own: 401, 403.
+    """
+
+    def work() -> T:
+        with session_scope(settings) as session:
+            principal = credentials.principal(session)
+            access.require_role(principal, roles)
+            return read(session, principal)
+
+    return await anyio.to_thread.run_sync(work)
 
 
 Readers = Annotated[Principal, Depends(role(*access.READERS))]

@@ -90,20 +90,20 @@ def authenticate(
 ) -> Principal:
     """The principal of a request, from a bearer token or else the session cookie (with CSRF on writes)."""
     kind, token = (TokenKind.API, bearer) if bearer else (TokenKind.SESSION, session_cookie)
-    row = auth_queries.find_live_token(session, token_sha256=token_sha256(token), now=now) if token else None
-    if row is None or row.kind is not kind or token is None:
+    digest = token_sha256(token) if token else None
+    row = auth_queries.find_live_token(session, token_sha256=digest, now=now) if digest else None
+    if token is None or digest is None or row is None or row.kind is not kind:
         raise AppError(ErrorCode.UNAUTHENTICATED, "请先登录。", "no valid session or bearer token")
     if kind is TokenKind.SESSION and method.upper() not in SAFE_METHODS:
         _check_csrf(token, csrf_cookie, csrf_header)
-    user = row.user
     return Principal(
-        user_id=user.id,
-        username=user.username,
-        display_name=user.display_name,
-        role=user.role,
-        institution_id=user.institution_id,
+        user_id=row.user_id,
+        username=row.username,
+        display_name=row.display_name,
+        role=row.role,
+        institution_id=row.institution_id,
         via=kind,
-        token_sha256=row.token_sha256,
+        token_sha256=digest,
     )
 
 

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Response
+from fastapi import Response
+from sqlalchemy.orm import Session
 
 from backend.api.conditional import (
     NOT_MODIFIED,
+    AcceptEncoding,
     IfNoneMatch,
+    accepts_gzip,
     assessment_etag,
     etag_matches,
     not_modified,
@@ -17,12 +20,15 @@ from backend.api.deps import (
     Expert,
     Readers,
     Rendered,
+    RequestCredentials,
     Reviewers,
     SettingsDep,
     load_assessment,
     load_review,
     load_version,
+    read_in_one_hop,
 )
+from backend.api.routing import Router
 from backend.api.schemas import (
     AssessmentOut,
     DecisionIn,
@@ -33,12 +39,14 @@ from backend.api.schemas import (
     ReviewOut,
     ReviewSummaryOut,
 )
+from backend.auth import access
+from backend.auth.tokens import Principal
 from backend.db.queries import decisions, reviews
 from backend.review.comparison import VersionComparison
 from backend.review.expert import decision_scope
 from backend.review.operations import compare_versions, record_decision, request_review, review_overview
 
-router = APIRouter(tags=["reviews"])
+router = Router(tags=["reviews"])
 
 
 @router.post("/versions/{version_id}/reviews", status_code=202)
@@ -64,8 +72,13 @@ def list_reviews(version_id: Id, user: Readers, session: DbSession) -> list[Revi
 
 
 @router.get("/reviews/{review_id}", response_model=ReviewOut, responses=NOT_MODIFIED)
-def get_review(
-    review_id: Id, user: Readers, session: DbSession, rendered: Rendered, if_none_match: IfNoneMatch = None
+async def get_review(
+    review_id: Id,
+    credentials: RequestCredentials,
+    settings: SettingsDep,
+    rendered: Rendered,
+    if_none_match: IfNoneMatch = None,
+    accept_encoding: AcceptEncoding = None,
 ) -> Response:
     """A review's overview: counts, checklists, per indicator its level and point marks, the current decisions.
 
@@ -74,39 +87,56 @@ def get_review(
     (``GET /api/assessments/{id}``). The answer carries an ETag; sent back in If-None-Match it gets 304 until a
     decision or submission changes what the reader sees.
     """
-    record = load_review(session, user, review_id)
-    scope = decision_scope(session, user, record)
-    stamp = decisions.review_decision_stamp(session, review_id=record.id, reviewer_ids=scope.reviewer_ids)
-    etag = review_etag(record.id, stamp, scope.name)
-    if etag_matches(if_none_match, etag):
-        return not_modified(etag)
-    return rendered.response(
-        etag, lambda: ReviewOut.build(review_overview(session, review=record, reviewer_ids=scope.reviewer_ids))
-    )
+
+    def read(session: Session, user: Principal) -> Response:
+        record = load_review(session, user, review_id)
+        scope = decision_scope(session, user, record)
+        stamp = decisions.review_decision_stamp(session, review_id=record.id, reviewer_ids=scope.reviewer_ids)
+        etag = review_etag(record.id, stamp, scope.name)
+        if etag_matches(if_none_match, etag):
+            return not_modified(etag)
+        return rendered.response(
+            etag,
+            lambda: ReviewOut.build(review_overview(session, review=record, reviewer_ids=scope.reviewer_ids)),
+            gzip_ok=accepts_gzip(accept_encoding),
+        )
+
+    return await read_in_one_hop(settings, credentials, access.READERS, read)
 
 
 @router.get("/assessments/{assessment_id}", response_model=AssessmentOut, responses=NOT_MODIFIED)
-def get_assessment(
-    assessment_id: Id, user: Readers, session: DbSession, rendered: Rendered, if_none_match: IfNoneMatch = None
+async def get_assessment(
+    assessment_id: Id,
+    credentials: RequestCredentials,
+    settings: SettingsDep,
+    rendered: Rendered,
+    if_none_match: IfNoneMatch = None,
+    accept_encoding: AcceptEncoding = None,
 ) -> Response:
     """One indicator's full assessment: every point's evidence (quotes, pages, sections), figure, gaps, advice.
 
     With the current expert decisions on it that the reader may see, and an ETag as for the review.
     """
-    record = load_assessment(session, user, assessment_id)
-    scope = decision_scope(session, user, record.review)
-    stamp = decisions.assessment_decision_stamp(session, assessment_id=record.id, reviewer_ids=scope.reviewer_ids)
-    etag = assessment_etag(record.id, stamp, scope.name)
-    if etag_matches(if_none_match, etag):
-        return not_modified(etag)
 
-    def render() -> AssessmentOut:
-        current = decisions.current_assessment_decisions(
-            session, assessment_id=record.id, reviewer_ids=scope.reviewer_ids
+    def read(session: Session, user: Principal) -> Response:
+        record = load_assessment(session, user, assessment_id)
+        scope = decision_scope(session, user, record.review)
+        stamp = decisions.assessment_decision_stamp(session, assessment_id=record.id, reviewer_ids=scope.reviewer_ids)
+        etag = assessment_etag(record.id, stamp, scope.name)
+        if etag_matches(if_none_match, etag):
+            return not_modified(etag)
+        return rendered.response(
+            etag,
+            lambda: AssessmentOut.build(
+                record,
+                decisions.current_assessment_decisions(
+                    session, assessment_id=record.id, reviewer_ids=scope.reviewer_ids
+                ),
+            ),
+            gzip_ok=accepts_gzip(accept_encoding),
         )
-        return AssessmentOut.build(record, current)
 
-    return rendered.response(etag, render)
+    return await read_in_one_hop(settings, credentials, access.READERS, read)
 
 
 @router.post("/assessments/{assessment_id}/decisions", status_code=201)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, defer
+from sqlalchemy.orm import Session, defer, joinedload
 
 from backend.db.models import AssessmentRecord, DocumentRole, DocumentVersion, ReviewRecord, Submission
 from backend.domain import assessment as rm
@@ -49,9 +49,19 @@ def find_review_for_job(session: Session, *, job_id: int) -> ReviewRecord | None
     return session.scalars(select(ReviewRecord).where(ReviewRecord.job_id == job_id)).one_or_none()
 
 
+# Read on first use, not with the row: a read answered from its ETag (304, or a body rendered before) needs neither
+# the review's checklists nor an assessment's evidence, and validating their JSON was most of such a read's row load.
+_REVIEW_BODY = (
+    defer(ReviewRecord.supplementary_materials),
+    defer(ReviewRecord.site_visit_questions),
+    defer(ReviewRecord.counts),
+)
+_ASSESSMENT_BODY = (defer(AssessmentRecord.assessment), defer(AssessmentRecord.summary))
+
+
 def get_review(session: Session, *, review_id: int) -> ReviewRecord:
-    """The review row with this id (assessments not loaded), or NOT_FOUND."""
-    review = session.get(ReviewRecord, review_id)
+    """The review row with this id (assessments not loaded; checklists and counts on first use), or NOT_FOUND."""
+    review = session.get(ReviewRecord, review_id, options=_REVIEW_BODY)
     if review is None:
         raise AppError(ErrorCode.NOT_FOUND, "评审结果不存在。", f"no review {review_id}")
     return review
@@ -72,8 +82,9 @@ def latest_review(session: Session, *, version_id: int, rubric_id: str | None = 
 
 
 def get_assessment(session: Session, *, assessment_id: int) -> AssessmentRecord:
-    """The assessment row with this id, or NOT_FOUND."""
-    assessment = session.get(AssessmentRecord, assessment_id)
+    """The assessment row with this id (its JSON on first use; its review joined), or NOT_FOUND."""
+    options = (*_ASSESSMENT_BODY, joinedload(AssessmentRecord.review).options(*_REVIEW_BODY))
+    assessment = session.get(AssessmentRecord, assessment_id, options=options)
     if assessment is None:
         raise AppError(ErrorCode.NOT_FOUND, "指标评估不存在。", f"no assessment {assessment_id}")
     return assessment
