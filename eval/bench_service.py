@@ -15,10 +15,11 @@ Three measurements, printed as tables and saved to ``eval/results/bench_service.
   while the generator renders at least about 17 pages (every topic once); the pages actually ingested
   are reported. Each run has its own ``var/``, so no run is sped up by another's embedding cache.
 * **API read latency**: C concurrent clients (asyncio, one keep-alive connection each) send N requests
-  in total to the embedded API, for each of three reads of the 100-page report's review: the overview
-  ``GET /api/reviews/{id}``; the same with the ETag of the last answer in If-None-Match (a browser
-  revalidating its copy: 304, no body); and one indicator's evidence ``GET /api/assessments/{id}``.
-  p50, p95 and max latency and requests/s per read.
+  in total to the embedded API, for each of four reads of the 100-page report's review: the overview
+  ``GET /api/reviews/{id}`` accepting gzip (as browsers and httpx ask); the same without gzip; the same with
+  the ETag of the last answer in If-None-Match (a browser revalidating its copy: 304, no body); and one
+  indicator's evidence ``GET /api/assessments/{id}`` accepting gzip. p50, p95 and max latency, requests/s and
+  the bytes sent per read.
 
 Child processes run in their own process groups and are stopped (SIGTERM, then SIGKILL) at the end;
 temporary databases, queues and directories are removed, also on Ctrl-C. The client, the API and the
@@ -607,7 +608,8 @@ class ReadResult:
 
 
 def measure_reads(http: httpx.Client, review_id: int, *, clients: int, requests: int) -> list[ReadResult]:
-    """The read load on a review's overview, its revalidation (If-None-Match → 304), and one indicator's evidence.
+    """The read load on a review's overview (gzip and plain), its revalidation (If-None-Match → 304), and one
+    indicator's evidence.
 
     Args:
         http: a signed-in client on the API.
@@ -621,15 +623,18 @@ def measure_reads(http: httpx.Client, review_id: int, *, clients: int, requests:
     overview_path = f"/api/reviews/{review_id}"
     overview = http.get(overview_path).raise_for_status()
     evidence_path = f"/api/assessments/{overview.json()['assessments'][0]['id']}"
-    auth = {"Authorization": http.headers["Authorization"]}
+    # As a browser (and httpx) asks: gzip accepted. The plain overview is kept for scripts that do not ask for it.
+    auth = {"Authorization": http.headers["Authorization"], "Accept-Encoding": "gzip"}
     reads = [
         ("概览", overview_path, auth, 200),
+        ("概览（不压缩）", overview_path, auth | {"Accept-Encoding": "identity"}, 200),
         ("概览 304", overview_path, auth | {"If-None-Match": overview.headers["etag"]}, 304),
         ("指标证据", evidence_path, auth, 200),
     ]
     results = []
     for name, path, headers, expect in reads:
-        size = len(http.get(path, headers=headers).content)
+        with http.stream("GET", path, headers=headers) as answer:
+            size = len(b"".join(answer.iter_raw()))  # the bytes sent, compressed or not
         # Not counted: a warm-up round (connections opened, each server process's caches and pages filled).
         warm_up = max(requests // WARM_UP_DIVISOR, 100)
         read_load(str(http.base_url.join(path)), headers, clients=clients, requests=warm_up, expect=expect)
@@ -757,7 +762,10 @@ def run_cli(
         "最大",
         "请求/秒",
         title=f"API 读取评审：{clients} 个并发客户端，每项 {requests} 次，{api_workers} 个 HTTP 服务进程",
-        caption="概览 GET /api/reviews/{id}；概览 304：带 If-None-Match；指标证据 GET /api/assessments/{id}",
+        caption=(
+            "概览 GET /api/reviews/{id}（接受 gzip，如浏览器）；不压缩：Accept-Encoding: identity；"
+            "概览 304：带 If-None-Match；指标证据 GET /api/assessments/{id}；响应：实际传输字节"
+        ),
     )
     for r in reads:
         table.add_row(

@@ -36,6 +36,18 @@ def test_review_is_gzipped(client: TestClient, world: World, db: Session) -> Non
     assert len(body) < len(plain) / 3
 
 
+def test_assessment_evidence_is_gzipped_and_revalidates_in_either_encoding(client: TestClient, world: World) -> None:
+    url = f"/api/assessments/{world.own.assessment_id}"
+    auth = bearer(world, "university")
+    gz_headers, body = _raw(client, url, GZIP | auth)
+    plain_headers, plain = _raw(client, url, {"Accept-Encoding": "identity"} | auth)
+    assert gz_headers["content-encoding"] == "gzip" and "content-encoding" not in plain_headers
+    assert gzip.decompress(body) == plain and b'"indicator_id"' in plain
+    assert gz_headers["etag"] == plain_headers["etag"]
+    again = client.get(url, headers=GZIP | auth | {"If-None-Match": plain_headers["etag"]})
+    assert again.status_code == 304 and again.content == b""
+
+
 def test_docs_script_is_gzipped(client: TestClient) -> None:
     headers, body = _raw(client, "/docs-assets/swagger-ui/swagger-ui-bundle.js", GZIP)
     assert headers["content-encoding"] == "gzip" and len(body) < 600_000

@@ -3,12 +3,14 @@ the ETag (of its own review and assessment only)."""
 
 from __future__ import annotations
 
+import gzip
+
 import pytest
 from fastapi.testclient import TestClient
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
-from backend.api.conditional import CACHE_CONTROL, RenderedBodies, etag_matches, review_etag
+from backend.api.conditional import CACHE_CONTROL, RenderedBodies, accepts_gzip, etag_matches, review_etag
 from backend.db.queries.decisions import DecisionStamp
 from tests.backend.api.conftest import World, bearer, stored_review
 
@@ -107,3 +109,50 @@ def test_bodies_are_rendered_once_per_etag_and_the_oldest_dropped() -> None:
     assert rendered == [1, 2, 3, 4]
     answer = bodies.response('"b"', render(9))
     assert answer.headers["etag"] == '"b"' and answer.headers["content-type"] == "application/json"
+
+
+@pytest.mark.parametrize(
+    ("header", "accepted"),
+    [
+        ("gzip, deflate, br, zstd", True),  # what Chromium sends
+        ("GZIP", True),
+        ("deflate, gzip;q=0.5", True),
+        ("gzip;q=0", False),
+        ("gzip; q=0.000", False),
+        ("identity", False),
+        ("x-gzip-ish", False),
+        ("", False),
+        (None, False),
+    ],
+)
+def test_accepts_gzip_reads_the_header(header: str | None, accepted: bool) -> None:
+    assert accepts_gzip(header) is accepted
+
+
+class _Large(BaseModel):
+    text: str
+
+
+def test_gzipped_body_is_compressed_once_and_decompresses_to_the_plain_one() -> None:
+    renders: list[int] = []
+    text = "评审证据" * 2000
+
+    def render() -> _Large:
+        renders.append(1)
+        return _Large(text=text)
+
+    bodies = RenderedBodies(4)
+    plain = bodies.response('"a"', render)
+    first = bodies.response('"a"', render, gzip_ok=True)
+    second = bodies.response('"a"', render, gzip_ok=True)
+    assert "content-encoding" not in plain.headers
+    assert first.headers["content-encoding"] == "gzip" and first.headers["vary"] == "Accept-Encoding"
+    assert first.headers["etag"] == plain.headers["etag"] == '"a"'
+    assert gzip.decompress(first.body) == plain.body and len(first.body) < len(plain.body) / 10
+    assert second.body is first.body  # kept, not compressed again
+    assert renders == [1]
+
+
+def test_small_body_is_not_gzipped_even_when_accepted() -> None:
+    answer = RenderedBodies(2).response('"s"', lambda: _Body(n=1), gzip_ok=True)
+    assert "content-encoding" not in answer.headers and answer.body == b'{"n":1}'
