@@ -89,6 +89,31 @@ def test_meaning_counts_facts_restated_not_those_inside_a_shared_passage():
     assert all(p.signal is Signal.MEANING and p.facts == 1.0 for p in pairs)
 
 
+def test_a_wording_two_cases_share_stays_shared_though_the_figures_next_to_its_names_differ():
+    # One template, each case's own year and count in its slots: the names sit in a shared passage on one side.
+    wording = (
+        "学校在“十四五”发展规划中确立本科教育的基础地位，{}年召开本科教育工作大会，"
+        "出台《关于全面振兴本科教育的实施意见》，提出{}条具体举措。"
+    )
+    retold = "依据《关于全面振兴本科教育的实施意见》，学校把本科教育放在“十四五”规划的首位。"
+    vectors = np.eye(3, dtype=np.float32)[:2]
+    docs = [
+        CaseText("a", _noise(2, 400) + wording.format(2021, 51), vectors),
+        CaseText("b", _noise(3, 400) + wording.format(2023, 84), vectors),
+        CaseText("c", _noise(4, 400) + retold, vectors),
+    ]
+    assert {p.ids for p in find_near_duplicates(docs)} == {("a", "c"), ("b", "c")}
+
+
+def test_one_fact_restated_is_not_a_retelling():
+    vectors = np.eye(3, dtype=np.float32)[:2]
+    docs = [
+        CaseText("a", _noise(2, 400) + "学校实施“三维四联”督导机制，听课覆盖率为96.4%。", vectors),
+        CaseText("b", _noise(3, 400) + "按照“三维四联”督导机制的要求，学校出台《课堂考勤管理规定》。", vectors),
+    ]
+    assert find_near_duplicates(docs) == []
+
+
 def test_generated_duplicates_are_what_they_claim():
     rng = random.Random(1)
     a, b = generate_case(1), generate_case(2)
