@@ -106,6 +106,22 @@ def test_a_wording_two_cases_share_stays_shared_though_the_figures_next_to_its_n
     assert {p.ids for p in find_near_duplicates(docs)} == {("a", "c"), ("b", "c")}
 
 
+def test_a_figure_several_cases_state_still_counts_but_a_name_they_state_is_their_wording():
+    # 140 other cases, three of which state the figure 87.6 and the title: five cases with the pair, over the limit 3.
+    others = [
+        CaseText(f"o{i}", _noise(100 + i, 80) + "满意度为87.6%，依据《课堂考勤管理规定》。" * (i < 3))
+        for i in range(140)
+    ]
+    vectors = np.eye(3, dtype=np.float32)[:2]
+    a = CaseText("a", _noise(2, 400) + "学校实施“三维四联”督导机制，学生满意度为87.6%。", vectors)
+    retold = CaseText("r", _noise(3, 400) + "依托“三维四联”督导机制，评教满意度达到87.6%以上。", vectors)
+    [pair] = find_near_duplicates([a, retold, *others])
+    assert pair.ids == ("a", "r") and pair.signal is Signal.MEANING
+    a = CaseText("a", _noise(2, 400) + "学校实施“三维四联”督导机制，出台《课堂考勤管理规定》。", vectors)
+    retold = CaseText("r", _noise(3, 400) + "依托“三维四联”督导机制，按照《课堂考勤管理规定》考勤。", vectors)
+    assert find_near_duplicates([a, retold, *others]) == []
+
+
 def test_one_fact_restated_is_not_a_retelling():
     vectors = np.eye(3, dtype=np.float32)[:2]
     docs = [
