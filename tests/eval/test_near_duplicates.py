@@ -2,8 +2,9 @@
 Targets (issue 16): precision ≥ 0.95 and recall ≥ 0.90 per kind, 1,000 cases searched within 30 s. The text
 signals are checked on the issue's set (200 originals, 15 planted duplicates of each kind); with the bundled
 model's vectors a small set (embedding the issue's set takes minutes on 2 cores). Paraphrase recall meets the
-target on the issue's set of seeds 1 to 3 (``ciqa eval duplicates``) but not on seed 0 nor on the small set, where
-one retelling of five is missed (a strict xfail says so and turns red once it is found)."""
+target on the issue's set of seeds 0 to 5 (``ciqa eval duplicates``) but not on the small set, where one retelling
+of five is missed: it restates one figure of its source besides the programme's name, which two originals also
+share by chance (a strict xfail says so and turns red once it is found)."""
 
 from __future__ import annotations
 
@@ -87,6 +88,47 @@ def test_meaning_counts_facts_restated_not_those_inside_a_shared_passage():
     pairs = find_near_duplicates(docs)
     assert {p.ids for p in pairs} == {("a", "c"), ("b", "c")}
     assert all(p.signal is Signal.MEANING and p.facts == 1.0 for p in pairs)
+
+
+def test_a_wording_two_cases_share_stays_shared_though_the_figures_next_to_its_names_differ():
+    # One template, each case's own year and count in its slots: the names sit in a shared passage on one side.
+    wording = (
+        "学校在“十四五”发展规划中确立本科教育的基础地位，{}年召开本科教育工作大会，"
+        "出台《关于全面振兴本科教育的实施意见》，提出{}条具体举措。"
+    )
+    retold = "依据《关于全面振兴本科教育的实施意见》，学校把本科教育放在“十四五”规划的首位。"
+    vectors = np.eye(3, dtype=np.float32)[:2]
+    docs = [
+        CaseText("a", _noise(2, 400) + wording.format(2021, 51), vectors),
+        CaseText("b", _noise(3, 400) + wording.format(2023, 84), vectors),
+        CaseText("c", _noise(4, 400) + retold, vectors),
+    ]
+    assert {p.ids for p in find_near_duplicates(docs)} == {("a", "c"), ("b", "c")}
+
+
+def test_a_figure_several_cases_state_still_counts_but_a_name_they_state_is_their_wording():
+    # 140 other cases, three of which state the figure 87.6 and the title: five cases with the pair, over the limit 3.
+    others = [
+        CaseText(f"o{i}", _noise(100 + i, 80) + "满意度为87.6%，依据《课堂考勤管理规定》。" * (i < 3))
+        for i in range(140)
+    ]
+    vectors = np.eye(3, dtype=np.float32)[:2]
+    a = CaseText("a", _noise(2, 400) + "学校实施“三维四联”督导机制，学生满意度为87.6%。", vectors)
+    retold = CaseText("r", _noise(3, 400) + "依托“三维四联”督导机制，评教满意度达到87.6%以上。", vectors)
+    [pair] = find_near_duplicates([a, retold, *others])
+    assert pair.ids == ("a", "r") and pair.signal is Signal.MEANING
+    a = CaseText("a", _noise(2, 400) + "学校实施“三维四联”督导机制，出台《课堂考勤管理规定》。", vectors)
+    retold = CaseText("r", _noise(3, 400) + "依托“三维四联”督导机制，按照《课堂考勤管理规定》考勤。", vectors)
+    assert find_near_duplicates([a, retold, *others]) == []
+
+
+def test_one_fact_restated_is_not_a_retelling():
+    vectors = np.eye(3, dtype=np.float32)[:2]
+    docs = [
+        CaseText("a", _noise(2, 400) + "学校实施“三维四联”督导机制，听课覆盖率为96.4%。", vectors),
+        CaseText("b", _noise(3, 400) + "按照“三维四联”督导机制的要求，学校出台《课堂考勤管理规定》。", vectors),
+    ]
+    assert find_near_duplicates(docs) == []
 
 
 def test_generated_duplicates_are_what_they_claim():
