@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from fastapi import Response
 from sqlalchemy.orm import Session
 
@@ -9,6 +11,7 @@ from backend.api.conditional import (
     NOT_MODIFIED,
     AcceptEncoding,
     IfNoneMatch,
+    RenderedBodies,
     accepts_gzip,
     assessment_etag,
     etag_matches,
@@ -87,21 +90,33 @@ async def get_review(
     (``GET /api/assessments/{id}``). The answer carries an ETag; sent back in If-None-Match it gets 304 until a
     decision or submission changes what the reader sees.
     """
+    answer = partial(
+        _overview, review_id, rendered=rendered, if_none_match=if_none_match, gzip_ok=accepts_gzip(accept_encoding)
+    )
+    return await read_in_one_hop(settings, credentials, access.READERS, answer)
 
-    def read(session: Session, user: Principal) -> Response:
-        record = load_review(session, user, review_id)
-        scope = decision_scope(session, user, record)
-        stamp = decisions.review_decision_stamp(session, review_id=record.id, reviewer_ids=scope.reviewer_ids)
-        etag = review_etag(record.id, stamp, scope.name)
-        if etag_matches(if_none_match, etag):
-            return not_modified(etag)
-        return rendered.response(
-            etag,
-            lambda: ReviewOut.build(review_overview(session, review=record, reviewer_ids=scope.reviewer_ids)),
-            gzip_ok=accepts_gzip(accept_encoding),
-        )
 
-    return await read_in_one_hop(settings, credentials, access.READERS, read)
+def _overview(
+    review_id: int,
+    session: Session,
+    user: Principal,
+    *,
+    rendered: RenderedBodies,
+    if_none_match: str | None,
+    gzip_ok: bool,
+) -> Response:
+    """The overview for this reader: 304 while their copy is current, else the body rendered once per ETag."""
+    record = load_review(session, user, review_id)
+    scope = decision_scope(session, user, record)
+    stamp = decisions.review_decision_stamp(session, review_id=record.id, reviewer_ids=scope.reviewer_ids)
+    etag = review_etag(record.id, stamp, scope.name)
+    if etag_matches(if_none_match, etag):
+        return not_modified(etag)
+    return rendered.response(
+        etag,
+        lambda: ReviewOut.build(review_overview(session, review=record, reviewer_ids=scope.reviewer_ids)),
+        gzip_ok=gzip_ok,
+    )
 
 
 @router.get("/assessments/{assessment_id}", response_model=AssessmentOut, responses=NOT_MODIFIED)
@@ -117,26 +132,36 @@ async def get_assessment(
 
     With the current expert decisions on it that the reader may see, and an ETag as for the review.
     """
+    answer = partial(
+        _evidence, assessment_id, rendered=rendered, if_none_match=if_none_match, gzip_ok=accepts_gzip(accept_encoding)
+    )
+    return await read_in_one_hop(settings, credentials, access.READERS, answer)
 
-    def read(session: Session, user: Principal) -> Response:
-        record = load_assessment(session, user, assessment_id)
-        scope = decision_scope(session, user, record.review)
-        stamp = decisions.assessment_decision_stamp(session, assessment_id=record.id, reviewer_ids=scope.reviewer_ids)
-        etag = assessment_etag(record.id, stamp, scope.name)
-        if etag_matches(if_none_match, etag):
-            return not_modified(etag)
-        return rendered.response(
-            etag,
-            lambda: AssessmentOut.build(
-                record,
-                decisions.current_assessment_decisions(
-                    session, assessment_id=record.id, reviewer_ids=scope.reviewer_ids
-                ),
-            ),
-            gzip_ok=accepts_gzip(accept_encoding),
+
+def _evidence(
+    assessment_id: int,
+    session: Session,
+    user: Principal,
+    *,
+    rendered: RenderedBodies,
+    if_none_match: str | None,
+    gzip_ok: bool,
+) -> Response:
+    """An indicator's evidence for this reader: 304 while their copy is current, else rendered once per ETag."""
+    record = load_assessment(session, user, assessment_id)
+    scope = decision_scope(session, user, record.review)
+    stamp = decisions.assessment_decision_stamp(session, assessment_id=record.id, reviewer_ids=scope.reviewer_ids)
+    etag = assessment_etag(record.id, stamp, scope.name)
+    if etag_matches(if_none_match, etag):
+        return not_modified(etag)
+
+    def render() -> AssessmentOut:
+        current = decisions.current_assessment_decisions(
+            session, assessment_id=record.id, reviewer_ids=scope.reviewer_ids
         )
+        return AssessmentOut.build(record, current)
 
-    return await read_in_one_hop(settings, credentials, access.READERS, read)
+    return rendered.response(etag, render, gzip_ok=gzip_ok)
 
 
 @router.post("/assessments/{assessment_id}/decisions", status_code=201)
