@@ -118,3 +118,18 @@ class RenderedBodies:
             body.gzipped = gzip.compress(body.plain, compresslevel=GZIP_LEVEL, mtime=0)
         headers |= {"Content-Encoding": "gzip", "Vary": "Accept-Encoding"}  # the middleware passes it as it is
         return Response(body.gzipped, media_type="application/json", headers=headers)
+
+
+@dataclass(frozen=True)
+class ConditionalRead:
+    """A conditional GET's side of the answer: the kept bodies, the client's copy (If-None-Match), gzip or not."""
+
+    bodies: RenderedBodies
+    if_none_match: str | None
+    gzip_ok: bool
+
+    def answer(self, etag: str, render: Callable[[], BaseModel]) -> Response:
+        """304 while the client's copy is ``etag``, else the body for ``etag`` (rendered once and kept)."""
+        if etag_matches(self.if_none_match, etag):
+            return not_modified(etag)
+        return self.bodies.response(etag, render, gzip_ok=self.gzip_ok)

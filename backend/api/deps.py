@@ -14,7 +14,7 @@ from fastapi import Depends, Request
 from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
-from backend.api.conditional import RenderedBodies
+from backend.api.conditional import AcceptEncoding, ConditionalRead, IfNoneMatch, accepts_gzip
 from backend.auth import access
 from backend.auth.tokens import CSRF_COOKIE, CSRF_HEADER, SESSION_COOKIE, Principal, authenticate
 from backend.config import Settings
@@ -45,12 +45,14 @@ async def get_settings(request: Request) -> Settings:
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 
-async def get_rendered(request: Request) -> RenderedBodies:
-    """The app's bodies rendered once per ETag."""
-    return request.app.state.rendered
+async def get_conditional(
+    request: Request, if_none_match: IfNoneMatch = None, accept_encoding: AcceptEncoding = None
+) -> ConditionalRead:
+    """The app's bodies rendered once per ETag, with the client's copy and whether it takes gzip."""
+    return ConditionalRead(request.app.state.rendered, if_none_match, accepts_gzip(accept_encoding))
 
 
-Rendered = Annotated[RenderedBodies, Depends(get_rendered)]
+Conditional = Annotated[ConditionalRead, Depends(get_conditional)]
 
 
 async def get_db(settings: SettingsDep) -> AsyncIterator[Session]:

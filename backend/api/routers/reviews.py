@@ -7,22 +7,12 @@ from functools import partial
 from fastapi import Response
 from sqlalchemy.orm import Session
 
-from backend.api.conditional import (
-    NOT_MODIFIED,
-    AcceptEncoding,
-    IfNoneMatch,
-    RenderedBodies,
-    accepts_gzip,
-    assessment_etag,
-    etag_matches,
-    not_modified,
-    review_etag,
-)
+from backend.api.conditional import NOT_MODIFIED, ConditionalRead, assessment_etag, review_etag
 from backend.api.deps import (
+    Conditional,
     DbSession,
     Expert,
     Readers,
-    Rendered,
     RequestCredentials,
     Reviewers,
     SettingsDep,
@@ -76,12 +66,7 @@ def list_reviews(version_id: Id, user: Readers, session: DbSession) -> list[Revi
 
 @router.get("/reviews/{review_id}", response_model=ReviewOut, responses=NOT_MODIFIED)
 async def get_review(
-    review_id: Id,
-    credentials: RequestCredentials,
-    settings: SettingsDep,
-    rendered: Rendered,
-    if_none_match: IfNoneMatch = None,
-    accept_encoding: AcceptEncoding = None,
+    review_id: Id, credentials: RequestCredentials, settings: SettingsDep, conditional: Conditional
 ) -> Response:
     """A review's overview: counts, checklists, per indicator its level and point marks, the current decisions.
 
@@ -90,70 +75,38 @@ async def get_review(
     (``GET /api/assessments/{id}``). The answer carries an ETag; sent back in If-None-Match it gets 304 until a
     decision or submission changes what the reader sees.
     """
-    answer = partial(
-        _overview, review_id, rendered=rendered, if_none_match=if_none_match, gzip_ok=accepts_gzip(accept_encoding)
-    )
+    answer = partial(_overview, review_id, conditional)
     return await read_in_one_hop(settings, credentials, access.READERS, answer)
 
 
-def _overview(
-    review_id: int,
-    session: Session,
-    user: Principal,
-    *,
-    rendered: RenderedBodies,
-    if_none_match: str | None,
-    gzip_ok: bool,
-) -> Response:
+def _overview(review_id: int, conditional: ConditionalRead, session: Session, user: Principal) -> Response:
     """The overview for this reader: 304 while their copy is current, else the body rendered once per ETag."""
     record = load_review(session, user, review_id)
     scope = decision_scope(session, user, record)
     stamp = decisions.review_decision_stamp(session, review_id=record.id, reviewer_ids=scope.reviewer_ids)
-    etag = review_etag(record.id, stamp, scope.name)
-    if etag_matches(if_none_match, etag):
-        return not_modified(etag)
-    return rendered.response(
-        etag,
+    return conditional.answer(
+        review_etag(record.id, stamp, scope.name),
         lambda: ReviewOut.build(review_overview(session, review=record, reviewer_ids=scope.reviewer_ids)),
-        gzip_ok=gzip_ok,
     )
 
 
 @router.get("/assessments/{assessment_id}", response_model=AssessmentOut, responses=NOT_MODIFIED)
 async def get_assessment(
-    assessment_id: Id,
-    credentials: RequestCredentials,
-    settings: SettingsDep,
-    rendered: Rendered,
-    if_none_match: IfNoneMatch = None,
-    accept_encoding: AcceptEncoding = None,
+    assessment_id: Id, credentials: RequestCredentials, settings: SettingsDep, conditional: Conditional
 ) -> Response:
     """One indicator's full assessment: every point's evidence (quotes, pages, sections), figure, gaps, advice.
 
     With the current expert decisions on it that the reader may see, and an ETag as for the review.
     """
-    answer = partial(
-        _evidence, assessment_id, rendered=rendered, if_none_match=if_none_match, gzip_ok=accepts_gzip(accept_encoding)
-    )
+    answer = partial(_evidence, assessment_id, conditional)
     return await read_in_one_hop(settings, credentials, access.READERS, answer)
 
 
-def _evidence(
-    assessment_id: int,
-    session: Session,
-    user: Principal,
-    *,
-    rendered: RenderedBodies,
-    if_none_match: str | None,
-    gzip_ok: bool,
-) -> Response:
+def _evidence(assessment_id: int, conditional: ConditionalRead, session: Session, user: Principal) -> Response:
     """An indicator's evidence for this reader: 304 while their copy is current, else rendered once per ETag."""
     record = load_assessment(session, user, assessment_id)
     scope = decision_scope(session, user, record.review)
     stamp = decisions.assessment_decision_stamp(session, assessment_id=record.id, reviewer_ids=scope.reviewer_ids)
-    etag = assessment_etag(record.id, stamp, scope.name)
-    if etag_matches(if_none_match, etag):
-        return not_modified(etag)
 
     def render() -> AssessmentOut:
         current = decisions.current_assessment_decisions(
@@ -161,7 +114,7 @@ def _evidence(
         )
         return AssessmentOut.build(record, current)
 
-    return rendered.response(etag, render, gzip_ok=gzip_ok)
+    return conditional.answer(assessment_etag(record.id, stamp, scope.name), render)
 
 
 @router.post("/assessments/{assessment_id}/decisions", status_code=201)
