@@ -35,7 +35,7 @@ def _shot(page, name: str) -> None:
 
 @pytest.fixture
 def page(chromium, live: LiveService):
-    context = chromium.new_context(viewport={"width": 1440, "height": 900}, locale="zh-CN")
+    context = chromium.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
     tab = context.new_page()
     outside: list[str] = []
 

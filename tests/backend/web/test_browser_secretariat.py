@@ -121,7 +121,7 @@ def _experts_submit(settings: Settings, campaign_id: int) -> None:
 
 @pytest.fixture
 def page(chromium, live: LiveService):
-    context = chromium.new_context(viewport={"width": 1440, "height": 900}, locale="zh-CN", accept_downloads=True)
+    context = chromium.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN", accept_downloads=True)
     tab = context.new_page()
     outside: list[str] = []
 
