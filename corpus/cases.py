@@ -20,13 +20,16 @@ Planted duplicates (each a new case of another school, labelled with its source 
   synonym swap), background and closing paragraphs written anew, the order of the measures changed. This is
   a template-level paraphrase; a free rewrite by a person or a language model may move further from the text.
   With three wordings per point, the other wording is often one that originals of the theme use, so a retelling
-  can share two or three wordings (with other figures) with a case that is not its source;
+  can share two or three wordings (with other figures) with a case that is not its source; one worded in more
+  than half of its points as another original (that case's copy with other figures, not a false pair) is drawn
+  again where the templates allow (:func:`_retelling`);
 * ``merged``: background and the first half of the measures from one case, the second half and the results
   from another.
 """
 
 from __future__ import annotations
 
+import io
 import random
 import re
 from dataclasses import dataclass, replace
@@ -128,6 +131,21 @@ class SyntheticCase:
         for s in self.sections:
             lines += [s.heading, *(p.text for p in s.paragraphs)]
         return "\n".join(lines)
+
+
+def case_docx(case: SyntheticCase) -> bytes:
+    """The case as a Word file, as a university hands it in: title, section headings, paragraphs."""
+    from docx import Document
+
+    doc = Document()
+    doc.add_heading(case.title, level=0)
+    for section in case.sections:
+        doc.add_heading(section.heading, level=1)
+        for p in section.paragraphs:
+            doc.add_paragraph(p.text)
+    out = io.BytesIO()
+    doc.save(out)
+    return out.getvalue()
 
 
 def _school(rng: random.Random) -> str:
@@ -271,7 +289,12 @@ def paraphrase(case: SyntheticCase, rng: random.Random, case_id: str) -> Synthet
         slots = set(_SLOT.findall(topic.templates[p.template or 0].text)) & FIGURE_SLOTS
         keeping = [i for i in others if slots & set(_SLOT.findall(topic.templates[i].text))]
         values = dict(p.values) | {"school": renamed.school}
-        retold.append(CaseParagraph(_render(topic, rng.choice(keeping or others), values), topic.id))
+        template = rng.choice(keeping or others)
+        retold.append(
+            CaseParagraph(
+                _render(topic, template, values), topic.id, template, tuple((k, str(v)) for k, v in values.items())
+            )
+        )
     rng.shuffle(retold)
     restated = []
     for p in results.paragraphs:
@@ -333,6 +356,32 @@ def _distinct(case: SyntheticCase, others: list[SyntheticCase]) -> bool:
     return all(len(mine & wordings(o)) <= SHARED_WORDINGS for o in others)
 
 
+def _retelling(
+    source: SyntheticCase, originals: list[SyntheticCase], rng: random.Random, case_id: str, seed: int
+) -> SyntheticCase:
+    """A paraphrase of the source that words as few of its points as another original does as it can.
+
+    A retelling draws each point's wording from the other templates, which originals of the theme also use; one
+    worded mostly as another original is that case's copy with other figures, and the set would label a real
+    resemblance false. While more than half of its wordings are one other original's, it is drawn again (each
+    time from its own random source, so that the rest of the set stays as it was), up to 50 times, and the draw
+    sharing least is kept: the templates that keep a point's figures are often a single one.
+    """
+
+    def most_shared(case: SyntheticCase) -> int:
+        mine = wordings(case)
+        return max((len(mine & wordings(o)) for o in originals if o.id != source.id), default=0)
+
+    best = paraphrase(source, rng, case_id)
+    for attempt in range(1, 50):
+        if 2 * most_shared(best) <= len(wordings(best)):
+            break
+        retold = paraphrase(source, random.Random(f"{seed}:{case_id}:{attempt}"), case_id)
+        if most_shared(retold) < most_shared(best):
+            best = retold
+    return best
+
+
 def case_set(originals: int, per_kind: int, *, seed: int = 0) -> list[SyntheticCase]:
     """``originals`` distinct cases plus ``per_kind`` planted duplicates of each kind, each from distinct sources.
 
@@ -367,7 +416,7 @@ def case_set(originals: int, per_kind: int, *, seed: int = 0) -> list[SyntheticC
             elif kind is DuplicateKind.EDITED:
                 planted.append(edited_copy(source, rng, case_id))
             elif kind is DuplicateKind.PARAPHRASE:
-                planted.append(paraphrase(source, rng, case_id))
+                planted.append(_retelling(source, cases, rng, case_id, seed))
             else:
                 planted.append(merged(source, next(sources), rng, case_id))
     return cases + planted

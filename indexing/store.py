@@ -13,6 +13,9 @@ Layout of a collection directory::
     dense.faiss     exact inner-product index, or HNSW above ``approximate_above`` chunks
     bm25/           bm25s index
 
+Beside it, for the text of a case (优秀案例) only, ingest writes ``passages.json`` and ``passages.npy`` after the
+collection is saved: the case's paragraphs and their vectors (:class:`indexing.near_duplicates.Passages`).
+
 Example:
     >>> col = Collection(embedder_name="e5", dim=384)  # doctest: +SKIP
     >>> col.add_document("报告.pdf", chunks, vectors)  # doctest: +SKIP

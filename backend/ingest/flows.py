@@ -20,8 +20,9 @@ from sqlalchemy.orm import Session
 from backend.campaigns import check_open
 from backend.config import Settings
 from backend.db.base import utcnow
-from backend.db.models import DocumentRole, Job, JobKind, ParseStats, VersionStatus
+from backend.db.models import DocumentRole, DocumentVersion, Job, JobKind, ParseStats, VersionStatus
 from backend.db.queries import audit, chunks, facts, jobs, submissions, versions
+from backend.domain.enums import SubmissionKind
 from backend.embedding import build_embedder
 from backend.errors import AppError, ErrorCode
 from backend.jobs.enqueue import commit_and_enqueue
@@ -33,6 +34,7 @@ from indexing.embedding import Embedder
 from indexing.errors import IndexingError
 from indexing.facts import extract_facts
 from indexing.models import BlockKind, Document, Fact, TextSource
+from indexing.near_duplicates import embed_case
 from indexing.parsing import display_name, parse, sniff
 from indexing.pipeline import ProgressCallback, index_documents, no_progress
 from indexing.statedata import read_state_data
@@ -231,6 +233,9 @@ def ingest_version(
     )
     seconds.update({str(stage): s for stage, s in indexed.seconds.items()})
     document_chunks = indexed.documents[0].chunks
+    if _is_case_text(version):
+        # The near-duplicate search compares a case's paragraphs by meaning (indexing.near_duplicates.Passages).
+        embed_case(document, embedder, batch_size=settings.embed_batch_size).save(out)
 
     progress(JobStage.SAVE, 0, 1)
     t = time.perf_counter()
@@ -248,6 +253,12 @@ def ingest_version(
     session.commit()
     progress(JobStage.SAVE, 1, 1)
     return IngestResult(version_id, len(document_chunks), document.page_count, out)
+
+
+def _is_case_text(version: DocumentVersion) -> bool:
+    """Whether the version is the text of a case (优秀案例) submission: the one file the duplicate search reads."""
+    campaign = version.submission.campaign
+    return version.role is DocumentRole.MAIN and campaign is not None and campaign.kind is SubmissionKind.CASE
 
 
 def _read(data: bytes, name: str, role: DocumentRole, settings: Settings) -> tuple[Document, tuple[Fact, ...]]:

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import json
 import logging
 from collections import Counter
 from dataclasses import dataclass
 
-import numpy as np
 from sqlalchemy.orm import Session
 
 from backend.config import Settings
@@ -16,12 +14,9 @@ from backend.db.queries import audit, chunks, duplicates, versions
 from backend.domain.enums import SubmissionKind
 from backend.errors import AppError, ErrorCode
 from backend.storage import index_dir
-from indexing.near_duplicates import CaseText, Signal, find_near_duplicates, shared_passages
+from indexing.near_duplicates import CHUNK_JOIN, CaseText, Passages, Signal, find_near_duplicates, shared_passages
 
 log = logging.getLogger(__name__)
-
-# Chunks are joined with a blank line: the pair view shows paragraphs as they were cut.
-CHUNK_JOIN = "\n\n"
 
 
 @dataclass(frozen=True)
@@ -93,15 +88,21 @@ def _text(session: Session, version_id: int) -> str:
     return CHUNK_JOIN.join(c.text for c in chunks.list_chunks(session, version_id=version_id))
 
 
-def _vectors(settings: Settings, version_id: int) -> tuple[str, np.ndarray] | None:
-    """The chunk vectors stored at ingest, with the embedder that made them (None when the index is missing)."""
-    directory = index_dir(settings, version_id)
+def _passages(settings: Settings, version_id: int) -> Passages | None:
+    """The case's paragraphs and their vectors stored at ingest (None: compared by text only, with a log line)."""
     try:
-        embedder = json.loads((directory / "manifest.json").read_text("utf-8"))["embedder"]
-        return embedder, np.load(directory / "vectors.npy")
+        return Passages.load(index_dir(settings, version_id))
     except (OSError, ValueError, KeyError) as exc:
-        log.warning("no stored vectors for version %s (%s): compared by text only", version_id, exc)
+        # Versions ingested before passages were stored have none until they are processed again.
+        log.warning("no stored passages for version %s (%s): compared by text only", version_id, exc)
         return None
+
+
+def _case_text(session: Session, version_id: int, passages: Passages | None) -> CaseText:
+    """The case as the search reads it: its text, and its passages with their vectors (None: by text only)."""
+    if passages is None:
+        return CaseText(str(version_id), _text(session, version_id))
+    return CaseText(str(version_id), _text(session, version_id), passages.vectors, passages.texts)
 
 
 def _compared(session: Session, campaign: Campaign) -> list[DocumentVersion]:
@@ -113,13 +114,13 @@ def campaign_duplicates(session: Session, *, campaign: Campaign, settings: Setti
     """Pairs of cases found alike where at least one is of this campaign, most alike first, with their verdicts."""
     _check_case_campaign(campaign)
     compared = _compared(session, campaign)
-    stored = {v.id: _vectors(settings, v.id) for v in compared}
+    stored = {v.id: _passages(settings, v.id) for v in compared}
     # Vectors of different embedders are not comparable: use those of the embedder most versions were made with.
-    common = Counter(s[0] for s in stored.values() if s is not None).most_common(1)
+    common = Counter(p.embedder for p in stored.values() if p is not None).most_common(1)
     embedder = common[0][0] if common else None
     docs = [
-        CaseText(str(v.id), _text(session, v.id), s[1] if s is not None and s[0] == embedder else None)
-        for v, s in ((v, stored[v.id]) for v in compared)
+        _case_text(session, v.id, p if p is not None and p.embedder == embedder else None)
+        for v, p in ((v, stored[v.id]) for v in compared)
     ]
     by_id = {v.id: v for v in compared}
     marks = duplicates.current_marks(session, campaign_id=campaign.id)

@@ -3,11 +3,9 @@ an unrelated case, and a copy of a case from an earlier campaign."""
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass
 
 import pytest
-from docx import Document
 from sqlalchemy.orm import Session
 
 from backend import campaigns as campaign_rules
@@ -19,21 +17,8 @@ from backend.domain.enums import InstitutionType, SubmissionKind
 from backend.ingest import flows
 from backend.jobs import enqueue
 from backend.review.flows import run_review_job
-from corpus.cases import SyntheticCase, generate_case, verbatim_copy
+from corpus.cases import SyntheticCase, case_docx, generate_case, verbatim_copy
 from tests.fakes import KeywordEmbedder
-
-
-def case_docx(case: SyntheticCase) -> bytes:
-    """The case as a Word file: title, section headings, paragraphs."""
-    doc = Document()
-    doc.add_heading(case.title, level=0)
-    for section in case.sections:
-        doc.add_heading(section.heading, level=1)
-        for p in section.paragraphs:
-            doc.add_paragraph(p.text)
-    out = io.BytesIO()
-    doc.save(out)
-    return out.getvalue()
 
 
 @dataclass(frozen=True)

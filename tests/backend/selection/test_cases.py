@@ -5,7 +5,9 @@ one institution both seated), and the 案例集 Word document and workbook."""
 from __future__ import annotations
 
 import io
+import logging
 
+import numpy as np
 import pytest
 from docx import Document
 from openpyxl import load_workbook
@@ -31,10 +33,12 @@ from backend.selection.shortlist import (
     fix_shortlist,
     rank_categories,
 )
-from indexing.near_duplicates import Signal
+from backend.storage import index_dir
+from indexing.near_duplicates import PASSAGES_NPY, Passages, Signal
 from tests.backend.selection.case_world import CaseWorld, file_second_case, make_case_world
 from tests.backend.service_fixtures import *  # noqa: F403
 from tests.backend.service_fixtures import make_tenant
+from tests.fakes import KeywordEmbedder
 
 
 @pytest.fixture
@@ -83,6 +87,22 @@ def test_copies_are_found_in_this_and_earlier_campaigns_and_nothing_else(
     # The earlier campaign compares only against itself and what came before: nothing there.
     earlier = campaigns.get_campaign(db, campaign_id=cw.earlier_campaign_id)
     assert campaign_duplicates(db, campaign=earlier, settings=settings) == []
+
+
+def test_case_text_versions_store_their_passages_and_broken_ones_fall_back_to_text(
+    db: Session, settings: Settings, cw: CaseWorld, caplog: pytest.LogCaptureFixture
+):
+    # Ingest stored each case's paragraphs with their vectors (the meaning signal reads them).
+    stored = Passages.load(index_dir(settings, cw.copy))
+    assert len(stored.texts) == len(stored.vectors) > 5 and stored.embedder == KeywordEmbedder().name
+    assert not any(t.startswith(("一、", "二、", "三、", "四、")) for t in stored.texts)  # paragraphs, no headings
+    # A cut-short file no longer says which vector belongs to which paragraph: that case is compared by text only.
+    np.save(index_dir(settings, cw.copy) / PASSAGES_NPY, stored.vectors[:-1])
+    campaign = campaigns.get_campaign(db, campaign_id=cw.campaign_id)
+    with caplog.at_level(logging.WARNING, logger="backend.selection.duplicates"):
+        rows = campaign_duplicates(db, campaign=campaign, settings=settings)
+    assert {(r.a.version_id, r.b.version_id) for r in rows} == {(cw.original, cw.copy), (cw.earlier, cw.earlier_copy)}
+    assert f"no stored passages for version {cw.copy} " in caplog.text and "compared by text only" in caplog.text
 
 
 def test_pair_view_marks_shared_passages_and_verdicts_are_audited(db: Session, settings: Settings, cw: CaseWorld):

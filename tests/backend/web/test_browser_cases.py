@@ -18,8 +18,7 @@ from backend.db.queries import campaigns, duplicates, institutions, jobs, submis
 from backend.db.session import session_scope
 from backend.domain.enums import InstitutionType, SubmissionKind
 from backend.ingest.flows import upload_version
-from corpus.cases import generate_case, verbatim_copy
-from tests.backend.selection.case_world import case_docx
+from corpus.cases import case_docx, generate_case, verbatim_copy
 from tests.backend.web.live import SCREENSHOTS, LiveService
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
