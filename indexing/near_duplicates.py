@@ -28,11 +28,11 @@ Three signals; the text ones share one candidate search (MinHash/LSH), the meani
   ingest (:class:`Passages`), are reused. Each text's centroid finds its :attr:`DuplicateOptions.neighbours`
   nearest texts, and cases that state one rarer fact (below) are compared too; for those the **alignment** is the
   share of the shorter text's passages whose best cosine with a passage of the other reaches
-  :attr:`DuplicateOptions.passage_cosine`. Embeddings alone
-  cannot tell a retelling from another case on the same theme (both align well; a case that words its points
-  as the retelling does aligns better than the source), so the pair must also share **facts** — figures (three
-  or more digits, or decimals; not years: 2023年, 2021届, 2021—2025, while 1964人次 is a figure) and names in “”
-  or 《》 — since a retelling keeps the case's figures, its named programme and its documents. A name that more
+  :attr:`DuplicateOptions.passage_cosine`. Embeddings alone cannot tell a retelling from another case on the same
+  theme (both align well; a case that words its points as the retelling does aligns better than the source), so
+  the pair must also share **facts** — figures (three or more digits, or decimals; not years: 2023年, 2021届,
+  2021—2025, while 1964人次 is a figure) and names in “” or 《》 — since a retelling keeps the case's figures, its
+  named programme and its documents. A name that more
   than the boilerplate limit of cases state is wording they share (a policy's title, a slogan); a figure is not
   wording, so one that several cases state is a coincidence of their own values and still counts, up to
   :attr:`DuplicateOptions.figure_share` of the cases. Each fact weighs ``log((n + 1) / cases stating it)``, and
@@ -44,9 +44,9 @@ Three signals; the text ones share one candidate search (MinHash/LSH), the meani
     too (one wording two cases use, with each case's own figure or name in the slot next to the fact, is still a
     shared passage), and a fact restated somewhere outside such passages counts;
   - it is stated about the same thing: some passage stating it in one text and some passage stating it in the
-    other reach :attr:`DuplicateOptions.fact_cosine`. Two cases stating one figure by chance state it about different
-    things (a satisfaction rate in one, a share of graduates in the other); a retelling states it in a passage
-    on the same review point, however worded. This needs passages about one thing each (see :class:`Passages`).
+    other reach :attr:`DuplicateOptions.fact_cosine`. Two cases stating one figure by chance state it about
+    different things (a satisfaction rate in one, a share of graduates in the other); a retelling states it in a
+    passage on the same review point, however worded. This needs passages about one thing each (:class:`Passages`).
 
   At least :attr:`DuplicateOptions.min_facts` facts must be restated: one shared figure or name is as often
   chance as a retelling. A retelling that also changes every figure and name, or of a case that states none, is
