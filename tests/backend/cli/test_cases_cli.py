@@ -30,17 +30,23 @@ def settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
     return settings
 
 
-def test_a_case_without_passages_gets_them_and_a_second_run_keeps_them(settings: Settings) -> None:
-    from backend.cli.main import app
-
+def _filed_case(settings: Settings, name: str, seed: int) -> int:
+    """A case campaign with one case filed and ingested; returns its version id."""
     with session_scope(settings) as session:
         campaign = campaigns.create_campaign(
             session, name="2025年优秀案例征集", rubric_id="case-selection", kind=SubmissionKind.CASE
         )
         session.commit()
         version_id, _ = submit_case(
-            session, settings, name="甲学院", campaign_id=campaign.id, case=generate_case(3), category="质量文化建设"
+            session, settings, name=name, campaign_id=campaign.id, case=generate_case(seed), category="质量文化建设"
         )
+    return version_id
+
+
+def test_a_case_without_passages_gets_them_and_a_second_run_keeps_them(settings: Settings) -> None:
+    from backend.cli.main import app
+
+    version_id = _filed_case(settings, "甲学院", 3)
     directory = index_dir(settings, version_id)
     texts = Passages.load(directory).texts
     for name in (PASSAGES_JSON, PASSAGES_NPY):
@@ -58,14 +64,7 @@ def test_a_case_without_passages_gets_them_and_a_second_run_keeps_them(settings:
 def test_an_unreadable_original_is_counted_and_the_command_fails(settings: Settings) -> None:
     from backend.cli.main import app
 
-    with session_scope(settings) as session:
-        campaign = campaigns.create_campaign(
-            session, name="2025年优秀案例征集", rubric_id="case-selection", kind=SubmissionKind.CASE
-        )
-        session.commit()
-        version_id, _ = submit_case(
-            session, settings, name="乙学院", campaign_id=campaign.id, case=generate_case(4), category="质量文化建设"
-        )
+    version_id = _filed_case(settings, "乙学院", 4)
     shutil.rmtree(index_dir(settings, version_id))
     shutil.rmtree(settings.files_dir)
     result = CliRunner().invoke(app, ["cases", "store-passages", "--json"])
