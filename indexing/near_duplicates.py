@@ -89,6 +89,7 @@ import numpy as np
 
 from indexing.embedding import Embedder
 from indexing.models import BlockKind, Document
+from indexing.pipeline import embed_texts
 
 K = TypeVar("K")
 
@@ -200,9 +201,11 @@ class Passages:
 
     @classmethod
     def load(cls, directory: Path) -> Passages:
-        """Read them back; ``OSError`` when absent, ``ValueError`` when they do not match."""
+        """Read them back; ``OSError`` when absent, ``ValueError`` when broken or not matching."""
         data = json.loads((directory / PASSAGES_JSON).read_text("utf-8"))
         vectors = np.load(directory / PASSAGES_NPY)
+        if not isinstance(data, dict) or not {"embedder", "texts"} <= data.keys():
+            raise ValueError(f"{PASSAGES_JSON} lacks the embedder or the texts")
         if len(vectors) != len(data["texts"]):
             raise ValueError(f"{len(vectors)} vectors for {len(data['texts'])} passages")
         return cls(data["embedder"], tuple(data["texts"]), vectors)
@@ -233,9 +236,7 @@ def case_passages(document: Document, max_chars: int = 600) -> list[str]:
 def embed_case(document: Document, embedder: Embedder, *, batch_size: int = 16) -> Passages:
     """The case's passages embedded (see :class:`Passages`)."""
     texts = case_passages(document)
-    parts = [embedder.embed_passages(texts[i : i + batch_size]) for i in range(0, len(texts), batch_size)]
-    vectors = np.concatenate(parts) if parts else np.zeros((0, embedder.dim), dtype=np.float32)
-    return Passages(embedder.name, tuple(texts), vectors)
+    return Passages(embedder.name, tuple(texts), embed_texts(texts, embedder, batch_size=batch_size))
 
 
 @dataclass(frozen=True)

@@ -66,7 +66,17 @@ def embed_chunks(
     Returns:
         An ``(n, dim)`` float32 array.
     """
-    texts = [embedding_text(c) for c in chunks]
+    return embed_texts([embedding_text(c) for c in chunks], embedder, batch_size=batch_size, progress=progress)
+
+
+def embed_texts(
+    texts: Sequence[str],
+    embedder: Embedder,
+    *,
+    batch_size: int = 16,
+    progress: ProgressCallback = no_progress,
+) -> np.ndarray:
+    """Embed passages in batches, reporting progress after each batch; an ``(n, dim)`` float32 array."""
     parts = []
     progress(Stage.EMBED, 0, len(texts))
     for i in range(0, len(texts), batch_size):

@@ -286,7 +286,7 @@ def store_missing_passages(
         try:
             Passages.load(directory)
             kept += 1
-        except (OSError, ValueError, KeyError):
+        except (OSError, ValueError):
             embedder = embedder or embedder_factory(settings)
             if _store_passages(version, directory, settings, embedder):
                 stored += 1

@@ -92,7 +92,7 @@ def _passages(settings: Settings, version_id: int) -> Passages | None:
     """The case's paragraphs and their vectors stored at ingest (None: compared by text only, with a log line)."""
     try:
         return Passages.load(index_dir(settings, version_id))
-    except (OSError, ValueError, KeyError) as exc:
+    except (OSError, ValueError) as exc:
         # Versions ingested before passages were stored have none until they are processed again.
         log.warning("no stored passages for version %s (%s): compared by text only", version_id, exc)
         return None

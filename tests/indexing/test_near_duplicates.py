@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from docx import Document as WordDocument
 
-from indexing.near_duplicates import PASSAGES_NPY, Passages, case_passages, embed_case
+from indexing.near_duplicates import PASSAGES_JSON, PASSAGES_NPY, Passages, case_passages, embed_case
 from indexing.parsing import parse
 from tests.fakes import KeywordEmbedder
 
@@ -49,3 +49,6 @@ def test_stored_passages_come_back_whole_and_a_mismatch_is_refused(tmp_path: Pat
         Passages.load(tmp_path)
     with pytest.raises(OSError):
         Passages.load(tmp_path / "missing")
+    (tmp_path / PASSAGES_JSON).write_text("{}", "utf-8")
+    with pytest.raises(ValueError, match="lacks the embedder or the texts"):
+        Passages.load(tmp_path)
